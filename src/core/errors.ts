@@ -1,0 +1,72 @@
+/**
+ * The registry of every wire error code (STYLE: one registry, documented in
+ * docs/protocol.md, kept in sync by test/core/errors.test.ts). A code is added
+ * only when the user's fix differs from every existing code's.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status sent with the code. */
+  readonly status: number;
+  /** When the code is sent (mirrors the docs table). */
+  readonly when: string;
+}
+
+export const ERROR_CODES = {
+  invalid_json: { status: 400, when: 'a body, line or frame is not valid JSON' },
+  invalid_event: { status: 400, when: 'an event in a batch breaks a rule (fields, types, size)' },
+  invalid_time: { status: 400, when: 'a time is not ISO-8601, epoch ms, now or now±duration' },
+  invalid_duration: { status: 400, when: 'a duration is not like 250ms, 90s, 5m, 1h, PT1M or a number of ms' },
+  invalid_channel: { status: 400, when: 'a channel name is not 1-128 chars of [A-Za-z0-9._:-]' },
+  invalid_parameter: { status: 400, when: 'a query parameter or field is missing, of the wrong type or out of range' },
+  invalid_cursor: { status: 400, when: 'a pagination cursor was not produced by this server for this query' },
+  unsupported_media_type: { status: 415, when: 'a body is sent with a content type the route does not read' },
+  payload_too_large: { status: 413, when: 'a body, event or batch is over its configured limit' },
+  unauthorized: { status: 401, when: 'auth is on and no valid token was sent' },
+  forbidden: { status: 403, when: 'the token has no scope for this channel and action' },
+  not_found: { status: 404, when: 'no route matches the method and path' },
+  unknown_channel: { status: 404, when: 'the channel has no events yet' },
+  store_unavailable: { status: 503, when: 'the store cannot be reached or refused the operation' },
+  internal: { status: 500, when: 'an unexpected server fault (logged with the request id)' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+export interface PlayheadErrorDetails {
+  /** Index of the offending event in a batch. */
+  readonly index?: number;
+  /** Character position in the offending text (time, duration, query). */
+  readonly position?: number;
+  readonly cause?: unknown;
+}
+
+/** A user-facing error: a stable wire code, a message that says what to do. */
+export class PlayheadError extends Error {
+  override readonly name = 'PlayheadError';
+  readonly code: ErrorCode;
+  readonly index: number | undefined;
+  readonly position: number | undefined;
+
+  constructor(code: ErrorCode, message: string, details: PlayheadErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.index = details.index;
+    this.position = details.position;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  /** The same error, pinned to the event at `index` of a batch. */
+  atIndex(index: number): PlayheadError {
+    return new PlayheadError(this.code, `event ${index}: ${this.message}`, { index, position: this.position, cause: this.cause });
+  }
+}
+
+export function isPlayheadError(error: unknown): error is PlayheadError {
+  return error instanceof PlayheadError;
+}

@@ -1,0 +1,62 @@
+/** A clock that moves only when told to: deterministic tests of anything timed. */
+import type { Clock, TimerHandle } from './clock.js';
+
+interface PendingTimer {
+  readonly dueMs: number;
+  readonly order: number;
+  readonly callback: () => void;
+  cancelled: boolean;
+}
+
+export class VirtualClock implements Clock {
+  #nowMs: number;
+  #startMs: number;
+  #timers: PendingTimer[] = [];
+  #created = 0;
+
+  constructor(startEpochMs = 0) {
+    this.#nowMs = startEpochMs;
+    this.#startMs = startEpochMs;
+  }
+
+  now(): number {
+    return this.#nowMs;
+  }
+
+  monotonic(): number {
+    return this.#nowMs - this.#startMs;
+  }
+
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    const timer: PendingTimer = { dueMs: this.#nowMs + Math.max(0, delayMs), order: this.#created++, callback, cancelled: false };
+    this.#timers.push(timer);
+    return { cancel: () => void (timer.cancelled = true) };
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order, each at its due time. */
+  advance(ms: number): void {
+    const targetMs = this.#nowMs + ms;
+    for (;;) {
+      const next = this.#nextDue();
+      if (next === undefined || next.dueMs > targetMs) break;
+      this.#timers.splice(this.#timers.indexOf(next), 1);
+      this.#nowMs = next.dueMs;
+      next.callback();
+    }
+    this.#nowMs = targetMs;
+  }
+
+  /** Number of timers not yet fired or cancelled. */
+  get pendingTimers(): number {
+    return this.#timers.filter((timer) => !timer.cancelled).length;
+  }
+
+  #nextDue(): PendingTimer | undefined {
+    this.#timers = this.#timers.filter((timer) => !timer.cancelled);
+    let best: PendingTimer | undefined;
+    for (const timer of this.#timers) {
+      if (best === undefined || timer.dueMs < best.dueMs || (timer.dueMs === best.dueMs && timer.order < best.order)) best = timer;
+    }
+    return best;
+  }
+}

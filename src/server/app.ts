@@ -1,0 +1,47 @@
+/**
+ * Builds the HTTP server without listening (STYLE "build without
+ * listening"): tests call `inject`, the CLI calls `listen`. The server
+ * adapts domains to the wire and never reaches into a store's SQL.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { systemClock } from '../core/clock.js';
+import { PlayheadError } from '../core/errors.js';
+import { Ingestor } from '../ingest/ingestor.js';
+import { registerAuth } from './auth/auth-hooks.js';
+import { registerBodyParsers } from './body-parsers.js';
+import { mapError } from './error-reply.js';
+import { registerChannelRoutes } from './routes/channel-routes.js';
+import { registerHealthRoute } from './routes/health-route.js';
+import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
+import { INGEST_DEFAULTS } from '../ingest/ingestor.js';
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const limits: ServerLimits = Object.freeze({ ...INGEST_DEFAULTS, ...SERVER_LIMIT_DEFAULTS, ...options.limits });
+  const clock = options.clock ?? systemClock;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.maxBodyBytes,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = mapError(error, limits);
+    if (mapped.internal) request.log.error({ err: error }, 'request failed');
+    reply.status(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler((request) => {
+    throw new PlayheadError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}: see docs/protocol.md`);
+  });
+
+  registerBodyParsers(app);
+  registerAuth(app, options.access);
+  registerHealthRoute(app, options.store);
+  registerChannelRoutes(app, {
+    reader: options.store,
+    ingestor: new Ingestor({ writer: options.store, bus: options.bus, clock, limits }),
+    clock,
+    maxPageEvents: limits.maxPageEvents,
+  });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,45 @@
+/**
+ * Enforces the access policy on every route: 401 without a known token,
+ * 403 when the token's scopes do not cover the route's action on its
+ * channel. Routes marked `public` (health checks) are exempt.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PlayheadError } from '../../core/errors.js';
+import type { AccessPolicy, Grant } from './access-policy.js';
+import { requestToken } from './request-token.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    grant: Grant | null;
+  }
+}
+
+export function registerAuth(app: FastifyInstance, policy: AccessPolicy | undefined): void {
+  app.decorateRequest('grant', null);
+  if (policy === undefined) return;
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.access?.action === 'public') return;
+    const token = requestToken(request.headers, request.url);
+    if (token === undefined) {
+      throw new PlayheadError('unauthorized', 'this server requires a token: send "Authorization: Bearer TOKEN" or ?token=TOKEN');
+    }
+    const grant = policy.authenticate(token);
+    if (grant === undefined) throw new PlayheadError('unauthorized', 'the token is not known to this server');
+    request.grant = grant;
+  });
+  app.addHook('preHandler', async (request) => {
+    const action = request.routeOptions.config.access?.action;
+    if (action === undefined || action === 'public') return;
+    const channel = channelParam(request);
+    if (request.grant?.allows(action, channel) !== true) {
+      const target = channel === undefined ? '' : ` channel ${channel}`;
+      const scope = action === 'admin' ? 'admin' : `${action}:${channel ?? '*'}`;
+      throw new PlayheadError('forbidden', `the token may not ${action}${target}: it needs scope ${scope}`);
+    }
+  });
+}
+
+function channelParam(request: FastifyRequest): string | undefined {
+  const params = request.params as Record<string, unknown> | undefined;
+  return typeof params?.channel === 'string' ? params.channel : undefined;
+}

@@ -1,0 +1,39 @@
+/** What `buildServer` needs: injected store, bus and clock, plus limits and auth. */
+import type { FastifyServerOptions } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import type { IngestLimits } from '../ingest/ingestor.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { EventStore } from '../store/event-store.js';
+import type { AccessPolicy } from './auth/access-policy.js';
+
+export interface ServerLimits extends IngestLimits {
+  /** Largest request body, in bytes. @default 16 MiB */
+  readonly maxBodyBytes: number;
+  /** Most events one GET page returns. @default 10,000 */
+  readonly maxPageEvents: number;
+}
+
+export const SERVER_LIMIT_DEFAULTS = Object.freeze({ maxBodyBytes: 16 << 20, maxPageEvents: 10_000 });
+
+export interface ServerOptions {
+  readonly store: EventStore;
+  readonly bus: LiveBus;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Tokens and scopes; when absent every route is open. */
+  readonly access?: AccessPolicy;
+  readonly limits?: Partial<ServerLimits>;
+  /** Fastify/pino logger options. @default false */
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/** Per-route access rule, read by the auth hook. */
+export interface RouteAccess {
+  readonly action: 'read' | 'write' | 'admin' | 'public';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}

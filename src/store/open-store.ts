@@ -1,0 +1,21 @@
+/**
+ * Turns a store URL into an open, migrated store. Drivers are imported
+ * lazily here, so a `sqlite:` user never loads `pg` (STYLE "drivers stay in
+ * their folders").
+ */
+import type { EventStore } from './event-store.js';
+import { ManagedStore } from './managed-store.js';
+
+export const DEFAULT_STORE_URL = 'sqlite:./data/playhead.db';
+
+export async function openStore(url: string): Promise<EventStore> {
+  if (url.startsWith('sqlite:')) {
+    const { SqliteStore } = await import('./sqlite/sqlite-store.js');
+    return new ManagedStore(SqliteStore.open({ path: url.slice('sqlite:'.length) }), 'sqlite');
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { PostgresStore } = await import('./postgres/postgres-store.js');
+    return new ManagedStore(await PostgresStore.open({ connectionString: url }), 'postgres');
+  }
+  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db`);
+}

@@ -1,0 +1,188 @@
+/**
+ * The embedded event store (DESIGN: better-sqlite3, WAL, batched
+ * transactions, index on (channel, ts, seq)). Appends are one IMMEDIATE
+ * transaction each, so several processes may write one file safely.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { compareReplayOrder, type NewEvent, type Position, type StoredEvent } from '../../core/event.js';
+import { PlayheadError } from '../../core/errors.js';
+import {
+  DEFAULT_CAPABILITIES, DEFAULT_PAGE_SIZE,
+  type AppendResult, type ChannelInfo, type EventStore, type Histogram, type HistogramRequest, type ScanRequest,
+} from '../event-store.js';
+import { fillHistogram, planHistogram, rollupIncrements } from '../histogram-rollup.js';
+import { SQLITE_DEFAULTS, type SqliteStoreConfig } from './sqlite-config.js';
+import { migrateSqlite } from './sqlite-schema.js';
+import { SQL } from './sqlite-sql.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+type StatementName = keyof typeof SQL;
+
+interface EventRow {
+  readonly seq: number;
+  readonly ts: number;
+  readonly id: string | null;
+  readonly data: string;
+}
+
+interface ChannelRow extends ChannelInfo {
+  readonly id: number;
+}
+
+const MIN_TS = -Number.MAX_SAFE_INTEGER;
+const MAX_TS = Number.MAX_SAFE_INTEGER;
+
+export class SqliteStore implements EventStore {
+  readonly capabilities = DEFAULT_CAPABILITIES;
+  readonly #database: Database.Database;
+  readonly #ownsDatabase: boolean;
+  readonly #statements: Record<StatementName, Statement>;
+  readonly #channelIds = new Map<string, number>();
+  readonly #appendTransaction: (channel: string, events: readonly NewEvent[]) => AppendResult;
+
+  static open(config: SqliteStoreConfig): SqliteStore {
+    return new SqliteStore(config);
+  }
+
+  private constructor(config: SqliteStoreConfig) {
+    const settings = { ...SQLITE_DEFAULTS, ...config };
+    this.#ownsDatabase = config.database === undefined;
+    this.#database = config.database ?? openDatabase(settings.path);
+    this.#database.pragma('journal_mode = WAL');
+    this.#database.pragma(`synchronous = ${settings.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.#database.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+    migrateSqlite(this.#database);
+    this.#statements = Object.fromEntries(
+      Object.entries(SQL).map(([name, sql]) => [name, this.#database.prepare(sql)]),
+    ) as Record<StatementName, Statement>;
+    const transaction = this.#database.transaction((channel: string, events: readonly NewEvent[]) => this.#appendNow(channel, events));
+    this.#appendTransaction = (channel, events) => transaction.immediate(channel, events);
+  }
+
+  async append(channel: string, events: readonly NewEvent[]): Promise<AppendResult> {
+    return this.#guard(`append to channel ${channel}`, () => this.#appendTransaction(channel, events));
+  }
+
+  async *scan(request: ScanRequest): AsyncIterable<readonly StoredEvent[]> {
+    const channelId = this.#channelId(request.channel);
+    if (channelId === undefined) return;
+    const ascending = request.order === 'asc';
+    const statement = ascending ? this.#statements.scanAsc : this.#statements.scanDesc;
+    const pageSize = request.pageSize ?? DEFAULT_PAGE_SIZE;
+    const farBound = ascending ? request.end ?? MAX_TS : request.start ?? MIN_TS;
+    let from = keysetStart(request);
+    for (;;) {
+      const rows = this.#guard(`scan channel ${request.channel}`, () => statement.all(
+        channelId, from.ts, from.seq, farBound, request.maxSeq ?? MAX_TS, pageSize,
+      ) as EventRow[]);
+      if (rows.length === 0) return;
+      const page = rows.map((row) => toStoredEvent(request.channel, row));
+      from = page[page.length - 1] as StoredEvent;
+      yield page;
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  async histogram(channel: string, request: HistogramRequest): Promise<Histogram> {
+    const plan = planHistogram(request);
+    const channelId = this.#channelId(channel);
+    if (channelId === undefined) return fillHistogram(request, plan, []);
+    const rows = this.#guard(`histogram of channel ${channel}`, () => plan.source === 'raw'
+      ? this.#statements.histogramRaw.all(request.start, request.start, plan.bucketMs, plan.bucketMs, channelId, request.start, request.end)
+      : this.#statements.histogramCounts.all(channelId, plan.source.levelMs, plan.readFrom, request.end)) as { time: number; count: number }[];
+    return fillHistogram(request, plan, rows.map((row) => [row.time, row.count] as const));
+  }
+
+  async listChannels(): Promise<readonly ChannelInfo[]> {
+    return this.#guard('list channels', () => this.#statements.listChannels.all() as ChannelInfo[]);
+  }
+
+  async getChannel(name: string): Promise<ChannelInfo | undefined> {
+    const row = this.#guard(`read channel ${name}`, () => this.#statements.channelByName.get(name) as ChannelRow | undefined);
+    if (row === undefined) return undefined;
+    const { id: _id, ...info } = row;
+    return info;
+  }
+
+  async ping(): Promise<void> {
+    this.#guard('ping', () => this.#statements.ping.get());
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDatabase) this.#database.close();
+  }
+
+  #appendNow(channel: string, events: readonly NewEvent[]): AppendResult {
+    const s = this.#statements;
+    s.createChannel.run(channel);
+    const row = s.channelByName.get(channel) as ChannelRow;
+    this.#channelIds.set(channel, row.id);
+    const seenIds = new Set<string>();
+    const accepted: NewEvent[] = [];
+    const stored: StoredEvent[] = [];
+    let seq = row.lastSeq;
+    for (const event of events) {
+      if (event.id !== null) {
+        if (seenIds.has(event.id) || s.idExists.get(row.id, event.id) !== undefined) continue;
+        seenIds.add(event.id);
+      }
+      seq += 1;
+      s.insertEvent.run(row.id, seq, event.ts, event.id, event.dataJson);
+      accepted.push(event);
+      stored.push({ channel, seq, ts: event.ts, id: event.id, data: event.data });
+    }
+    const duplicates = events.length - accepted.length;
+    if (accepted.length === 0) return { accepted: 0, duplicates, firstSeq: null, lastSeq: null, stored };
+    for (const { levelMs, granuleStart, count } of rollupIncrements(accepted)) s.addHistogramCount.run(row.id, levelMs, granuleStart, count);
+    let minTs = MAX_TS;
+    let maxTs = MIN_TS;
+    for (const { ts } of accepted) {
+      if (ts < minTs) minTs = ts;
+      if (ts > maxTs) maxTs = ts;
+    }
+    s.updateChannel.run(seq, accepted.length, minTs, minTs, maxTs, maxTs, row.id);
+    return { accepted: accepted.length, duplicates, firstSeq: row.lastSeq + 1, lastSeq: seq, stored };
+  }
+
+  #channelId(name: string): number | undefined {
+    const known = this.#channelIds.get(name);
+    if (known !== undefined) return known;
+    // Another process (e.g. `playhead ingest`) may have created it since.
+    const row = this.#guard(`read channel ${name}`, () => this.#statements.channelByName.get(name) as ChannelRow | undefined);
+    if (row !== undefined) this.#channelIds.set(name, row.id);
+    return row?.id;
+  }
+
+  #guard<T>(operation: string, body: () => T): T {
+    try {
+      return body();
+    } catch (error) {
+      if (error instanceof Database.SqliteError) {
+        throw new PlayheadError('store_unavailable', `sqlite store could not ${operation}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+function openDatabase(path: string | undefined): Database.Database {
+  if (path === undefined) throw new TypeError('SqliteStoreConfig needs a path or a database');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  return new Database(path);
+}
+
+/** The exclusive keyset bound a scan starts from: the later (asc) or earlier (desc) of `after` and the window edge. */
+function keysetStart(request: ScanRequest): Position {
+  if (request.order === 'asc') {
+    const edge = { ts: request.start ?? MIN_TS, seq: 0 };
+    return request.after !== undefined && compareReplayOrder(request.after, edge) > 0 ? request.after : edge;
+  }
+  const edge = { ts: request.end ?? MAX_TS, seq: 0 };
+  return request.after !== undefined && compareReplayOrder(request.after, edge) < 0 ? request.after : edge;
+}
+
+function toStoredEvent(channel: string, row: EventRow): StoredEvent {
+  return { channel, seq: row.seq, ts: row.ts, id: row.id, data: JSON.parse(row.data) };
+}
