@@ -38,7 +38,8 @@ export function parseTime(input: unknown, options: ParseTimeOptions): number {
   if (relative !== null) {
     if (relative[1] === undefined) return options.now;
     const offsetMs = parseDuration(relative[2], { field });
-    return relative[1] === '-' ? options.now - offsetMs : options.now + offsetMs;
+    const ts = relative[1] === '-' ? options.now - offsetMs : options.now + offsetMs;
+    return Math.abs(ts) > MAX_EPOCH_MS ? fail('must be within ±8.64e15 epoch milliseconds') : Math.floor(ts);
   }
 
   const iso = ISO_PATTERN.exec(input);

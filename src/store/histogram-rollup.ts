@@ -43,6 +43,8 @@ export interface HistogramPlan {
 
 /** Picks the coarsest level that keeps buckets exact, else the coarsest that fits. */
 export function planHistogram({ start, end, buckets }: HistogramRequest): HistogramPlan {
+  if (!Number.isSafeInteger(buckets) || buckets < 1) throw new RangeError(`histogram buckets must be a positive integer, got ${buckets}`);
+  if (!(end > start)) throw new RangeError(`histogram end must be after start, got [${start}, ${end})`);
   const bucketMs = Math.max(1, Math.ceil((end - start) / buckets));
   if (bucketMs < FINEST_ROLLUP_MS) return { bucketMs, source: 'raw', readFrom: start };
   const fitting = ROLLUP_LEVELS_MS.filter((levelMs) => levelMs <= bucketMs);

@@ -37,6 +37,7 @@ describe('parseTime', () => {
       ['yesterday', 'time is not ISO-8601 (like 2016-01-15T14:32:24Z), epoch ms, "now" or "now-15m" (at index 0), got "yesterday"'],
       [Number.NaN, 'time must be epoch milliseconds within ±8.64e15, got null'],
       [true, 'time must be an ISO-8601 string, epoch milliseconds, "now" or "now-15m", got true'],
+      ['now+999999999999d', 'time must be within ±8.64e15 epoch milliseconds, got "now+999999999999d"'],
       ['now-', 'time is not ISO-8601 (like 2016-01-15T14:32:24Z), epoch ms, "now" or "now-15m" (at index 0), got "now-"'],
     ];
     for (const [input, message] of cases) {

@@ -102,7 +102,7 @@ export class SqliteStore implements EventStore {
   async getChannel(name: string): Promise<ChannelInfo | undefined> {
     const row = this.#guard(`read channel ${name}`, () => this.#statements.channelByName.get(name) as ChannelRow | undefined);
     if (row === undefined) return undefined;
-    const { id: _id, ...info } = row;
+    const { id, ...info } = row;
     return info;
   }
 

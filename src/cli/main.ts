@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+/** The `playhead` command line: serve, ingest, demo. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { systemClock } from '../core/clock.js';
+import { isPlayheadError } from '../core/errors.js';
+import { RECORD_FORMATS } from '../ingest/file-records.js';
+import { Ingestor } from '../ingest/ingestor.js';
+import { InProcessBus } from '../live/in-process/in-process-bus.js';
+import { DEFAULT_STORE_URL, openStore } from '../store/open-store.js';
+import { ingestFile } from './ingest-command.js';
+import { loadDemo } from './load-demo.js';
+import { packageRoot } from './package-root.js';
+import { serve } from './serve-command.js';
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError(`must be a positive integer, got "${value}"`);
+  return number;
+}
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65_535) throw new InvalidArgumentError(`must be a port number 0-65535, got "${value}"`);
+  return number;
+}
+
+const storeOption = () => new Option('--store <url>', 'sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db').env('PLAYHEAD_STORE').default(DEFAULT_STORE_URL);
+const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+const program = new Command('playhead')
+  .description('Streaming event server with DVR controls')
+  .version(version);
+
+program.command('serve')
+  .description('start the HTTP/WebSocket server')
+  .addOption(new Option('--host <host>', 'address to bind').env('PLAYHEAD_HOST').default('127.0.0.1'))
+  .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').env('PLAYHEAD_PORT').default(8080).argParser(port))
+  .addOption(storeOption())
+  .option('--demo', 'load the demo channels (idempotent) before listening', false)
+  .option('--tokens <file>', 'JSON file mapping tokens to scopes; every request then needs a token')
+  .option('--insecure', 'allow a non-loopback host without --tokens', false)
+  .option('--max-body-bytes <n>', 'largest request body', positiveInteger)
+  .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
+  .action((options) => serve(options));
+
+program.command('ingest')
+  .description('load an NDJSON, JSON or CSV file into a channel')
+  .argument('<file>', 'file to load')
+  .requiredOption('--channel <name>', 'channel to write to')
+  .addOption(storeOption())
+  .option('--time-field <path>', 'dot path of the event time (ISO-8601 or epoch); default: now')
+  .addOption(new Option('--time-unit <unit>', 'unit of numeric times').choices(['ms', 's']).default('ms'))
+  .option('--id-field <path>', 'dot path of a unique id, so re-loading the file is idempotent')
+  .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(RECORD_FORMATS))
+  .option('--records-field <path>', 'for JSON: dot path of the array of records (e.g. features)')
+  .option('--batch-size <n>', 'events per transaction', positiveInteger, 1_000)
+  .action((file, options) => ingestFile(file, options));
+
+program.command('demo')
+  .description('load the demo channels into the store, then exit')
+  .addOption(storeOption())
+  .action(async (options: { store: string }) => {
+    const store = await openStore(options.store);
+    try {
+      for (const summary of await loadDemo(new Ingestor({ writer: store, bus: new InProcessBus(), clock: systemClock }))) {
+        console.log(`${summary.channel}: ${summary.records} events (${summary.accepted} new)`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`playhead: ${isPlayheadError(error) ? `${error.code}: ` : ''}${(error as Error).message}`);
+  process.exitCode = 1;
+});
