@@ -13,7 +13,11 @@ export interface Clock {
   now(): number;
   /** A monotonic reading in milliseconds (fractional), for scheduling. */
   monotonic(): number;
-  /** Calls `callback` once `delayMs` of monotonic time have passed. */
+  /**
+   * Calls `callback` after about `delayMs` of monotonic time. The real clock
+   * may fire up to a millisecond early (libuv counts whole ms), so a caller
+   * that must never be early checks `monotonic()` and re-arms.
+   */
   setTimer(delayMs: number, callback: () => void): TimerHandle;
 }
 
@@ -21,7 +25,12 @@ export const systemClock: Clock = Object.freeze({
   now: () => Date.now(),
   monotonic: () => performance.now(),
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const timer = setTimeout(callback, Math.max(0, delayMs));
+    // Under a millisecond, setTimeout would wait a whole one: yield to I/O once instead.
+    if (delayMs < 1) {
+      const immediate = setImmediate(callback);
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const timer = setTimeout(callback, Math.floor(delayMs));
     return { cancel: () => clearTimeout(timer) };
   },
 });

@@ -9,6 +9,8 @@ export interface ErrorSpec {
   readonly status: number;
   /** When the code is sent (mirrors the docs table). */
   readonly when: string;
+  /** WebSocket close code sent after the error, when the socket must close. */
+  readonly closeCode?: number;
 }
 
 export const ERROR_CODES = {
@@ -25,6 +27,10 @@ export const ERROR_CODES = {
   forbidden: { status: 403, when: 'the token has no scope for this channel and action' },
   not_found: { status: 404, when: 'no route matches the method and path' },
   unknown_channel: { status: 404, when: 'the channel has no events yet' },
+  unknown_action: { status: 400, when: 'a WebSocket message has an action the server does not know' },
+  unknown_subscription: { status: 400, when: 'a message on /v1/ws names a sub that is not open' },
+  invalid_state: { status: 409, when: 'a control does not apply to the session as it is (step while playing, seek when stopped)' },
+  slow_consumer: { status: 503, when: 'a live subscriber fell further behind than the send-buffer limit', closeCode: 1013 },
   store_unavailable: { status: 503, when: 'the store cannot be reached or refused the operation' },
   internal: { status: 500, when: 'an unexpected server fault (logged with the request id)' },
 } as const satisfies Record<string, ErrorSpec>;

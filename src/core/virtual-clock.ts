@@ -9,41 +9,41 @@ interface PendingTimer {
 }
 
 export class VirtualClock implements Clock {
-  #nowMs: number;
-  #startMs: number;
+  readonly #startEpochMs: number;
+  /** Kept apart from the epoch so fractional ms stay exact (an epoch-sized double has ~0.2 µs steps). */
+  #monotonicMs = 0;
   #timers: PendingTimer[] = [];
   #created = 0;
 
   constructor(startEpochMs = 0) {
-    this.#nowMs = startEpochMs;
-    this.#startMs = startEpochMs;
+    this.#startEpochMs = startEpochMs;
   }
 
   now(): number {
-    return this.#nowMs;
+    return this.#startEpochMs + Math.floor(this.#monotonicMs);
   }
 
   monotonic(): number {
-    return this.#nowMs - this.#startMs;
+    return this.#monotonicMs;
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const timer: PendingTimer = { dueMs: this.#nowMs + Math.max(0, delayMs), order: this.#created++, callback, cancelled: false };
+    const timer: PendingTimer = { dueMs: this.#monotonicMs + Math.max(0, delayMs), order: this.#created++, callback, cancelled: false };
     this.#timers.push(timer);
     return { cancel: () => void (timer.cancelled = true) };
   }
 
   /** Moves time forward by `ms`, firing due timers in order, each at its due time. */
   advance(ms: number): void {
-    const targetMs = this.#nowMs + ms;
+    const targetMs = this.#monotonicMs + ms;
     for (;;) {
       const next = this.#nextDue();
       if (next === undefined || next.dueMs > targetMs) break;
       this.#timers.splice(this.#timers.indexOf(next), 1);
-      this.#nowMs = next.dueMs;
+      this.#monotonicMs = Math.max(this.#monotonicMs, next.dueMs);
       next.callback();
     }
-    this.#nowMs = targetMs;
+    this.#monotonicMs = targetMs;
   }
 
   /** Number of timers not yet fired or cancelled. */

@@ -1,0 +1,136 @@
+/**
+ * What a WebSocket client may send (docs/protocol.md "WebSocket"). One
+ * `as const` list gives the `ClientAction` type and the runtime check; the
+ * validator accepts exactly what the types allow, plus the lenient forms the
+ * protocol promises: booleans as "true"/"false" in any case, numbers as
+ * numeric strings. Times and durations stay raw here; the server resolves
+ * them against the reader's clock.
+ */
+
+export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop'] as const;
+export type ClientAction = (typeof CLIENT_ACTIONS)[number];
+
+/** A time as sent: ISO-8601, epoch ms, "now" or "now-15m". */
+export type WireTime = string | number;
+/** A duration as sent: "250ms", "90s", "PT1M" or ms. */
+export type WireDuration = string | number;
+
+interface Addressed {
+  /** Subscription id on the multiplexed endpoint /v1/ws. */
+  readonly sub?: string;
+  /** Channel, on /v1/ws (the per-channel endpoint takes it from the path). */
+  readonly channel?: string;
+}
+
+export interface PlayAction extends Addressed {
+  readonly action: 'play';
+  readonly start?: WireTime;
+  readonly end?: WireTime;
+  readonly speed?: number;
+  readonly fit?: WireDuration;
+  readonly loop?: boolean;
+  readonly minGap?: WireDuration;
+  readonly maxGap?: WireDuration;
+}
+export interface SeekAction extends Addressed { readonly action: 'seek'; readonly to?: WireTime; readonly by?: WireDuration }
+export interface SpeedAction extends Addressed { readonly action: 'speed'; readonly speed: number }
+export interface LoopAction extends Addressed { readonly action: 'loop'; readonly loop?: boolean }
+export interface StepAction extends Addressed { readonly action: 'step'; readonly count?: number }
+export interface BareAction extends Addressed { readonly action: 'pause' | 'resume' | 'live' | 'stop' }
+
+export type ClientMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | BareAction;
+
+export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
+
+export type ParseResult =
+  | { readonly ok: true; readonly message: ClientMessage }
+  | { readonly ok: false; readonly code: ProtocolErrorCode; readonly message: string; readonly sub?: string };
+
+type FieldKind = 'time' | 'duration' | 'number' | 'boolean' | 'integer' | 'string';
+
+const ADDRESS_FIELDS: Readonly<Record<string, FieldKind>> = { sub: 'string', channel: 'string' };
+
+/** The fields each action takes; anything else is refused so typos surface. */
+const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, FieldKind>>>> = {
+  play: { start: 'time', end: 'time', speed: 'number', fit: 'duration', loop: 'boolean', minGap: 'duration', maxGap: 'duration' },
+  pause: {},
+  resume: {},
+  seek: { to: 'time', by: 'duration' },
+  speed: { speed: 'number' },
+  loop: { loop: 'boolean' },
+  step: { count: 'integer' },
+  live: {},
+  stop: {},
+};
+
+const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'] };
+
+export function isClientAction(value: unknown): value is ClientAction {
+  return typeof value === 'string' && (CLIENT_ACTIONS as readonly string[]).includes(value);
+}
+
+/** Validates one decoded frame. */
+export function parseClientMessage(value: unknown): ParseResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'invalid_parameter', message: 'a message must be a JSON object like {"action":"play"}' };
+  }
+  const record = value as Record<string, unknown>;
+  const sub = typeof record.sub === 'string' ? record.sub : undefined;
+  const fail = (code: ProtocolErrorCode, message: string): ParseResult => ({ ok: false, code, message, ...(sub === undefined ? {} : { sub }) });
+  const action = record.action;
+  if (!isClientAction(action)) {
+    return fail('unknown_action', `unknown action ${JSON.stringify(action) ?? 'undefined'}: expected one of ${CLIENT_ACTIONS.join(', ')}`);
+  }
+  const fields = ACTION_FIELDS[action];
+  const message: Record<string, unknown> = { action };
+  for (const [key, raw] of Object.entries(record)) {
+    if (key === 'action') continue;
+    const kind = Object.hasOwn(fields, key) ? fields[key] : Object.hasOwn(ADDRESS_FIELDS, key) ? ADDRESS_FIELDS[key] : undefined;
+    if (kind === undefined) return fail('invalid_parameter', `${action} does not take field ${JSON.stringify(key)}${describeFields(action)}`);
+    const coerced = coerce(kind, raw);
+    if (coerced === INVALID) return fail('invalid_parameter', `${key} must be ${KIND_RULES[kind]}, got ${JSON.stringify(raw) ?? 'undefined'}`);
+    if (coerced !== undefined) message[key] = coerced;
+  }
+  for (const key of REQUIRED_FIELDS[action] ?? []) {
+    if (!Object.hasOwn(message, key)) return fail('invalid_parameter', `${action} needs field ${JSON.stringify(key)}`);
+  }
+  return { ok: true, message: message as unknown as ClientMessage };
+}
+
+const INVALID = Symbol('invalid');
+
+const KIND_RULES: Readonly<Record<FieldKind, string>> = {
+  time: 'a time (ISO-8601, epoch ms, "now" or "now-15m")',
+  duration: 'a duration ("250ms", "90s", "PT1M" or ms)',
+  number: 'a number',
+  boolean: 'true or false',
+  integer: 'a whole number',
+  string: 'a string',
+};
+
+function coerce(kind: FieldKind, raw: unknown): unknown {
+  if (raw === null || raw === undefined) return undefined;
+  switch (kind) {
+    case 'time':
+    case 'duration':
+      return typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? raw : INVALID;
+    case 'number':
+    case 'integer': {
+      const number = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(number)) return INVALID;
+      return kind === 'integer' && !Number.isInteger(number) ? INVALID : number;
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return raw;
+      const text = typeof raw === 'string' ? raw.toLowerCase() : '';
+      return text === 'true' ? true : text === 'false' ? false : INVALID;
+    }
+    case 'string':
+      return typeof raw === 'string' ? raw : INVALID;
+  }
+}
+
+function describeFields(action: ClientAction): string {
+  const names = Object.keys(ACTION_FIELDS[action]);
+  return names.length === 0 ? ' (it takes none)' : `: it takes ${names.join(', ')}`;
+}

@@ -1,0 +1,41 @@
+/** What the server sends on a WebSocket (docs/protocol.md "WebSocket"). */
+import type { WireEvent } from './wire-event.js';
+
+export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error'] as const;
+export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
+
+export const PLAYBACK_STATUSES = ['playing', 'paused', 'live', 'ended', 'stopped'] as const;
+export type PlaybackStatus = (typeof PLAYBACK_STATUSES)[number];
+
+interface Addressed {
+  /** The subscription, on /v1/ws. */
+  readonly sub?: string;
+}
+
+export interface EventMessage extends WireEvent, Addressed {
+  readonly type: 'event';
+}
+
+export interface StateMessage extends Addressed {
+  readonly type: 'state';
+  readonly status: PlaybackStatus;
+  /** The playhead, epoch ms: the event time now being shown. */
+  readonly position: number;
+  /** `position` as ISO-8601. */
+  readonly time: string;
+  readonly speed: number;
+  readonly loop: boolean;
+  /** The window, epoch ms; null where open (no start: live; no end: play on into live). */
+  readonly start: number | null;
+  readonly end: number | null;
+  /** Completed loops of the window, from 0. */
+  readonly iteration: number;
+}
+
+export interface ErrorMessage extends Addressed {
+  readonly type: 'error';
+  readonly code: string;
+  readonly message: string;
+}
+
+export type ServerMessage = EventMessage | StateMessage | ErrorMessage;
