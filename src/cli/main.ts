@@ -42,6 +42,7 @@ program.command('serve')
   .option('--tokens <file>', 'JSON file mapping tokens to scopes; every request then needs a token')
   .option('--insecure', 'allow a non-loopback host without --tokens', false)
   .option('--max-body-bytes <n>', 'largest request body', positiveInteger)
+  .option('--require-existing-channels', 'refuse to play channels that have no events (catches typos)', false)
   .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
   .action((options) => serve(options));
 

@@ -21,6 +21,7 @@ export interface ServeOptions {
   readonly insecure: boolean;
   readonly logLevel: string;
   readonly maxBodyBytes?: number;
+  readonly requireExistingChannels: boolean;
 }
 
 /** Pending connections the kernel queues while we accept: a connect storm of thousands must not be refused (DESIGN fan-out). */
@@ -46,6 +47,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const app = await buildServer({
     store, bus, access,
     logger: { level: options.logLevel },
+    requireExistingChannels: options.requireExistingChannels,
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
   });
   const shutdown = async () => {

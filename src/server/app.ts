@@ -6,14 +6,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
-import { Ingestor } from '../ingest/ingestor.js';
+import { INGEST_DEFAULTS, Ingestor } from '../ingest/ingestor.js';
 import { registerAuth } from './auth/auth-hooks.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { mapError } from './error-reply.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
-import { INGEST_DEFAULTS } from '../ingest/ingestor.js';
+import { attachWebSocketGateway } from './ws/websocket-gateway.js';
+import { WEBSOCKET_DEFAULTS } from './ws/ws-connection.js';
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits: ServerLimits = Object.freeze({ ...INGEST_DEFAULTS, ...SERVER_LIMIT_DEFAULTS, ...options.limits });
@@ -41,6 +42,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ingestor: new Ingestor({ writer: options.store, bus: options.bus, clock, limits }),
     clock,
     maxPageEvents: limits.maxPageEvents,
+  });
+  attachWebSocketGateway(app, {
+    reader: options.store,
+    bus: options.bus,
+    clock,
+    access: options.access,
+    limits: Object.freeze({ ...WEBSOCKET_DEFAULTS, ...options.websocket }),
+    playback: options.playback ?? {},
+    requireExistingChannels: options.requireExistingChannels ?? false,
   });
   await app.ready();
   return app;

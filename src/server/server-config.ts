@@ -3,8 +3,10 @@ import type { FastifyServerOptions } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { IngestLimits } from '../ingest/ingestor.js';
 import type { LiveBus } from '../live/live-bus.js';
+import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AccessPolicy } from './auth/access-policy.js';
+import type { WebSocketLimits } from './ws/ws-connection.js';
 
 export interface ServerLimits extends IngestLimits {
   /** Largest request body, in bytes. @default 16 MiB */
@@ -23,6 +25,12 @@ export interface ServerOptions {
   /** Tokens and scopes; when absent every route is open. */
   readonly access?: AccessPolicy;
   readonly limits?: Partial<ServerLimits>;
+  /** WebSocket frame, send-buffer and subscription limits. */
+  readonly websocket?: Partial<WebSocketLimits>;
+  /** Playback paging and state-message settings. */
+  readonly playback?: Partial<PlaybackConfig>;
+  /** Refuse to play channels that have no events (catches typos). @default false */
+  readonly requireExistingChannels?: boolean;
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }

@@ -1,0 +1,161 @@
+/**
+ * One WebSocket connection: decodes and validates each frame, and routes it
+ * to the connection's playback sessions (one on /v1/channels/{c}/ws, up to
+ * `maxSubscriptions` by `sub` on /v1/ws). Every bad input is answered with
+ * an error message; the connection and its sessions keep their state.
+ */
+import type { WebSocket, RawData } from 'ws';
+import { validateChannelName } from '../../core/channel-name.js';
+import type { Clock } from '../../core/clock.js';
+import { PlayheadError, isPlayheadError } from '../../core/errors.js';
+import type { LiveBus } from '../../live/live-bus.js';
+import { resolveCommand } from '../../playback/playback-command.js';
+import { PlaybackSession, type PlaybackConfig } from '../../playback/playback-session.js';
+import type { TimerWheel } from '../../playback/timer-wheel.js';
+import { parseClientMessage, type ClientMessage } from '../../protocol/client-actions.js';
+import type { EventReader } from '../../store/event-store.js';
+import type { Grant } from '../auth/access-policy.js';
+import { encodeError } from './message-encoder.js';
+import { SocketSink } from './socket-sink.js';
+
+export interface WebSocketLimits {
+  /** Largest client frame answered normally, bytes; larger ones get `payload_too_large`. @default 64 KiB */
+  readonly maxFrameBytes: number;
+  /** Send buffer above which replay waits and live ends with `slow_consumer`, bytes. @default 4 MiB */
+  readonly maxBufferedBytes: number;
+  /** Subscriptions one /v1/ws connection may hold. @default 64 */
+  readonly maxSubscriptions: number;
+}
+
+export const WEBSOCKET_DEFAULTS: WebSocketLimits = Object.freeze({ maxFrameBytes: 64 << 10, maxBufferedBytes: 4 << 20, maxSubscriptions: 64 });
+
+export interface ConnectionContext {
+  readonly reader: EventReader;
+  readonly bus: LiveBus;
+  readonly clock: Clock;
+  readonly wheel: TimerWheel;
+  readonly grant: Grant | null;
+  readonly limits: WebSocketLimits;
+  readonly playback: Partial<PlaybackConfig>;
+  readonly requireExistingChannels: boolean;
+  readonly logError: (error: unknown) => void;
+}
+
+interface Subscription {
+  readonly channel: string;
+  readonly session: PlaybackSession;
+}
+
+/** The key of the single session on a per-channel connection. */
+const ONLY = Symbol('only');
+
+export class WsConnection {
+  readonly #socket: WebSocket;
+  readonly #context: ConnectionContext;
+  /** Set on /v1/channels/{channel}/ws; undefined on the multiplexed /v1/ws. */
+  readonly #channel: string | undefined;
+  readonly #subscriptions = new Map<string | typeof ONLY, Subscription>();
+  /** Frames are handled one after another, in arrival order, even when one waits for the store. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(socket: WebSocket, context: ConnectionContext, channel: string | undefined) {
+    this.#socket = socket;
+    this.#context = context;
+    this.#channel = channel;
+    socket.on('message', (data, isBinary) => {
+      this.#queue = this.#queue.then(() => this.#receive(data, isBinary));
+    });
+    socket.on('close', () => this.close());
+    // A client that sends nothing receives the channel live.
+    if (channel !== undefined) this.#subscribe(ONLY, channel).session.handle({ kind: 'live' });
+  }
+
+  close(): void {
+    for (const { session } of this.#subscriptions.values()) session.close();
+    this.#subscriptions.clear();
+  }
+
+  async #receive(data: RawData, isBinary: boolean): Promise<void> {
+    let sub: string | undefined;
+    try {
+      const message = this.#decode(data, isBinary);
+      sub = message.sub;
+      await this.#dispatch(message);
+    } catch (error) {
+      if (!isPlayheadError(error)) this.#context.logError(error);
+      const reply = isPlayheadError(error) ? error : new PlayheadError('internal', 'internal error: the server logged the details');
+      this.#send(encodeError(reply, this.#channel === undefined ? sub : undefined));
+    }
+  }
+
+  #decode(data: RawData, isBinary: boolean): ClientMessage {
+    if (isBinary) throw new PlayheadError('invalid_parameter', 'send JSON text frames, not binary ones');
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+    if (bytes > this.#context.limits.maxFrameBytes) {
+      throw new PlayheadError('payload_too_large', `frame is ${bytes} bytes, over the limit of ${this.#context.limits.maxFrameBytes}`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(data.toString());
+    } catch (error) {
+      throw new PlayheadError('invalid_json', `frame is not valid JSON: ${(error as Error).message}`);
+    }
+    const parsed = parseClientMessage(value);
+    if (!parsed.ok) throw new PlayheadError(parsed.code, parsed.message);
+    return parsed.message;
+  }
+
+  async #dispatch(message: ClientMessage): Promise<void> {
+    const key = this.#channel === undefined ? requireSub(message) : ONLY;
+    if (this.#channel !== undefined && message.channel !== undefined && message.channel !== this.#channel) {
+      throw new PlayheadError('invalid_parameter', `this connection plays channel ${this.#channel}: use /v1/ws to play several channels`);
+    }
+    const command = resolveCommand(message, this.#context.clock.now());
+    let subscription = this.#subscriptions.get(key);
+    const opens = message.action === 'play' || message.action === 'live';
+    if (opens && message.channel !== undefined && message.channel !== subscription?.channel) {
+      subscription = await this.#open(key, message.channel);
+    }
+    if (subscription === undefined) {
+      if (opens) throw new PlayheadError('invalid_parameter', `${message.action} on /v1/ws needs "channel" to open sub ${String(key)}`);
+      throw new PlayheadError('unknown_subscription', `sub ${JSON.stringify(key)} is not open: send play or live with a channel first`);
+    }
+    subscription.session.handle(command);
+    if (command.kind === 'stop' && key !== ONLY) this.#subscriptions.delete(key);
+  }
+
+  async #open(key: string | typeof ONLY, channelName: string): Promise<Subscription> {
+    const channel = validateChannelName(channelName);
+    const { grant, reader, limits } = this.#context;
+    if (grant !== null && !grant.allows('read', channel)) {
+      throw new PlayheadError('forbidden', `the token may not read channel ${channel}: it needs scope read:${channel}`);
+    }
+    if (this.#context.requireExistingChannels && (await reader.getChannel(channel)) === undefined) {
+      throw new PlayheadError('unknown_channel', `channel ${channel} has no events, and this server plays only existing channels`);
+    }
+    if (!this.#subscriptions.has(key) && this.#subscriptions.size >= limits.maxSubscriptions) {
+      throw new PlayheadError('invalid_parameter', `at most ${limits.maxSubscriptions} subscriptions per connection: stop one first`);
+    }
+    this.#subscriptions.get(key)?.session.close();
+    return this.#subscribe(key, channel);
+  }
+
+  #subscribe(key: string | typeof ONLY, channel: string): Subscription {
+    const { reader, bus, clock, wheel, limits, playback } = this.#context;
+    const sink = new SocketSink(this.#socket, key === ONLY ? undefined : key, limits.maxBufferedBytes);
+    const subscription = { channel, session: new PlaybackSession({ channel, reader, bus, clock, wheel, sink, config: playback }) };
+    this.#subscriptions.set(key, subscription);
+    return subscription;
+  }
+
+  #send(text: string): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(text);
+  }
+}
+
+function requireSub(message: ClientMessage): string {
+  if (message.sub === undefined || message.sub === '') {
+    throw new PlayheadError('invalid_parameter', 'every message on /v1/ws needs "sub", the id you choose for the subscription');
+  }
+  return message.sub;
+}
