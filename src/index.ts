@@ -1,0 +1,20 @@
+/** The public surface of `playhead` (Node.js): everything else is internal. */
+export { systemClock, type Clock, type TimerHandle } from './core/clock.js';
+export { VirtualClock } from './core/virtual-clock.js';
+export { PlayheadError, ERROR_CODES, isPlayheadError, type ErrorCode } from './core/errors.js';
+export { parseTime, formatTime } from './core/time.js';
+export { parseDuration } from './core/duration.js';
+export type { EventInput, NewEvent, StoredEvent, Position } from './core/event.js';
+export { openStore, DEFAULT_STORE_URL } from './store/open-store.js';
+export type { EventStore, EventReader, EventWriter, ScanRequest, ChannelInfo, Histogram, HistogramRequest, AppendResult } from './store/event-store.js';
+export type { LiveBus, LiveListener } from './live/live-bus.js';
+export { InProcessBus } from './live/in-process/in-process-bus.js';
+export { Ingestor, type IngestLimits } from './ingest/ingestor.js';
+export { PlaybackSession, type PlaybackSink, type PlaybackState, type PlaybackConfig } from './playback/playback-session.js';
+export { TimerWheel } from './playback/timer-wheel.js';
+export { resolveCommand, type PlaybackCommand } from './playback/playback-command.js';
+export { parseClientMessage, CLIENT_ACTIONS, type ClientMessage, type ClientAction } from './protocol/client-actions.js';
+export type { ServerMessage, EventMessage, StateMessage, ErrorMessage, PlaybackStatus } from './protocol/server-messages.js';
+export { buildServer } from './server/app.js';
+export type { ServerOptions } from './server/server-config.js';
+export { AccessPolicy } from './server/auth/access-policy.js';
