@@ -4,6 +4,7 @@
  * and the rules between fields checked (end after start, speed not 0).
  */
 import { describeValue } from '../core/describe-value.js';
+import type { Position } from '../core/event.js';
 import { parseDuration } from '../core/duration.js';
 import { PlayheadError } from '../core/errors.js';
 import { parseTime } from '../core/time.js';
@@ -22,11 +23,14 @@ export interface PlayCommand {
   readonly loop: boolean;
   readonly minGapMs: number;
   readonly maxGapMs: number;
+  /** Resume strictly after this event instead of at the window's edge. */
+  readonly after: Position | null;
 }
 
 export type PlaybackCommand =
   | PlayCommand
-  | { readonly kind: 'pause' | 'resume' | 'live' | 'stop' }
+  | { readonly kind: 'pause' | 'resume' | 'stop' }
+  | { readonly kind: 'live'; readonly after: Position | null }
   | { readonly kind: 'seek'; readonly to: number }
   | { readonly kind: 'seekBy'; readonly byMs: number }
   | { readonly kind: 'speed'; readonly speed: number }
@@ -41,9 +45,10 @@ export function resolveCommand(message: ClientMessage, nowMs: number): PlaybackC
       return resolvePlay(message, nowMs);
     case 'pause':
     case 'resume':
-    case 'live':
     case 'stop':
       return { kind: message.action };
+    case 'live':
+      return { kind: 'live', after: message.after ?? null };
     case 'seek':
       if (message.to !== undefined && message.by !== undefined) throw invalid('seek takes "to" or "by", not both');
       if (message.to !== undefined) return { kind: 'seek', to: parseTime(message.to, { now: nowMs, field: 'to' }) };
@@ -79,7 +84,7 @@ function resolvePlay(message: PlayAction, nowMs: number): PlayCommand {
   const minGapMs = message.minGap === undefined ? 0 : parseDuration(message.minGap, { field: 'minGap' });
   const maxGapMs = message.maxGap === undefined ? Number.POSITIVE_INFINITY : parseDuration(message.maxGap, { field: 'maxGap' });
   if (minGapMs > maxGapMs) throw invalid(`minGap must not exceed maxGap, got ${describeValue(message.minGap)} and ${describeValue(message.maxGap)}`);
-  return { kind: 'play', start, end, speed, loop: message.loop ?? false, minGapMs, maxGapMs };
+  return { kind: 'play', start, end, speed, loop: message.loop ?? false, minGapMs, maxGapMs, after: message.after ?? null };
 }
 
 function checkSpeed(speed: number): number {

@@ -124,7 +124,7 @@ export class PlaybackSession {
         this.#loop = command.loop ?? !this.#loop;
         return this.#sendState();
       case 'step': return this.#step(command.count);
-      case 'live': return this.#goLive(undefined);
+      case 'live': return this.#goLive(command.after ?? undefined);
       case 'stop':
         this.#halt('stopped');
         return this.#sendState();
@@ -164,9 +164,9 @@ export class PlaybackSession {
     this.#loop = command.loop;
     this.#iteration = 0;
     this.#timing = { ...this.#timing, speed: command.speed, minGapMs: command.minGapMs, maxGapMs: command.maxGapMs };
-    if (command.start === null) return this.#goLive(undefined);
+    if (command.start === null) return this.#goLive(command.after ?? undefined);
     const from = command.speed > 0 ? command.start : command.end ?? this.#clock.now();
-    this.#startPlaying(from, this.#clock.monotonic());
+    this.#startPlaying(command.after === null ? from : this.#clamp(command.after.ts), this.#clock.monotonic(), command.after ?? undefined);
     this.#sendState();
     this.#pump();
   }
@@ -244,25 +244,26 @@ export class PlaybackSession {
     this.#pump();
   }
 
-  #startPlaying(positionMs: number, wallMs: number): void {
+  #startPlaying(positionMs: number, wallMs: number, after?: Position): void {
     this.#cancelTask();
     this.#status = 'playing';
     this.#timing = reanchor(this.#timing, positionMs, wallMs);
     this.#last = anchorMark(this.#timing);
     this.#stalledSinceWallMs = undefined;
-    this.#resetScan(positionMs);
+    this.#resetScan(positionMs, after);
   }
 
-  #resetScan(positionMs: number): void {
+  /** Reads from `positionMs` in the play direction, or strictly after the event `after`. */
+  #resetScan(positionMs: number, after?: Position): void {
     this.#followGrowth();
-    this.#cursor = undefined;
+    this.#cursor = after;
     this.#lastPollWallMs = this.#clock.monotonic();
     this.#prefetcher.reset({
       channel: this.#channel,
       order: this.#timing.speed > 0 ? 'asc' : 'desc',
       start: this.#start ?? undefined,
       end: this.#end ?? undefined,
-      after: { ts: positionMs, seq: this.#timing.speed > 0 ? 0 : AFTER_EVERY_SEQ },
+      after: after ?? { ts: positionMs, seq: this.#timing.speed > 0 ? 0 : AFTER_EVERY_SEQ },
     });
   }
 

@@ -14,6 +14,11 @@ export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 export type WireTime = string | number;
 /** A duration as sent: "250ms", "90s", "PT1M" or ms. */
 export type WireDuration = string | number;
+/** A place in replay order: resume strictly after this event. */
+export interface WirePosition {
+  readonly ts: number;
+  readonly seq: number;
+}
 
 interface Addressed {
   /** Subscription id on the multiplexed endpoint /v1/ws. */
@@ -31,14 +36,17 @@ export interface PlayAction extends Addressed {
   readonly loop?: boolean;
   readonly minGap?: WireDuration;
   readonly maxGap?: WireDuration;
+  /** Resume strictly after this event (a reconnecting client's last one). */
+  readonly after?: WirePosition;
 }
 export interface SeekAction extends Addressed { readonly action: 'seek'; readonly to?: WireTime; readonly by?: WireDuration }
 export interface SpeedAction extends Addressed { readonly action: 'speed'; readonly speed: number }
 export interface LoopAction extends Addressed { readonly action: 'loop'; readonly loop?: boolean }
 export interface StepAction extends Addressed { readonly action: 'step'; readonly count?: number }
-export interface BareAction extends Addressed { readonly action: 'pause' | 'resume' | 'live' | 'stop' }
+export interface LiveAction extends Addressed { readonly action: 'live'; readonly after?: WirePosition }
+export interface BareAction extends Addressed { readonly action: 'pause' | 'resume' | 'stop' }
 
-export type ClientMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | BareAction;
+export type ClientMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
 
 export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
 
@@ -46,20 +54,20 @@ export type ParseResult =
   | { readonly ok: true; readonly message: ClientMessage }
   | { readonly ok: false; readonly code: ProtocolErrorCode; readonly message: string; readonly sub?: string };
 
-type FieldKind = 'time' | 'duration' | 'number' | 'boolean' | 'integer' | 'string';
+type FieldKind = 'time' | 'duration' | 'number' | 'boolean' | 'integer' | 'string' | 'position';
 
 const ADDRESS_FIELDS: Readonly<Record<string, FieldKind>> = { sub: 'string', channel: 'string' };
 
 /** The fields each action takes; anything else is refused so typos surface. */
 const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, FieldKind>>>> = {
-  play: { start: 'time', end: 'time', speed: 'number', fit: 'duration', loop: 'boolean', minGap: 'duration', maxGap: 'duration' },
+  play: { start: 'time', end: 'time', speed: 'number', fit: 'duration', loop: 'boolean', minGap: 'duration', maxGap: 'duration', after: 'position' },
   pause: {},
   resume: {},
   seek: { to: 'time', by: 'duration' },
   speed: { speed: 'number' },
   loop: { loop: 'boolean' },
   step: { count: 'integer' },
-  live: {},
+  live: { after: 'position' },
   stop: {},
 };
 
@@ -106,6 +114,7 @@ const KIND_RULES: Readonly<Record<FieldKind, string>> = {
   boolean: 'true or false',
   integer: 'a whole number',
   string: 'a string',
+  position: 'an object {"ts": epoch ms, "seq": integer}',
 };
 
 function coerce(kind: FieldKind, raw: unknown): unknown {
@@ -127,6 +136,10 @@ function coerce(kind: FieldKind, raw: unknown): unknown {
     }
     case 'string':
       return typeof raw === 'string' ? raw : INVALID;
+    case 'position': {
+      const { ts, seq } = (typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+      return Number.isSafeInteger(ts) && Number.isSafeInteger(seq) ? { ts, seq } : INVALID;
+    }
   }
 }
 

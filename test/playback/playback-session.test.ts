@@ -279,3 +279,26 @@ describe('PlaybackSession backpressure', () => {
     assert.equal(h.session.status, 'stopped');
   });
 });
+
+describe('PlaybackSession resume after a position', () => {
+  it('plays the window from strictly after the given event, keeping its schedule', async (t) => {
+    const h = await createHarness(t, [0, 100, 100, 100, 300]);
+    const w0 = h.clock.monotonic();
+    h.send({ action: 'play', start: iso(0), end: iso(400), after: { ts: T0 + 100, seq: 3 } });
+    await h.run(400, 5);
+    assert.deepEqual(h.sink.deliveries.map((d) => [d.seq, d.wallMs - w0]), [[4, 0], [5, 200]]);
+  });
+
+  it('goes live after delivering what was stored after the given event', async (t) => {
+    const h = await createHarness(t, [0, 10, 20]);
+    h.send({ action: 'live', after: { ts: T0 + 10, seq: 2 } });
+    await h.run(5);
+    await h.append([30]);
+    assert.deepEqual(h.sink.deliveries.map((d) => d.seq), [3, 4]);
+  });
+
+  it('refuses a malformed position', async (t) => {
+    const h = await createHarness(t, []);
+    assert.throws(() => h.send({ action: 'live', after: { ts: 'x', seq: 1 } }), { message: 'invalid_parameter: after must be an object {"ts": epoch ms, "seq": integer}, got {"ts":"x","seq":1}' });
+  });
+});

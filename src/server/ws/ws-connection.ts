@@ -67,7 +67,7 @@ export class WsConnection {
     });
     socket.on('close', () => this.close());
     // A client that sends nothing receives the channel live.
-    if (channel !== undefined) this.#subscribe(ONLY, channel).session.handle({ kind: 'live' });
+    if (channel !== undefined) this.#subscribe(ONLY, channel).session.handle({ kind: 'live', after: null });
   }
 
   close(): void {
