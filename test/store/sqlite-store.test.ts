@@ -27,6 +27,16 @@ if (storeSelected('sqlite')) {
       assert.deepEqual(versions, { n: 1 });
     });
 
+    it('groups raw histogram counts by bucket, not by timestamp (white-box: counts alone cannot show it)', () => {
+      const database = new Database(':memory:');
+      database.exec('CREATE TABLE events (channel_id INTEGER, seq INTEGER, ts INTEGER, id TEXT, data TEXT)');
+      const insert = database.prepare('INSERT INTO events VALUES (1, ?, ?, NULL, 0)');
+      for (let i = 0; i < 1_000; i += 1) insert.run(i + 1, 5_000 + i);
+      const rows = database.prepare(SQL.histogramRaw).all(5_000, 5_000, 100, 100, 1, 5_000, 6_000) as { time: number; count: number }[];
+      assert.equal(rows.length, 10);
+      assert.deepEqual(rows[1], { time: 5_100, count: 100 });
+    });
+
     it('seeks with a range scan of the replay-order index', () => {
       const database = new Database(':memory:');
       database.exec('CREATE TABLE events (channel_id, seq, ts, id, data); CREATE INDEX events_replay_order ON events (channel_id, ts, seq)');

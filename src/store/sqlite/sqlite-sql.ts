@@ -9,8 +9,8 @@ export const SQL = {
   channelByName: 'SELECT id, name, count, first_ts AS firstTs, last_ts AS lastTs, last_seq AS lastSeq FROM channels WHERE name = ?',
   listChannels: 'SELECT name, count, first_ts AS firstTs, last_ts AS lastTs, last_seq AS lastSeq FROM channels ORDER BY name',
   createChannel: 'INSERT INTO channels (name) VALUES (?) ON CONFLICT (name) DO NOTHING',
-  idExists: 'SELECT 1 FROM events WHERE channel_id = ? AND id = ?',
-  insertEvent: 'INSERT INTO events (channel_id, seq, ts, id, data) VALUES (?, ?, ?, ?, ?)',
+  /** A duplicate id hits the unique index events_id and is skipped (changes = 0), with no lookup first. */
+  insertEvent: 'INSERT INTO events (channel_id, seq, ts, id, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
   updateChannel: `UPDATE channels SET last_seq = ?, count = count + ?,
     first_ts = min(coalesce(first_ts, ?), ?), last_ts = max(coalesce(last_ts, ?), ?) WHERE id = ?`,
   addHistogramCount: `INSERT INTO histogram_counts (channel_id, level_ms, granule_start, count) VALUES (?, ?, ?, ?)
@@ -23,7 +23,8 @@ export const SQL = {
     ORDER BY ts DESC, seq DESC LIMIT ?`,
   histogramCounts: `SELECT granule_start AS time, count FROM histogram_counts
     WHERE channel_id = ? AND level_ms = ? AND granule_start >= ? AND granule_start < ?`,
-  histogramRaw: `SELECT ? + ((ts - ?) / ?) * ? AS time, count(*) AS count FROM events
-    WHERE channel_id = ? AND ts >= ? AND ts < ? GROUP BY 1`,
+  // better-sqlite3 binds JS numbers as REAL: cast, or the division is fractional and groups every ts apart.
+  histogramRaw: `SELECT CAST(? AS INTEGER) + ((ts - CAST(? AS INTEGER)) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS time, count(*) AS count
+    FROM events WHERE channel_id = ? AND ts >= ? AND ts < ? GROUP BY 1`,
   ping: 'SELECT 1',
 } as const;

@@ -119,17 +119,12 @@ export class SqliteStore implements EventStore {
     s.createChannel.run(channel);
     const row = s.channelByName.get(channel) as ChannelRow;
     this.#channelIds.set(channel, row.id);
-    const seenIds = new Set<string>();
     const accepted: NewEvent[] = [];
     const stored: StoredEvent[] = [];
     let seq = row.lastSeq;
     for (const event of events) {
-      if (event.id !== null) {
-        if (seenIds.has(event.id) || s.idExists.get(row.id, event.id) !== undefined) continue;
-        seenIds.add(event.id);
-      }
+      if (s.insertEvent.run(row.id, seq + 1, event.ts, event.id, event.dataJson).changes === 0) continue;
       seq += 1;
-      s.insertEvent.run(row.id, seq, event.ts, event.id, event.dataJson);
       accepted.push(event);
       stored.push({ channel, seq, ts: event.ts, id: event.id, data: event.data });
     }
