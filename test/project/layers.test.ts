@@ -81,6 +81,18 @@ describe('layer rule (DESIGN "Layers")', () => {
     assert.deepEqual(violations, []);
   });
 
+  it('lets client/ import only itself and src/protocol, and no package', () => {
+    const violations: string[] = [];
+    for (const file of sourceFiles(join(ROOT, 'client'))) {
+      for (const specifier of imports(file)) {
+        const target = relative(ROOT, resolve(dirname(file), specifier));
+        const allowed = specifier.startsWith('.') && (target.startsWith('client/') || target.startsWith('src/protocol/'));
+        if (!allowed) violations.push(`${relative(ROOT, file)} imports ${specifier}`);
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
+
   it('keeps src/protocol free of I/O and third-party packages, so the client can use it in a browser', () => {
     const violations = sourceFiles(join(ROOT, 'src', 'protocol')).flatMap((file) =>
       imports(file).filter((s) => !s.startsWith('.')).map((s) => `${relative(ROOT, file)} imports ${s}`));

@@ -1,0 +1,45 @@
+/**
+ * `playhead/client`: Playhead from a browser or Node, with the protocol out
+ * of sight. Imports only src/protocol (checked by test/project/layers.test.ts).
+ *
+ *   const ph = connect('ws://127.0.0.1:8080');
+ *   const p = ph.channel('wikipedia').play({ start: 'now-1h', speed: 10 });
+ *   p.onEvent((event) => draw(event));
+ */
+import { Connection, type ConnectOptions } from './connection.js';
+import { Playback, type PlayOptions } from './playback.js';
+
+export { PlayheadClientError } from './client-error.js';
+export type { ConnectOptions, WebSocketLike, WebSocketConstructor } from './connection.js';
+export type { Playback, PlayOptions } from './playback.js';
+export type { WireEvent } from '../src/protocol/wire-event.js';
+export type { StateMessage, PlaybackStatus } from '../src/protocol/server-messages.js';
+
+export interface ChannelHandle {
+  /** Plays a window (or, without `start`, live). */
+  play(options?: PlayOptions): Playback;
+  /** Watches live. */
+  live(): Playback;
+}
+
+export interface PlayheadClient {
+  channel(name: string): ChannelHandle;
+  /** Called with true on each (re)connect and false on each drop. */
+  onConnection(listener: (connected: boolean) => void): void;
+  /** Drops the socket as a network failure would; subscriptions resume after reconnecting. */
+  drop(): void;
+  close(): void;
+}
+
+export function connect(url: string, options: ConnectOptions = {}): PlayheadClient {
+  const connection = new Connection(url, options);
+  return {
+    channel: (name) => ({
+      play: (playOptions = {}) => new Playback(connection, name, playOptions),
+      live: () => new Playback(connection, name, 'live'),
+    }),
+    onConnection: (listener) => connection.onStatus(listener),
+    drop: () => connection.drop(),
+    close: () => connection.close(),
+  };
+}

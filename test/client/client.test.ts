@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { connect, PlayheadClientError, type WebSocketConstructor, type WireEvent } from '../../client/index.js';
+import { startListeningServer } from '../support/listening-server.js';
+
+const T0 = Date.UTC(2016, 0, 15, 14, 32, 24);
+const options = { WebSocket: WebSocket as unknown as WebSocketConstructor, minBackoffMs: 20, maxBackoffMs: 100 };
+
+async function seeded(t: Parameters<typeof startListeningServer>[0], count: number, stepMs: number) {
+  const server = await startListeningServer(t);
+  await server.post('wiki', Array.from({ length: count }, (_, i) => ({ time: T0 + i * stepMs, id: `e${i}`, data: { i } })));
+  return server;
+}
+
+function untilState(p: { onState(l: (s: { status: string }) => void): () => void }, status: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = p.onState((state) => {
+      if (state.status === status) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('playhead/client connect()', () => {
+  it('plays a window and yields its events through for await, in order', async (t) => {
+    const server = await seeded(t, 20, 100);
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    const p = ph.channel('wiki').play({ start: T0, end: T0 + 2_000, speed: 50 });
+    const seen: number[] = [];
+    for await (const event of p) seen.push((event.data as { i: number }).i);
+    assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => i));
+    assert.equal(p.state?.status, 'ended');
+  });
+
+  it('drives pause, resume, speed, seek and step, with state following', async (t) => {
+    const server = await seeded(t, 50, 1_000);
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    const p = ph.channel('wiki').play({ start: T0, end: T0 + 50_000, speed: 1 });
+    await p.ready;
+    p.pause();
+    await untilState(p, 'paused');
+    const events: WireEvent[] = [];
+    p.onEvent((event) => events.push(event));
+    p.seek(T0 + 10_000);
+    p.step(3);
+    await new Promise<void>((resolve) => p.onState((s) => s.position === T0 + 12_000 && resolve()));
+    assert.deepEqual(events.map((e) => (e.data as { i: number }).i), [10, 11, 12]);
+    p.speed(1_000);
+    p.resume();
+    await untilState(p, 'ended');
+    assert.equal(events.length, 40);
+    assert.equal(p.state?.speed, 1_000);
+  });
+
+  it('resumes after a dropped connection with no event lost or repeated', async (t) => {
+    const server = await seeded(t, 300, 100);
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    const statuses: boolean[] = [];
+    ph.onConnection((connected) => statuses.push(connected));
+    const p = ph.channel('wiki').play({ start: T0, end: T0 + 30_000, speed: 40 });
+    const seqs: number[] = [];
+    p.onEvent((event) => {
+      seqs.push(event.seq);
+      if (seqs.length === 100 || seqs.length === 200) ph.drop();
+    });
+    await untilState(p, 'ended');
+    assert.deepEqual(seqs, Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.ok(statuses.filter((s) => !s).length >= 2, 'the connection really dropped twice');
+  });
+
+  it('resumes a live subscription after a drop, catching up what was written meanwhile', async (t) => {
+    const server = await startListeningServer(t);
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    const p = ph.channel('feed').live();
+    await p.ready;
+    const seqs: number[] = [];
+    const waiters = new Map<number, () => void>();
+    p.onEvent((event) => {
+      seqs.push(event.seq);
+      waiters.get(event.seq)?.();
+    });
+    const delivered = (seq: number) => new Promise<void>((resolve) => waiters.set(seq, resolve));
+    const first = delivered(1);
+    await server.post('feed', [{ data: 1 }]);
+    await first;
+    const reconnected = new Promise<void>((resolve) => ph.onConnection((up) => up && resolve()));
+    ph.drop();
+    await server.post('feed', [{ data: 2 }, { data: 3 }]);
+    await reconnected;
+    const fourth = delivered(4);
+    await server.post('feed', [{ data: 4 }]);
+    await fourth;
+    assert.deepEqual(seqs, [1, 2, 3, 4]);
+  });
+
+  it('surfaces server errors as PlayheadClientError with code and message', async (t) => {
+    const server = await seeded(t, 1, 1);
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    const p = ph.channel('wiki').play({ start: T0 + 1_000, end: T0 });
+    await assert.rejects(p.ready, (error: unknown) => {
+      assert.ok(error instanceof PlayheadClientError);
+      assert.equal(error.code, 'invalid_parameter');
+      assert.match(error.message, /^end must be after start/);
+      return true;
+    });
+  });
+
+  it('explains what to pass where there is no global WebSocket', () => {
+    if ('WebSocket' in globalThis) return;
+    assert.throws(() => connect('ws://127.0.0.1:1'), { name: 'TypeError', message: 'no global WebSocket here: pass connect(url, { WebSocket }) (in Node 20, the "ws" package)' });
+  });
+});
