@@ -4,6 +4,7 @@
  * `--insecure`, so nobody exposes an open event log by accident.
  */
 import { isIP } from 'node:net';
+import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { InProcessBus } from '../live/in-process/in-process-bus.js';
@@ -11,6 +12,7 @@ import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
 import { loadDemo } from './load-demo.js';
+import { packageRoot } from './package-root.js';
 
 export interface ServeOptions {
   readonly host: string;
@@ -46,6 +48,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const app = await buildServer({
     store, bus, access,
+    dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },

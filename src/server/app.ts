@@ -11,6 +11,7 @@ import { registerAuth } from './auth/auth-hooks.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { mapError } from './error-reply.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
+import { registerDashboard } from './routes/dashboard-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
@@ -37,6 +38,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerBodyParsers(app);
   registerAuth(app, options.access);
   registerHealthRoute(app, options.store);
+  await registerDashboard(app, options.dashboardDir);
   registerChannelRoutes(app, {
     reader: options.store,
     ingestor: new Ingestor({ writer: options.store, bus: options.bus, clock, limits }),

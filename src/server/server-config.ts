@@ -29,6 +29,8 @@ export interface ServerOptions {
   readonly websocket?: Partial<WebSocketLimits>;
   /** Playback paging and state-message settings. */
   readonly playback?: Partial<PlaybackConfig>;
+  /** Folder of the built dashboard (web/dist), served at `/`. */
+  readonly dashboardDir?: string;
   /** Refuse to play channels that have no events (catches typos). @default false */
   readonly requireExistingChannels?: boolean;
   /** Fastify/pino logger options. @default false */

@@ -1,7 +1,8 @@
 /**
  * Enforces the access policy on every route: 401 without a known token,
  * 403 when the token's scopes do not cover the route's action on its
- * channel. Routes marked `public` (health checks) are exempt.
+ * channel. Routes marked `public`, and everything outside /v1 that declares
+ * no access (the dashboard's static files), are exempt.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PlayheadError } from '../../core/errors.js';
@@ -18,7 +19,7 @@ export function registerAuth(app: FastifyInstance, policy: AccessPolicy | undefi
   app.decorateRequest('grant', null);
   if (policy === undefined) return;
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.access?.action === 'public') return;
+    if (isPublic(request)) return;
     const token = requestToken(request.headers, request.url);
     if (token === undefined) {
       throw new PlayheadError('unauthorized', 'this server requires a token: send "Authorization: Bearer TOKEN" or ?token=TOKEN');
@@ -37,6 +38,11 @@ export function registerAuth(app: FastifyInstance, policy: AccessPolicy | undefi
       throw new PlayheadError('forbidden', `the token may not ${action}${target}: it needs scope ${scope}`);
     }
   });
+}
+
+function isPublic(request: FastifyRequest): boolean {
+  const access = request.routeOptions.config.access;
+  return access === undefined ? !request.url.startsWith('/v1/') : access.action === 'public';
 }
 
 function channelParam(request: FastifyRequest): string | undefined {

@@ -58,3 +58,13 @@ describe('auth on HTTP routes', () => {
     assert.equal((await app.inject({ url: '/healthz' })).statusCode, 200);
   });
 });
+
+describe('the dashboard route', () => {
+  it('answers / without a token, saying how to build the dashboard when it is missing', async (t) => {
+    const { app } = await startTestServer(t, { access: policy, dashboardDir: '/nonexistent' });
+    const reply = await app.inject({ url: '/' });
+    assert.equal(reply.statusCode, 200);
+    assert.match(reply.body, /The dashboard is not built: run "npm run build"/);
+    assert.equal((await app.inject({ url: '/v1/channels' })).statusCode, 401, 'the API still needs a token');
+  });
+});
