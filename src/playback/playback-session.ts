@@ -414,11 +414,9 @@ export class PlaybackSession {
     this.#unfollowGrowth = undefined;
   }
 
+  /** A store read failed: tell the client and stop (play again to retry), keeping the playhead where it was. */
   #fail(error: unknown): void {
-    const wasLive = this.#status === 'live';
-    this.#heldPositionMs = this.position();
     this.#halt('stopped');
-    this.#status = wasLive ? 'stopped' : 'paused';
     this.#sink.error(error instanceof PlayheadError ? error : new PlayheadError('store_unavailable', `reading channel ${this.#channel} failed`, { cause: error }));
     this.#sendState();
   }

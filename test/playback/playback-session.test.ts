@@ -302,3 +302,19 @@ describe('PlaybackSession resume after a position', () => {
     assert.throws(() => h.send({ action: 'live', after: { ts: 'x', seq: 1 } }), { message: 'invalid_parameter: after must be an object {"ts": epoch ms, "seq": integer}, got {"ts":"x","seq":1}' });
   });
 });
+
+describe('PlaybackSession store failure', () => {
+  it('reports store_unavailable and stops, keeping the playhead', async (t) => {
+    const h = await createHarness(t, Array.from({ length: 40 }, (_, i) => i * 10));
+    h.send({ action: 'play', start: iso(0), end: iso(400) });
+    await h.run(50, 1);
+    const store = h.store as unknown as { scan: () => AsyncIterable<never> };
+    store.scan = () => ({
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('disk I/O error')) }),
+    });
+    h.send({ action: 'seek', to: iso(200) });
+    await h.run(10, 1);
+    assert.deepEqual(h.sink.errors.map((e) => [e.code, e.message]), [['store_unavailable', 'reading channel c failed']]);
+    assert.deepEqual([h.sink.lastState().status, h.sink.lastState().positionMs], ['stopped', T0 + 200]);
+  });
+});
