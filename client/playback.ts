@@ -10,15 +10,8 @@ import type { WireEvent } from '../src/protocol/wire-event.js';
 import { PlayheadClientError } from './client-error.js';
 import type { Connection } from './connection.js';
 
-export interface PlayOptions {
-  readonly start?: WireTime;
-  readonly end?: WireTime;
-  readonly speed?: number;
-  readonly fit?: WireDuration;
-  readonly loop?: boolean;
-  readonly minGap?: WireDuration;
-  readonly maxGap?: WireDuration;
-}
+/** The fields of a play message: the window, speed or fit, loop and pacing. */
+export type PlayOptions = Omit<PlayAction, 'action' | 'sub' | 'channel' | 'after'>;
 
 type Listener<T> = (value: T) => void;
 

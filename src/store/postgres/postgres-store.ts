@@ -4,13 +4,14 @@
  * lock; a scan is keyset pages of one pooled query each, so nothing is held between pages.
  */
 import pg from 'pg';
-import { compareReplayOrder, type NewEvent, type Position, type StoredEvent } from '../../core/event.js';
+import type { NewEvent, StoredEvent } from '../../core/event.js';
 import { PlayheadError } from '../../core/errors.js';
 import {
   DEFAULT_CAPABILITIES, DEFAULT_PAGE_SIZE,
   type AppendResult, type ChannelInfo, type EventStore, type Histogram, type HistogramRequest, type ScanRequest,
 } from '../event-store.js';
 import { fillHistogram, planHistogram, rollupIncrements } from '../histogram-rollup.js';
+import { keysetStart, MAX_TS, MIN_TS } from '../keyset.js';
 import {
   resolvePostgresConfig,
   type PostgresPool, type PostgresPoolClient, type PostgresQuery, type PostgresStoreConfig, type ResolvedPostgresConfig,
@@ -32,10 +33,6 @@ interface ChannelLock {
   readonly id: number;
   readonly lastSeq: number;
 }
-
-/** Outside every stored ts: parseTime keeps ts within ±8.64e15. */
-const MIN_TS = -Number.MAX_SAFE_INTEGER;
-const MAX_TS = Number.MAX_SAFE_INTEGER;
 
 /**
  * Parsers passed with every query, never set on `pg.types`, which would change
@@ -262,16 +259,6 @@ function location(settings: ResolvedPostgresConfig): string {
   } catch {
     return ''; // a libpq key=value string: there is no safe part to quote without parsing it
   }
-}
-
-/** The exclusive keyset bound a scan starts from: the later (asc) or earlier (desc) of `after` and the window edge. */
-function keysetStart(request: ScanRequest): Position {
-  if (request.order === 'asc') {
-    const edge = { ts: request.start ?? MIN_TS, seq: 0 };
-    return request.after !== undefined && compareReplayOrder(request.after, edge) > 0 ? request.after : edge;
-  }
-  const edge = { ts: request.end ?? MAX_TS, seq: 0 };
-  return request.after !== undefined && compareReplayOrder(request.after, edge) < 0 ? request.after : edge;
 }
 
 /** SQLSTATE classes that mean "cannot serve now" or "refused", not a wrong statement: connection, auth, no database, rollback (deadlock, serialization), resources, shutdown or cancel, system, internal. */

@@ -6,13 +6,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { compareReplayOrder, type NewEvent, type Position, type StoredEvent } from '../../core/event.js';
+import type { NewEvent, StoredEvent } from '../../core/event.js';
 import { PlayheadError } from '../../core/errors.js';
 import {
   DEFAULT_CAPABILITIES, DEFAULT_PAGE_SIZE,
   type AppendResult, type ChannelInfo, type EventStore, type Histogram, type HistogramRequest, type ScanRequest,
 } from '../event-store.js';
 import { fillHistogram, planHistogram, rollupIncrements } from '../histogram-rollup.js';
+import { keysetStart, MAX_TS, MIN_TS } from '../keyset.js';
 import { SQLITE_DEFAULTS, type SqliteStoreConfig } from './sqlite-config.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { SQL } from './sqlite-sql.js';
@@ -30,9 +31,6 @@ interface EventRow {
 interface ChannelRow extends ChannelInfo {
   readonly id: number;
 }
-
-const MIN_TS = -Number.MAX_SAFE_INTEGER;
-const MAX_TS = Number.MAX_SAFE_INTEGER;
 
 export class SqliteStore implements EventStore {
   readonly capabilities = DEFAULT_CAPABILITIES;
@@ -166,16 +164,6 @@ function openDatabase(path: string | undefined): Database.Database {
   if (path === undefined) throw new TypeError('SqliteStoreConfig needs a path or a database');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   return new Database(path);
-}
-
-/** The exclusive keyset bound a scan starts from: the later (asc) or earlier (desc) of `after` and the window edge. */
-function keysetStart(request: ScanRequest): Position {
-  if (request.order === 'asc') {
-    const edge = { ts: request.start ?? MIN_TS, seq: 0 };
-    return request.after !== undefined && compareReplayOrder(request.after, edge) > 0 ? request.after : edge;
-  }
-  const edge = { ts: request.end ?? MAX_TS, seq: 0 };
-  return request.after !== undefined && compareReplayOrder(request.after, edge) < 0 ? request.after : edge;
 }
 
 function toStoredEvent(channel: string, row: EventRow): StoredEvent {
