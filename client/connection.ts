@@ -75,7 +75,8 @@ export class Connection {
   add(handler: SubscriptionHandler): string {
     const sub = `s${++this.#nextSub}`;
     this.#handlers.set(sub, handler);
-    if (this.connected) handler.open();
+    // After the caller has stored `sub`: open() sends messages that carry it.
+    if (this.connected) queueMicrotask(() => this.#handlers.get(sub) === handler && handler.open());
     return sub;
   }
 

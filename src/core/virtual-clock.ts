@@ -46,6 +46,11 @@ export class VirtualClock implements Clock {
     this.#monotonicMs = targetMs;
   }
 
+  /** Monotonic time of the earliest pending timer, or undefined. */
+  get nextTimerMs(): number | undefined {
+    return this.#nextDue()?.dueMs;
+  }
+
   /** Number of timers not yet fired or cancelled. */
   get pendingTimers(): number {
     return this.#timers.filter((timer) => !timer.cancelled).length;

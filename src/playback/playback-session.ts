@@ -358,6 +358,8 @@ export class PlaybackSession {
 
   #goLive(historyAfter: Position | undefined): void {
     this.#halt('live');
+    this.#start = null;
+    this.#end = null;
     const tail = new LiveTail({
       channel: this.#channel, reader: this.#reader, bus: this.#bus,
       deliver: (events) => this.#deliverLive(events),

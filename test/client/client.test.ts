@@ -100,6 +100,17 @@ describe('playhead/client connect()', () => {
     assert.deepEqual(seqs, [1, 2, 3, 4]);
   });
 
+  it('plays on a connection that is already open', async (t) => {
+    const server = await seeded(t, 3, 10);
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    await new Promise<void>((resolve) => ph.onConnection((up) => up && resolve()));
+    const p = ph.channel('wiki').play({ start: T0, end: T0 + 100, speed: 10 });
+    const seen: number[] = [];
+    for await (const event of p) seen.push(event.seq);
+    assert.deepEqual(seen, [1, 2, 3]);
+  });
+
   it('surfaces server errors as PlayheadClientError with code and message', async (t) => {
     const server = await seeded(t, 1, 1);
     const ph = connect(server.ws, options);

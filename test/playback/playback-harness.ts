@@ -74,7 +74,7 @@ export interface Harness {
   send(message: Record<string, unknown>): void;
   /** Appends events (offsets from T0 in ms) and publishes them, as ingest does. */
   append(offsetsMs: readonly number[], channel?: string): Promise<void>;
-  /** Moves virtual time forward in small steps, letting store reads complete between them. */
+  /** Moves virtual time forward, stopping at every timer and every `stepMs` to let store reads complete, as an event loop would. */
   run(ms: number, stepMs?: number): Promise<void>;
 }
 
@@ -108,8 +108,10 @@ export async function createHarness(t: TestContext, offsetsMs: readonly number[]
   };
   const run = async (ms: number, stepMs = 1) => {
     await settle();
-    for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
-      clock.advance(Math.min(stepMs, ms - elapsed));
+    const endMs = clock.monotonic() + ms;
+    while (clock.monotonic() < endMs) {
+      const stepEndMs = Math.min(endMs, clock.monotonic() + stepMs, clock.nextTimerMs ?? Number.POSITIVE_INFINITY);
+      clock.advance(Math.max(0, stepEndMs - clock.monotonic()));
       await settle();
     }
   };

@@ -221,7 +221,7 @@ describe('PlaybackSession live', () => {
     await h.run(400, 10);
     await h.append([NOW - T0 + 700]);
     await h.run(1_000, 10);
-    assert.equal(h.sink.lastState().status, 'live');
+    assert.deepEqual([h.sink.lastState().status, h.sink.lastState().start, h.sink.lastState().end], ['live', null, null]);
     await h.append([NOW - T0 + 2_000, NOW - T0 - 50_000]);
     await h.run(10, 1);
     const seqs = h.sink.deliveries.map((d) => d.seq);
