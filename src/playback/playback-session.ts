@@ -87,6 +87,8 @@ export class PlaybackSession {
   #lastStateWallMs = Number.NEGATIVE_INFINITY;
   #lastPollWallMs = Number.NEGATIVE_INFINITY;
   #stalledSinceWallMs: number | undefined = undefined;
+  /** A play or seek waits for its first page before the clock starts, so its first event is not late by the read. */
+  #anchorPending = false;
   #stepsOwed = 0;
   #liveTail: LiveTail | undefined = undefined;
   #unfollowGrowth: (() => void) | undefined = undefined;
@@ -167,6 +169,7 @@ export class PlaybackSession {
     if (command.start === null) return this.#goLive(command.after ?? undefined);
     const from = command.speed > 0 ? command.start : command.end ?? this.#clock.now();
     this.#startPlaying(command.after === null ? from : this.#clamp(command.after.ts), this.#clock.monotonic(), command.after ?? undefined);
+    this.#anchorPending = true;
     this.#sendState();
     this.#pump();
   }
@@ -208,6 +211,7 @@ export class PlaybackSession {
     if (this.#status === 'live') this.#stopLive();
     if (this.#status !== 'paused') {
       this.#startPlaying(target, this.#clock.monotonic());
+      this.#anchorPending = true;
     } else {
       this.#status = 'paused';
       this.#heldPositionMs = target;
@@ -250,6 +254,7 @@ export class PlaybackSession {
     this.#timing = reanchor(this.#timing, positionMs, wallMs);
     this.#last = anchorMark(this.#timing);
     this.#stalledSinceWallMs = undefined;
+    this.#anchorPending = false;
     this.#resetScan(positionMs, after);
   }
 
@@ -277,6 +282,11 @@ export class PlaybackSession {
       if (this.#sink.congested()) return this.#wakeAt(nowMs + this.#config.congestionRetryMs);
       this.#shiftSchedule(nowMs - this.#stalledSinceWallMs);
       this.#stalledSinceWallMs = undefined;
+    }
+    if (this.#anchorPending) {
+      if (this.#prefetcher.peek() === undefined && this.#prefetcher.fetching) return this.#idle(nowMs, Number.POSITIVE_INFINITY);
+      this.#anchorPending = false;
+      this.#shiftSchedule(nowMs - this.#timing.anchorWallMs);
     }
     for (;;) {
       const next = this.#prefetcher.peek();

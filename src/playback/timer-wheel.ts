@@ -2,7 +2,9 @@
  * One timer for every playback session (DESIGN: 1,000 sessions x 100 ev/s
  * need one wheel, not a timer per session). Tasks wait in a min-heap by due
  * time; the clock is armed for the earliest only, and a task never runs
- * before its due time: an early wake-up re-arms for the remainder.
+ * before its due time: an early wake-up re-arms for the remainder. Each
+ * turn runs only what was due when it began, so a wheel that falls behind
+ * still yields to I/O between turns (controls, HTTP, health checks).
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 
@@ -52,10 +54,11 @@ export class TimerWheel {
     this.#armed = undefined;
     this.#armedDueMs = Number.POSITIVE_INFINITY;
     this.#running = true;
+    const turnMs = this.#clock.monotonic();
     try {
       for (;;) {
         const top = this.#heap[0];
-        if (top === undefined || top.dueMs > this.#clock.monotonic()) break;
+        if (top === undefined || top.dueMs > turnMs) break;
         this.#pop();
         if (!top.cancelled) top.callback();
       }

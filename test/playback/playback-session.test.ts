@@ -318,3 +318,22 @@ describe('PlaybackSession store failure', () => {
     assert.deepEqual([h.sink.lastState().status, h.sink.lastState().positionMs], ['stopped', T0 + 200]);
   });
 });
+
+describe('PlaybackSession first page', () => {
+  it('starts the clock when the first page is read, so the first event is not late by the read', async (t) => {
+    const h = await createHarness(t, [0, 100]);
+    const store = h.store as unknown as { scan: (request: unknown) => AsyncIterable<unknown> };
+    const realScan = store.scan.bind(store);
+    store.scan = (request) => ({
+      async *[Symbol.asyncIterator]() {
+        await Promise.resolve();
+        h.clock.advance(7); // the read takes 7 ms of (virtual) time
+        yield* realScan(request);
+      },
+    });
+    const w0 = h.clock.monotonic();
+    h.send({ action: 'play', start: iso(0), end: iso(200) });
+    await h.run(300, 1);
+    assert.deepEqual(h.sink.deliveries.map((d) => d.wallMs - w0), [7, 107]);
+  });
+});
