@@ -78,6 +78,8 @@ function normalizeId(id: unknown): string | null {
   if (typeof id !== 'string' || id.length === 0 || id.length > EVENT_ID_MAX_CHARS) {
     throw new PlayheadError('invalid_event', `field "id" must be a string of 1-${EVENT_ID_MAX_CHARS} characters, got ${describeValue(id)}`);
   }
+  // PostgreSQL text cannot hold NUL; refusing it here keeps every store alike.
+  if (id.includes('\u0000')) throw new PlayheadError('invalid_event', 'field "id" must not contain the NUL character (\\u0000)');
   return id;
 }
 

@@ -31,6 +31,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 const DRIVERS: Readonly<Record<string, string>> = {
   'better-sqlite3': 'src/store/sqlite/',
   pg: 'src/store/postgres/',
+  'pg-copy-streams': 'src/store/postgres/',
   nats: 'src/live/nats/',
 };
 

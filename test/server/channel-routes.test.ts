@@ -65,6 +65,7 @@ describe('POST /v1/channels/:channel/events', () => {
       ['/v1/channels/c/events', '{"timestamp": 1, "data": 1}', 400, 'invalid_event', 'event 0: unknown field "timestamp": an event has only "time", "id" and "data"'],
       ['/v1/channels/c/events', '{"time": 1}', 400, 'invalid_event', 'event 0: field "data" is required (any JSON value, null included)'],
       ['/v1/channels/c/events', '{"id": 7, "data": 1}', 400, 'invalid_event', 'event 0: field "id" must be a string of 1-256 characters, got 7'],
+      ['/v1/channels/c/events', '{"id": "a\\u0000b", "data": 1}', 400, 'invalid_event', 'event 0: field "id" must not contain the NUL character (\\u0000)'],
       ['/v1/channels/c/events', '[1]', 400, 'invalid_event', 'event 0: an event must be an object like {"time": …, "data": …}, got 1'],
       ['/v1/channels/bad%20name/events', '{"data": 1}', 400, 'invalid_channel', 'channel name must be 1-128 characters of A-Z a-z 0-9 . _ : -, got "bad name"'],
     ];

@@ -8,7 +8,9 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { EventStore } from '../../src/store/event-store.js';
 import { ManagedStore } from '../../src/store/managed-store.js';
-import type { PostgresPool } from '../../src/store/postgres/postgres-config.js';
+import type {
+  PostgresPool, PostgresQuery, PostgresQueryResult, PostgresSubmittable,
+} from '../../src/store/postgres/postgres-config.js';
 import { postgresStatements, quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { POSTGRES_TEST_URL, serviceSkip, storeSelected } from '../support/services.js';
@@ -132,19 +134,9 @@ describe('PostgresStore against a server', { skip }, () => {
       t.after(() => pool.end());
       // A connection lost after the events were inserted: the failure the API cannot provoke on demand.
       let armed = false;
-      const failing: PostgresPool = {
-        query: (query) => pool.query(query),
-        end: () => pool.end(),
-        connect: async () => {
-          const client = await pool.connect();
-          return {
-            release: (error) => client.release(error),
-            query: (query) => (armed && query.text.includes('histogram_counts')
-              ? Promise.reject(new Error('Connection terminated unexpectedly'))
-              : client.query(query)),
-          };
-        },
-      };
+      const failing = tappedPool(pool, (text) => (armed && text.includes('histogram_counts')
+        ? new Error('Connection terminated unexpectedly')
+        : undefined));
       const store = await PostgresStore.open({ pool: failing, schema });
       armed = true;
       await assert.rejects(store.append('a', [event(T0, 1, 'x'), event(T0 + 1, 2)]), {
@@ -155,7 +147,64 @@ describe('PostgresStore against a server', { skip }, () => {
       assert.equal(pool.idleCount, pool.totalCount, 'no client is left checked out');
     });
 
-    it('splits a batch over maxBatchRows into several statements of one transaction', async (t) => {
+    it('rolls back a batch whose COPY the server refuses, and serves the next append', async (t) => {
+      const schema = uniqueSchema();
+      t.after(() => dropSchema(schema));
+      const pool = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 1 });
+      t.after(() => pool.end());
+      const store = await PostgresStore.open({ pool, schema });
+      // A row the table refuses mid-COPY: what a server-side failure of the data looks like.
+      await admin.query(`ALTER TABLE ${quoteIdentifier(schema)}.events ADD CONSTRAINT no_bad_ts CHECK (ts <> ${T0 + 7})`);
+      const batch = Array.from({ length: 100 }, (_, i) => event(T0 + i, i, `id-${i}`));
+      await assert.rejects(store.append('a', batch), { code: '23514', constraint: 'no_bad_ts' });
+      assert.equal(await store.getChannel('a'), undefined);
+      assert.equal(pool.idleCount, pool.totalCount, 'no client is left checked out');
+      // The one connection of the pool left COPY mode and its transaction: it takes the next batch.
+      const result = await store.append('a', batch.filter((e) => e.ts !== T0 + 7));
+      assert.deepEqual([result.accepted, result.firstSeq, result.lastSeq], [batch.length - 1, 1, batch.length - 1]);
+      assert.equal((await collect(store, { channel: 'a', order: 'asc' })).length, batch.length - 1);
+    });
+
+    it('writes the rows of every batch with one COPY, a one-event batch too', async (t) => {
+      const schema = uniqueSchema();
+      t.after(() => dropSchema(schema));
+      const pool = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 2 });
+      t.after(() => pool.end());
+      const statements: string[] = [];
+      const store = await PostgresStore.open({ pool: tappedPool(pool, (text) => void statements.push(text)), schema });
+      const maxBatchRows = store.capabilities.maxBatchRows;
+      for (const size of [1, 1_000, maxBatchRows + 1]) {
+        statements.length = 0;
+        await store.append('a', Array.from({ length: size }, (_, i) => event(T0 + i, i, `${size}-${i}`)));
+        const writes = statements.filter((text) => /^(?:COPY|INSERT INTO) \S+\.events\b/.test(text));
+        assert.deepEqual(writes.map((text) => text.split(' ')[0]), ['COPY'], `${size} events`);
+      }
+      assert.equal((await store.getChannel('a'))?.count, 1 + 1_000 + maxBatchRows + 1);
+    });
+
+    it('round-trips tabs, newlines, carriage returns, backslashes and NUL in ids and data', async (t) => {
+      const store = await openScoped();
+      t.after(() => store.close());
+      // COPY text's delimiters and escapes, alone and at the edges; PostgreSQL text cannot hold NUL, so ids carry its JSON spelling.
+      const hostile = ['a\tb', 'a\nb', 'a\r\nb', '\\', 'back\\slash', 'end\\', '\\N', '\\.', '\\u0000', '\\t\t', '\t\n\r', '"quote\\"'];
+      const data = (text: string, i: number): unknown => [text, { [text]: `${text}\u0000${text}`, nul: '\u0000', i }];
+      for (const [channel, size] of [['one', 1], ['each', hostile.length], ['many', 100]] as const) {
+        const batch = Array.from({ length: size }, (_, i) => {
+          const text = `${hostile[i % hostile.length]}${i >= hostile.length ? i : ''}`;
+          return event(T0 + i, data(text, i), text);
+        });
+        const result = await store.append(channel, batch);
+        assert.equal(result.accepted, size);
+        const stored = await collect(store, { channel, order: 'asc' });
+        assert.deepEqual(stored.map((e) => e.id), batch.map((e) => e.id), channel);
+        assert.deepEqual(stored.map((e) => JSON.stringify(e.data)), batch.map((e) => e.dataJson), channel);
+        // The ids were stored as sent: the same batch again is all duplicates.
+        const again = await store.append(channel, batch);
+        assert.deepEqual([again.accepted, again.duplicates], [0, size], channel);
+      }
+    });
+
+    it('writes a batch over maxBatchRows whole, in one transaction', async (t) => {
       const store = await openScoped();
       t.after(() => store.close());
       const rows = store.capabilities.maxBatchRows * 2 + 500;
@@ -210,6 +259,32 @@ describe('PostgresStore SQL', { skip: storeSelected('postgres') ? false : 'PLAYH
     assert.ok(postgresStatements('x"; DROP').listChannels.includes('"x""; DROP".channels'));
   });
 });
+
+/**
+ * `pool` with `tap` shown the text of every statement its clients run, COPY
+ * included: to observe or fail what the API cannot. An Error from `tap`
+ * fails that statement (queries only) instead of sending it.
+ */
+function tappedPool(pool: pg.Pool, tap: (text: string) => Error | undefined): PostgresPool {
+  return {
+    query: (query) => pool.query(query),
+    end: () => pool.end(),
+    connect: async () => {
+      const client = await pool.connect();
+      function query(query: PostgresQuery): Promise<PostgresQueryResult>;
+      function query<S extends PostgresSubmittable>(stream: S): S;
+      function query(query: PostgresQuery | PostgresSubmittable): Promise<PostgresQueryResult> | PostgresSubmittable {
+        if ('submit' in query) {
+          tap('text' in query ? String(query.text) : '');
+          return client.query(query);
+        }
+        const failure = tap(query.text);
+        return failure === undefined ? client.query(query) : Promise.reject(failure);
+      }
+      return { release: (error) => client.release(error), query };
+    },
+  };
+}
 
 interface PlanNode {
   readonly 'Node Type': string;

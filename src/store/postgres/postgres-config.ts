@@ -16,9 +16,19 @@ export interface PostgresQueryResult {
   readonly rows: readonly unknown[];
 }
 
+/**
+ * A statement that drives the connection itself, as `pg` runs it: a
+ * pg-copy-streams `COPY ... FROM STDIN` stream is one.
+ */
+export interface PostgresSubmittable {
+  submit(connection: unknown): void;
+}
+
 /** A connection checked out of the pool: used for transactions. */
 export interface PostgresPoolClient {
   query(query: PostgresQuery): Promise<PostgresQueryResult>;
+  /** Starts `stream` on this connection and returns it (`pg`'s `Submittable` overload): how a COPY is run. */
+  query<S extends PostgresSubmittable>(stream: S): S;
   /** Returns the client; passing an error destroys it instead (it may be broken). */
   release(error?: Error | boolean): void;
 }

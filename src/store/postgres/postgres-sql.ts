@@ -28,9 +28,11 @@ export function postgresStatements(schema: string) {
      */
     storedIds: `SELECT stored.id FROM unnest($2::text[]) AS batch (id)
       CROSS JOIN LATERAL (SELECT id FROM ${s}.events WHERE channel_id = $1 AND id = batch.id LIMIT 1) AS stored`,
-    /** $1 channel id, then one array per column: every row of a chunk in one statement. */
-    insertEvents: `INSERT INTO ${s}.events (channel_id, seq, ts, id, data)
-      SELECT $1, seq, ts, id, data FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::json[]) AS row (seq, ts, id, data)`,
+    /**
+     * The rows of an append, as COPY text (postgres-copy.ts writes them): DESIGN measured
+     * COPY ~127k ev/s against ~67k for a multi-row INSERT. The column order is the rows'.
+     */
+    copyEvents: `COPY ${s}.events (channel_id, seq, ts, id, data) FROM STDIN`,
     /** $1 channel id, then level, granule start and increment arrays (one row per level and granule). */
     addHistogramCounts: `INSERT INTO ${s}.histogram_counts AS h (channel_id, level_ms, granule_start, count)
       SELECT $1, level_ms, granule_start, count FROM unnest($2::int[], $3::bigint[], $4::bigint[]) AS row (level_ms, granule_start, count)

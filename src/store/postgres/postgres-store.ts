@@ -1,7 +1,8 @@
 /**
  * The server event store on PostgreSQL (DESIGN: `pg`; several stateless nodes
  * share one database). An append is one transaction under its channel's row
- * lock; a scan is keyset pages of one pooled query each, so nothing is held between pages.
+ * lock, its rows sent by COPY (DESIGN); a scan is keyset pages of one pooled
+ * query each, so nothing is held between pages.
  */
 import pg from 'pg';
 import type { NewEvent, StoredEvent } from '../../core/event.js';
@@ -16,6 +17,7 @@ import {
   resolvePostgresConfig,
   type PostgresPool, type PostgresPoolClient, type PostgresQuery, type PostgresStoreConfig, type ResolvedPostgresConfig,
 } from './postgres-config.js';
+import { copyEvents } from './postgres-copy.js';
 import { migratePostgres } from './postgres-schema.js';
 import { postgresStatements, quoteIdentifier, type PostgresStatements } from './postgres-sql.js';
 
@@ -136,23 +138,16 @@ export class PostgresStore implements EventStore {
     if (accepted.length === 0) return { accepted: 0, duplicates, firstSeq: null, lastSeq: null, stored: [] };
 
     const stored: StoredEvent[] = [];
-    const seqs: number[] = [];
     let minTs = MAX_TS;
     let maxTs = MIN_TS;
     for (const [index, event] of accepted.entries()) {
       const seq = lastSeq + 1 + index;
-      seqs.push(seq);
       stored.push({ channel, seq, ts: event.ts, id: event.id, data: event.data });
       if (event.ts < minTs) minTs = event.ts;
       if (event.ts > maxTs) maxTs = event.ts;
     }
     const { maxBatchRows } = this.capabilities;
-    for (let from = 0; from < accepted.length; from += maxBatchRows) {
-      const chunk = accepted.slice(from, from + maxBatchRows);
-      await query(client, this.#sql.insertEvents, [
-        channelId, seqs.slice(from, from + maxBatchRows), chunk.map((e) => e.ts), chunk.map((e) => e.id), chunk.map((e) => e.dataJson),
-      ]);
-    }
+    await copyEvents(client, this.#sql.copyEvents, channelId, lastSeq + 1, accepted, maxBatchRows);
     // One increment per (level, granule), so no statement updates a row twice (which ON CONFLICT refuses).
     const increments = rollupIncrements(accepted);
     for (let from = 0; from < increments.length; from += maxBatchRows) {
