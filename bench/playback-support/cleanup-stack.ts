@@ -1,0 +1,44 @@
+/**
+ * What the bench must undo however it ends (client processes, the server,
+ * the temp folder, the NATS stream): tasks run newest first, once, on
+ * normal exit, on error and on SIGINT/SIGTERM.
+ */
+import { progress } from './playback-report.js';
+
+type Task = () => void | Promise<void>;
+
+const tasks: { readonly label: string; readonly task: Task }[] = [];
+
+/** Registers a task; the returned function runs it now (once) and unregisters it. */
+export function onCleanup(label: string, task: Task): () => Promise<void> {
+  const entry = { label, task };
+  tasks.push(entry);
+  return async () => {
+    const index = tasks.indexOf(entry);
+    if (index === -1) return;
+    tasks.splice(index, 1);
+    await task();
+  };
+}
+
+/** Runs every registered task, newest first; a failing task is reported and the others still run. */
+export async function runCleanup(): Promise<void> {
+  while (tasks.length > 0) {
+    const { label, task } = tasks.pop() as (typeof tasks)[number];
+    try {
+      await task();
+    } catch (error) {
+      progress(`cleanup "${label}" failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** On SIGINT/SIGTERM: clean up, then exit 130/143. */
+export function cleanupOnSignals(): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: cleaning up`);
+      void runCleanup().finally(() => process.exit(code));
+    });
+  }
+}
