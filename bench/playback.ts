@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { round } from './support/stats.js';
 import { measureBareWsReplay } from './playback-support/bare-ws-replay.js';
-import { cleanupOnSignals, runCleanup } from './playback-support/cleanup-stack.js';
+import { cleanupOnSignals, runCleanup } from './support/cleanup.js';
 
 import { measureLiveLatency } from './playback-support/live-latency.js';
 import { measureNatsReplay } from './playback-support/nats-replay.js';

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { onCleanup } from './cleanup-stack.js';
+import { onCleanup } from '../support/cleanup.js';
 
 export class ClientProcess {
   readonly #child: ChildProcessWithoutNullStreams;

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { connect, StorageType, type NatsConnection } from 'nats';
 import { ClientProcess } from './client-process.js';
-import { onCleanup } from './cleanup-stack.js';
+import { onCleanup } from '../support/cleanup.js';
 import { progress } from './playback-report.js';
 import { REPLAY_EPOCH_MS } from './replay-fixture.js';
 import { readSamples } from './sample-file.js';

@@ -12,7 +12,7 @@ import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openStore } from '../../src/store/open-store.js';
-import { onCleanup } from './cleanup-stack.js';
+import { onCleanup } from '../support/cleanup.js';
 
 export interface PlaybackServer {
   readonly store: EventStore;

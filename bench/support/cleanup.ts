@@ -1,9 +1,8 @@
 /**
  * What the bench must undo however it ends (temp files, the PostgreSQL
- * schema, the client process): tasks run last-registered first, once, on
+ * schema, client processes, NATS streams): tasks run last-registered first, once, on
  * normal exit, on error and on SIGINT/SIGTERM.
  */
-import { progress } from './report.js';
 
 type Task = () => void | Promise<void>;
 
@@ -28,7 +27,7 @@ export async function runCleanup(): Promise<void> {
     try {
       await task();
     } catch (error) {
-      progress(`cleanup "${label}" failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.stderr.write(`[bench] cleanup "${label}" failed: ${error instanceof Error ? error.message : String(error)}\n`);
     }
   }
 }
@@ -37,7 +36,7 @@ export async function runCleanup(): Promise<void> {
 export function cleanupOnSignals(): void {
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.once(signal, () => {
-      progress(`${signal}: cleaning up`);
+      process.stderr.write(`[bench] ${signal}: cleaning up\n`);
       void runCleanup().finally(() => process.exit(code));
     });
   }
