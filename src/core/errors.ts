@@ -37,10 +37,6 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
-}
-
 export interface PlayheadErrorDetails {
   /** Index of the offending event in a batch. */
   readonly index?: number;

@@ -51,11 +51,6 @@ export class VirtualClock implements Clock {
     return this.#nextDue()?.dueMs;
   }
 
-  /** Number of timers not yet fired or cancelled. */
-  get pendingTimers(): number {
-    return this.#timers.filter((timer) => !timer.cancelled).length;
-  }
-
   #nextDue(): PendingTimer | undefined {
     this.#timers = this.#timers.filter((timer) => !timer.cancelled);
     let best: PendingTimer | undefined;

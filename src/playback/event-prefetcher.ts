@@ -66,11 +66,6 @@ export class EventPrefetcher {
     return event;
   }
 
-  /** True once the scan has no more events and the buffer is empty. */
-  get exhausted(): boolean {
-    return this.#done && this.peek() === undefined;
-  }
-
   /** True while a page is on its way. */
   get fetching(): boolean {
     return this.#fetching;

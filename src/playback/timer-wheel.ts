@@ -39,11 +39,6 @@ export class TimerWheel {
     return { cancel: () => void (entry.cancelled = true) };
   }
 
-  /** Tasks waiting, cancelled ones included until they reach the top. */
-  get pending(): number {
-    return this.#heap.length;
-  }
-
   close(): void {
     this.#armed?.cancel();
     this.#armed = undefined;
