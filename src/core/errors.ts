@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   invalid_duration: { status: 400, when: 'a duration is not like 250ms, 90s, 5m, 1h, PT1M or a number of ms' },
   invalid_channel: { status: 400, when: 'a channel name is not 1-128 chars of [A-Za-z0-9._:-]' },
   invalid_parameter: { status: 400, when: 'a query parameter or field is missing, of the wrong type or out of range' },
+  invalid_view: { status: 400, when: 'a view definition is not valid SQL or is outside the supported subset' },
   invalid_cursor: { status: 400, when: 'a pagination cursor was not produced by this server for this query' },
   unsupported_media_type: { status: 415, when: 'a body is sent with a content type the route does not read' },
   payload_too_large: { status: 413, when: 'a body, event or batch is over its configured limit' },
