@@ -4,6 +4,33 @@ import type { Clock, TimerHandle } from '../../src/core/clock.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { TimerWheel } from '../../src/playback/timer-wheel.js';
 
+/** A clock whose time and timers the test moves by hand: timers fire only when told, whatever their delay. */
+class ManualClock implements Clock {
+  nowMs = 0;
+  readonly #timers: (() => void)[] = [];
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  monotonic(): number {
+    return this.nowMs;
+  }
+
+  setTimer(_delayMs: number, callback: () => void): TimerHandle {
+    this.#timers.push(callback);
+    return { cancel: () => undefined };
+  }
+
+  get armed(): number {
+    return this.#timers.length;
+  }
+
+  fireNext(): void {
+    this.#timers.shift()?.();
+  }
+}
+
 describe('TimerWheel #schedule', () => {
   it('runs tasks in due order, each at its due time, never before', () => {
     const clock = new VirtualClock();
@@ -19,50 +46,32 @@ describe('TimerWheel #schedule', () => {
   });
 
   it('re-arms when the clock wakes it early', () => {
-    let nowMs = 0;
-    const timers: (() => void)[] = [];
-    const earlyClock: Clock = {
-      now: () => nowMs,
-      monotonic: () => nowMs,
-      setTimer: (_delayMs, callback): TimerHandle => {
-        timers.push(callback);
-        return { cancel: () => undefined };
-      },
-    };
-    const wheel = new TimerWheel(earlyClock);
+    const clock = new ManualClock();
+    const wheel = new TimerWheel(clock);
     let ran = false;
     wheel.schedule(5, () => (ran = true));
-    nowMs = 4.2;
-    timers.shift()?.();
+    clock.nowMs = 4.2;
+    clock.fireNext();
     assert.equal(ran, false, 'not before its due time');
-    assert.equal(timers.length, 1, 'armed again for the remainder');
-    nowMs = 5;
-    timers.shift()?.();
+    assert.equal(clock.armed, 1, 'armed again for the remainder');
+    clock.nowMs = 5;
+    clock.fireNext();
     assert.equal(ran, true);
   });
 
   it('yields between turns when tasks keep falling due while it runs', () => {
-    let nowMs = 0;
-    const timers: (() => void)[] = [];
-    const slowClock: Clock = {
-      now: () => nowMs,
-      monotonic: () => nowMs,
-      setTimer: (_delayMs, callback): TimerHandle => {
-        timers.push(callback);
-        return { cancel: () => undefined };
-      },
-    };
-    const wheel = new TimerWheel(slowClock);
+    const clock = new ManualClock();
+    const wheel = new TimerWheel(clock);
     let runs = 0;
     // Each task takes 1 ms and schedules the next one 0.5 ms after it was due: always behind.
     const task = (dueMs: number) => wheel.schedule(dueMs, () => {
       runs += 1;
-      nowMs += 1;
+      clock.nowMs += 1;
       task(dueMs + 0.5);
     });
     task(0);
-    timers.shift()?.();
+    clock.fireNext();
     assert.equal(runs, 1, 'one turn ran only what was due when it began');
-    assert.equal(timers.length, 1, 'and handed back to the event loop');
+    assert.equal(clock.armed, 1, 'and handed back to the event loop');
   });
 });

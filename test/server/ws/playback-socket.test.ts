@@ -5,6 +5,17 @@ import { startListeningServer } from '../../support/listening-server.js';
 import { TestClient, type Message } from '../../support/ws-client.js';
 
 const T0 = Date.UTC(2016, 0, 15, 14, 32, 24);
+/** Sends each input and checks the error it gets: code, and the whole message unless '' is given. */
+async function expectErrors(client: TestClient, cases: readonly (readonly [unknown, string, string])[]): Promise<void> {
+  for (const [input, code, message] of cases) {
+    const from = client.messages.length;
+    client.send(input);
+    const error = await client.waitFor((m) => m.type === 'error', from);
+    assert.equal(error.code, code, JSON.stringify(input));
+    if (message !== '') assert.equal(error.message, message);
+  }
+}
+
 const window = (count: number, stepMs: number) => Array.from({ length: count }, (_, i) => ({ time: T0 + i * stepMs, id: `e${i}`, data: { i } }));
 
 describe('WebSocket /v1/channels/{channel}/ws', () => {
@@ -52,13 +63,7 @@ describe('WebSocket /v1/channels/{channel}/ws', () => {
       [{ action: 'play', data: 'x'.repeat(2_000) }, 'payload_too_large', 'frame is 2027 bytes, over the limit of 1000'],
       [[1, 2], 'invalid_parameter', 'a message must be a JSON object like {"action":"play"}'],
     ];
-    for (const [input, code, message] of cases) {
-      const from = client.messages.length;
-      client.send(input);
-      const error = await client.waitFor((m) => m.type === 'error', from);
-      assert.equal(error.code, code, JSON.stringify(input));
-      if (message !== '') assert.equal(error.message, message);
-    }
+    await expectErrors(client, cases);
     client.send({ action: 'pause' });
     const state = await client.waitFor((m) => m.type === 'state' && m.status === 'paused');
     assert.equal(state.speed, 0.001, 'the session kept its state through the errors');
@@ -100,13 +105,7 @@ describe('WebSocket /v1/ws', () => {
       [{ action: 'pause', sub: 'nope' }, 'unknown_subscription', 'sub "nope" is not open: send play or live with a channel first'],
       [{ action: 'live', sub: 's', channel: 'bad name' }, 'invalid_channel', ''],
     ];
-    for (const [input, code, message] of cases) {
-      const from = client.messages.length;
-      client.send(input);
-      const error = await client.waitFor((m) => m.type === 'error', from);
-      assert.equal(error.code, code, JSON.stringify(input));
-      if (message !== '') assert.equal(error.message, message);
-    }
+    await expectErrors(client, cases);
     assert.equal(client.of('error').find((e) => e.code === 'unknown_subscription')?.sub, 'nope');
   });
 });
