@@ -1,0 +1,197 @@
+/**
+ * Maintains one view's rows incrementally (per event work independent of
+ * history): filter, group, retractable aggregates, HAVING, ORDER BY ...
+ * LIMIT as a sorted candidate list whose first k rows are visible, and the
+ * sliding window, whose events leave as the reader's clock passes them.
+ * Each change comes back as `{row, diff: +1 | -1}`, the shape of a delta.
+ */
+import type { StoredEvent } from '../core/event.js';
+import { compareReplayOrder } from '../core/event.js';
+import { AggregateState } from './aggregate-state.js';
+import { compare, evaluate } from './evaluate-expr.js';
+import type { Literal, ViewExpr, ViewPlan } from './view-plan.js';
+
+export type ViewRow = Readonly<Record<string, Literal>>;
+
+export interface RowChange {
+  readonly row: ViewRow;
+  readonly diff: 1 | -1;
+}
+
+interface Group {
+  readonly keyValues: readonly Literal[];
+  readonly aggregates: ReadonlyMap<string, AggregateState>;
+  events: number;
+}
+
+interface Candidate {
+  readonly key: string;
+  readonly row: ViewRow;
+  readonly sortValues: readonly Literal[];
+}
+
+export class ViewEngine {
+  readonly #plan: ViewPlan;
+  readonly #aggregated: boolean;
+  readonly #aggregateExprs: ReadonlyMap<string, Extract<ViewExpr, { kind: 'aggregate' }>>;
+  readonly #groupKeys: readonly string[];
+  readonly #groups = new Map<string, Group>();
+  /** Rows that pass HAVING, sorted by ORDER BY (ties by key); the first LIMIT of them are the view. */
+  readonly #candidates: Candidate[] = [];
+  readonly #candidateByKey = new Map<string, Candidate>();
+  /** Events inside the sliding window, in replay order, to retract when they leave it. */
+  readonly #windowEvents: StoredEvent[] = [];
+
+  constructor(plan: ViewPlan) {
+    if (plan.sources.length !== 1) throw new TypeError('joined views are not maintained yet: one channel per view for now');
+    this.#plan = plan;
+    const aggregates = new Map<string, Extract<ViewExpr, { kind: 'aggregate' }>>();
+    const collect = (expr: ViewExpr | null): void => {
+      if (expr === null) return;
+      if (expr.kind === 'aggregate') aggregates.set(JSON.stringify(expr), expr);
+      else if (expr.kind === 'and' || expr.kind === 'or') expr.args.forEach(collect);
+      else if (expr.kind === 'compare') [expr.left, expr.right].forEach(collect);
+      else if (expr.kind === 'not' || expr.kind === 'in' || expr.kind === 'isNull') collect(expr.arg);
+    };
+    plan.columns.forEach((column) => collect(column.expr));
+    collect(plan.having);
+    plan.orderBy.forEach((order) => collect(order.expr));
+    this.#aggregateExprs = aggregates;
+    this.#aggregated = plan.groupBy.length > 0 || aggregates.size > 0;
+    this.#groupKeys = plan.groupBy.map((expr) => JSON.stringify(expr));
+  }
+
+  /** The view's rows, in ORDER BY order. */
+  rows(): ViewRow[] {
+    return this.#visible().map((candidate) => candidate.row);
+  }
+
+  /** Applies one event of the channel; returns the changes to the visible rows. */
+  insert(event: StoredEvent): RowChange[] {
+    if (this.#plan.where !== null && evaluate(this.#plan.where, event) !== true) return [];
+    if (this.#plan.slidingWindowMs !== null) insertSorted(this.#windowEvents, event);
+    return this.#apply(event, 1);
+  }
+
+  /** Moves the reader's clock to `nowMs`: events with ts <= now - window leave the view. */
+  advanceTo(nowMs: number): RowChange[] {
+    const windowMs = this.#plan.slidingWindowMs;
+    if (windowMs === null) return [];
+    const changes: RowChange[] = [];
+    while (this.#windowEvents.length > 0 && (this.#windowEvents[0] as StoredEvent).ts <= nowMs - windowMs) {
+      changes.push(...this.#apply(this.#windowEvents.shift() as StoredEvent, -1));
+    }
+    return changes;
+  }
+
+  #apply(event: StoredEvent, direction: 1 | -1): RowChange[] {
+    if (!this.#aggregated) {
+      const key = `${event.seq}`;
+      const row = direction === 1 ? Object.fromEntries(this.#plan.columns.map((column) => [column.name, evaluate(column.expr, event)])) : null;
+      const sortValues = this.#plan.orderBy.map((order) => evaluate(order.expr, event));
+      return this.#replace(key, row === null ? null : { key, row, sortValues });
+    }
+    const keyValues = this.#plan.groupBy.map((expr) => evaluate(expr, event));
+    const key = JSON.stringify(keyValues);
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      const states = new Map([...this.#aggregateExprs].map(([id, expr]) => [id, new AggregateState(expr.name, expr.distinct)]));
+      group = { keyValues, aggregates: states, events: 0 };
+      this.#groups.set(key, group);
+    }
+    group.events += direction;
+    for (const [id, expr] of this.#aggregateExprs) {
+      const value = expr.arg === null ? undefined : evaluate(expr.arg, event);
+      const state = group.aggregates.get(id) as AggregateState;
+      if (direction === 1) state.add(value);
+      else state.remove(value);
+    }
+    if (group.events === 0) this.#groups.delete(key);
+    return this.#replace(key, group.events === 0 ? null : this.#groupCandidate(key, group));
+  }
+
+  #groupCandidate(key: string, group: Group): Candidate | null {
+    if (this.#plan.having !== null && this.#evaluateGroup(this.#plan.having, group) !== true) return null;
+    const row = Object.fromEntries(this.#plan.columns.map((column) => [column.name, this.#evaluateGroup(column.expr, group)]));
+    return { key, row, sortValues: this.#plan.orderBy.map((order) => this.#evaluateGroup(order.expr, group)) };
+  }
+
+  #evaluateGroup(expr: ViewExpr, group: Group): Literal {
+    const grouped = this.#groupKeys.indexOf(JSON.stringify(expr));
+    if (grouped !== -1) return group.keyValues[grouped] as Literal;
+    switch (expr.kind) {
+      case 'aggregate': return (group.aggregates.get(JSON.stringify(expr)) as AggregateState).result();
+      case 'literal': return expr.value;
+      case 'compare': return compare(expr.op, this.#evaluateGroup(expr.left, group), this.#evaluateGroup(expr.right, group));
+      case 'and': return expr.args.every((arg) => this.#evaluateGroup(arg, group) === true);
+      case 'or': return expr.args.some((arg) => this.#evaluateGroup(arg, group) === true);
+      case 'not': return this.#evaluateGroup(expr.arg, group) === false;
+      default: return null;
+    }
+  }
+
+  /** Swaps the candidate under `key` and returns how the visible rows changed. */
+  #replace(key: string, next: Candidate | null): RowChange[] {
+    // Without LIMIT every candidate is visible: only this key's row changes (no copy of the view per event).
+    const before = this.#plan.limit === null ? [] : this.#visible();
+    const previous = this.#candidateByKey.get(key);
+    if (previous !== undefined) {
+      this.#candidates.splice(this.#indexOf(previous), 1);
+      this.#candidateByKey.delete(key);
+    }
+    if (next !== null) {
+      this.#candidates.splice(this.#indexOf(next), 0, next);
+      this.#candidateByKey.set(key, next);
+    }
+    if (this.#plan.limit === null) return diffRows(previous === undefined ? [] : [previous], next === null ? [] : [next]);
+    return diffRows(before, this.#visible());
+  }
+
+  #visible(): Candidate[] {
+    return this.#plan.limit === null ? this.#candidates.slice() : this.#candidates.slice(0, this.#plan.limit);
+  }
+
+  /** Binary search by ORDER BY, then key: where `candidate` is or belongs. */
+  #indexOf(candidate: Candidate): number {
+    let low = 0;
+    let high = this.#candidates.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.#before(this.#candidates[middle] as Candidate, candidate)) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  #before(a: Candidate, b: Candidate): boolean {
+    for (const [index, order] of this.#plan.orderBy.entries()) {
+      const order1 = compareLiterals(a.sortValues[index] as Literal, b.sortValues[index] as Literal);
+      if (order1 !== 0) return order.descending ? order1 > 0 : order1 < 0;
+    }
+    return a.key < b.key;
+  }
+}
+
+/** Nulls sort last; otherwise the natural order of numbers, strings and booleans. */
+function compareLiterals(a: Literal, b: Literal): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+function diffRows(before: readonly Candidate[], after: readonly Candidate[]): RowChange[] {
+  const text = (candidate: Candidate) => `${candidate.key}\u0000${JSON.stringify(candidate.row)}`;
+  const afterTexts = new Set(after.map(text));
+  const beforeTexts = new Set(before.map(text));
+  return [
+    ...before.filter((candidate) => !afterTexts.has(text(candidate))).map((candidate): RowChange => ({ row: candidate.row, diff: -1 })),
+    ...after.filter((candidate) => !beforeTexts.has(text(candidate))).map((candidate): RowChange => ({ row: candidate.row, diff: 1 })),
+  ];
+}
+
+function insertSorted(events: StoredEvent[], event: StoredEvent): void {
+  let index = events.length;
+  while (index > 0 && compareReplayOrder(events[index - 1] as StoredEvent, event) > 0) index -= 1;
+  events.splice(index, 0, event);
+}
