@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   forbidden: { status: 403, when: 'the token has no scope for this channel and action' },
   not_found: { status: 404, when: 'no route matches the method and path' },
   unknown_channel: { status: 404, when: 'the channel has no events yet' },
+  unknown_view: { status: 404, when: 'no view has this name' },
+  view_exists: { status: 409, when: 'a view with this name exists already' },
   unknown_action: { status: 400, when: 'a WebSocket message has an action the server does not know' },
   unknown_subscription: { status: 400, when: 'a message on /v1/ws names a sub that is not open' },
   invalid_state: { status: 409, when: 'a control does not apply to the session as it is (step while playing, seek when stopped)' },

@@ -13,6 +13,8 @@ import { mapError } from './error-reply.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDashboard } from './routes/dashboard-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
+import { registerViewRoutes } from './routes/view-routes.js';
+import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
 import { WEBSOCKET_DEFAULTS } from './ws/ws-connection.js';
@@ -45,6 +47,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     clock,
     maxPageEvents: limits.maxPageEvents,
   });
+  const views = new ViewRegistry({ reader: options.store, writer: options.store, bus: options.bus, clock });
+  await views.load();
+  app.addHook('onClose', async () => views.close());
+  registerViewRoutes(app, views);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,

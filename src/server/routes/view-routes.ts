@@ -1,0 +1,35 @@
+/** HTTP routes of live views: create (admin), list, read current rows, delete (admin). */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PlayheadError } from '../../core/errors.js';
+import type { ViewRegistry, ViewSummary } from '../../views/view-registry.js';
+
+const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
+
+export function registerViewRoutes(app: FastifyInstance, views: ViewRegistry): void {
+  app.post('/v1/views', {
+    config: { access: { action: 'admin' } },
+    schema: { body: { type: 'object', properties: { sql: { type: 'string', minLength: 1 } }, required: ['sql'], additionalProperties: false } },
+  }, async (request, reply) => {
+    reply.status(201);
+    return views.create((request.body as { sql: string }).sql);
+  });
+
+  app.get('/v1/views', { config: { access: { action: 'read' } } }, async (request) => ({
+    views: views.list().filter((view) => mayRead(request, view)),
+  }));
+
+  app.get('/v1/views/:name', { config: { access: { action: 'read' } }, schema: { params: nameParams } }, async (request) => {
+    const { view, rows } = views.rows((request.params as { name: string }).name);
+    if (!mayRead(request, view)) throw new PlayheadError('forbidden', `the token may not read channel ${view.channels.join(', ')} of view ${view.name}`);
+    return { ...view, rows };
+  });
+
+  app.delete('/v1/views/:name', { config: { access: { action: 'admin' } }, schema: { params: nameParams } }, async (request, reply) => {
+    await views.delete((request.params as { name: string }).name);
+    reply.status(204);
+  });
+}
+
+function mayRead(request: FastifyRequest, view: ViewSummary): boolean {
+  return request.grant === null || view.channels.every((channel) => request.grant?.allows('read', channel));
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
+import { buildServer } from '../../src/server/app.js';
+import { AccessPolicy } from '../../src/server/auth/access-policy.js';
+import { startTestServer, TEST_NOW } from '../support/test-server.js';
+
+const json = { 'content-type': 'application/json' };
+const TOP = 'CREATE VIEW top AS SELECT data.user AS user, count(*) AS edits FROM wiki WHERE data.bot = false GROUP BY data.user ORDER BY edits DESC LIMIT 2';
+const edit = (user: string, bot = false, offsetMs = 0) => ({ time: TEST_NOW + offsetMs, data: { user, bot } });
+
+describe('/v1/views', () => {
+  it('creates a view from history and keeps it live as events arrive', async (t) => {
+    const { app } = await startTestServer(t);
+    await app.inject({ method: 'POST', url: '/v1/channels/wiki/events', headers: json, payload: [edit('ann'), edit('bob'), edit('ann'), edit('bot9', true)] });
+    const created = await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP } });
+    assert.equal(created.statusCode, 201);
+    assert.deepEqual(created.json(), { name: 'top', sql: TOP, channels: ['wiki'] });
+    assert.deepEqual((await app.inject({ url: '/v1/views/top' })).json().rows, [{ user: 'ann', edits: 2 }, { user: 'bob', edits: 1 }]);
+    await app.inject({ method: 'POST', url: '/v1/channels/wiki/events', headers: json, payload: [edit('cat'), edit('cat'), edit('cat')] });
+    assert.deepEqual((await app.inject({ url: '/v1/views/top' })).json().rows, [{ user: 'cat', edits: 3 }, { user: 'ann', edits: 2 }]);
+    assert.deepEqual((await app.inject({ url: '/v1/views' })).json(), { views: [{ name: 'top', sql: TOP, channels: ['wiki'] }] });
+  });
+
+  it('lets rows leave a sliding window as the clock moves', async (t) => {
+    const { app, clock } = await startTestServer(t);
+    await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: "CREATE VIEW recent AS SELECT count(*) AS n FROM wiki WHERE ts > now() - INTERVAL '1 minute'" } });
+    await app.inject({ method: 'POST', url: '/v1/channels/wiki/events', headers: json, payload: [edit('a', false, -30_000), edit('b')] });
+    assert.deepEqual((await app.inject({ url: '/v1/views/recent' })).json().rows, [{ n: 2 }]);
+    clock.advance(40_000);
+    assert.deepEqual((await app.inject({ url: '/v1/views/recent' })).json().rows, [{ n: 1 }]);
+    clock.advance(30_000);
+    assert.deepEqual((await app.inject({ url: '/v1/views/recent' })).json().rows, []);
+  });
+
+  it('keeps definitions across a restart and forgets deleted ones', async (t) => {
+    const { app, store } = await startTestServer(t);
+    await app.inject({ method: 'POST', url: '/v1/channels/wiki/events', headers: json, payload: [edit('ann')] });
+    await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP } });
+    await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP.replace('VIEW top', 'VIEW gone') } });
+    assert.equal((await app.inject({ method: 'DELETE', url: '/v1/views/gone' })).statusCode, 204);
+    const restarted = await buildServer({ store, bus: new InProcessBus() });
+    t.after(() => restarted.close());
+    assert.deepEqual((await restarted.inject({ url: '/v1/views' })).json().views.map((v: { name: string }) => v.name), ['top']);
+    assert.deepEqual((await restarted.inject({ url: '/v1/views/top' })).json().rows, [{ user: 'ann', edits: 1 }]);
+  });
+
+  it('answers bad SQL, duplicates and unknown views with their codes', async (t) => {
+    const { app } = await startTestServer(t);
+    const bad = await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: 'CREATE VIEW v AS SELECT * FROM wiki' } });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(bad.json().error, { code: 'invalid_view', message: 'views do not support * (name the fields you need, e.g. data.user) (at index 24: "* FROM wiki")', position: 24 });
+    await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP } });
+    const again = await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP } });
+    assert.deepEqual([again.statusCode, again.json().error.code], [409, 'view_exists']);
+    const missing = await app.inject({ url: '/v1/views/nope' });
+    assert.deepEqual([missing.statusCode, missing.json().error.message], [404, 'no view named nope: create it with POST /v1/views']);
+  });
+
+  it('needs admin to create and read scope on the channel to read', async (t) => {
+    const access = new AccessPolicy({ root: ['admin'], reader: ['read:wiki'], other: ['read:news'] });
+    const { app } = await startTestServer(t, { access });
+    const byReader = await app.inject({ method: 'POST', url: '/v1/views', headers: { ...json, authorization: 'Bearer reader' }, payload: { sql: TOP } });
+    assert.equal(byReader.statusCode, 403);
+    await app.inject({ method: 'POST', url: '/v1/views', headers: { ...json, authorization: 'Bearer root' }, payload: { sql: TOP } });
+    assert.equal((await app.inject({ url: '/v1/views/top?token=reader' })).statusCode, 200);
+    assert.equal((await app.inject({ url: '/v1/views/top?token=other' })).statusCode, 403);
+    assert.deepEqual((await app.inject({ url: '/v1/views?token=other' })).json(), { views: [] });
+  });
+});
