@@ -8,7 +8,7 @@ import type { Position } from '../core/event.js';
 import { parseDuration } from '../core/duration.js';
 import { PlayheadError } from '../core/errors.js';
 import { parseTime } from '../core/time.js';
-import type { ClientMessage, PlayAction } from '../protocol/client-actions.js';
+import type { PlaybackMessage, PlayAction } from '../protocol/client-actions.js';
 import { fitSpeed } from './schedule.js';
 
 export const SPEED_LIMITS = Object.freeze({ minAbs: 1e-4, maxAbs: 1e6 });
@@ -39,7 +39,7 @@ export type PlaybackCommand =
 
 const MAX_STEP_EVENTS = 10_000;
 
-export function resolveCommand(message: ClientMessage, nowMs: number): PlaybackCommand {
+export function resolveCommand(message: PlaybackMessage, nowMs: number): PlaybackCommand {
   switch (message.action) {
     case 'play':
       return resolvePlay(message, nowMs);

@@ -7,7 +7,7 @@
  * them against the reader's clock.
  */
 
-export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop'] as const;
+export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 /** A time as sent: ISO-8601, epoch ms, "now" or "now-15m". */
@@ -45,8 +45,12 @@ export interface LoopAction extends Addressed { readonly action: 'loop'; readonl
 export interface StepAction extends Addressed { readonly action: 'step'; readonly count?: number }
 export interface LiveAction extends Addressed { readonly action: 'live'; readonly after?: WirePosition }
 export interface BareAction extends Addressed { readonly action: 'pause' | 'resume' | 'stop' }
+/** Subscribes to a live view on /v1/ws: one base, then deltas. */
+export interface ViewAction extends Addressed { readonly action: 'view'; readonly view: string }
 
-export type ClientMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
+/** The actions that drive a playback session. */
+export type PlaybackMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
+export type ClientMessage = PlaybackMessage | ViewAction;
 
 export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
 
@@ -69,9 +73,10 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   step: { count: 'integer' },
   live: { after: 'position' },
   stop: {},
+  view: { view: 'string' },
 };
 
-const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'] };
+const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'] };
 
 export function isClientAction(value: unknown): value is ClientAction {
   return typeof value === 'string' && (CLIENT_ACTIONS as readonly string[]).includes(value);

@@ -1,7 +1,7 @@
 /** What the server sends on a WebSocket (docs/protocol.md "WebSocket"). */
 import type { WireEvent } from './wire-event.js';
 
-export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error'] as const;
+export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta'] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
 export const PLAYBACK_STATUSES = ['playing', 'paused', 'live', 'ended', 'stopped'] as const;
@@ -38,4 +38,23 @@ export interface ErrorMessage extends Addressed {
   readonly message: string;
 }
 
-export type ServerMessage = EventMessage | StateMessage | ErrorMessage;
+export type ViewRow = Readonly<Record<string, string | number | boolean | null>>;
+
+/** A view's rows as of position `asOf`; deltas with `to <= asOf` are already in it. */
+export interface BaseMessage extends Addressed {
+  readonly type: 'base';
+  readonly view: string;
+  readonly asOf: number;
+  readonly rows: readonly ViewRow[];
+}
+
+/** Changes from position `from` to `to`: add a row (+1) or remove one (-1). */
+export interface DeltaMessage extends Addressed {
+  readonly type: 'delta';
+  readonly view: string;
+  readonly from: number;
+  readonly to: number;
+  readonly changes: readonly { readonly row: ViewRow; readonly diff: 1 | -1 }[];
+}
+
+export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage;

@@ -59,6 +59,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     limits: Object.freeze({ ...WEBSOCKET_DEFAULTS, ...options.websocket }),
     playback: options.playback ?? {},
     requireExistingChannels: options.requireExistingChannels ?? false,
+    views,
   });
   await app.ready();
   return app;

@@ -4,14 +4,15 @@
  * channel's history and kept live from the bus with the same gapless switch
  * as playback (LiveTail). Reads advance the sliding window to the clock.
  */
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
 import { normalizeEvent, type StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { parseViewSql } from './parse-view-sql.js';
-import { ViewEngine, type ViewRow } from './view-engine.js';
+import { netChanges } from './net-changes.js';
+import { ViewEngine, type RowChange, type ViewRow } from './view-engine.js';
 import type { ViewPlan } from './view-plan.js';
 
 export const VIEW_DEFINITIONS_CHANNEL = 'playhead.views';
@@ -25,7 +26,22 @@ interface LiveView {
   readonly plan: ViewPlan;
   readonly engine: ViewEngine;
   readonly tail: LiveTail;
+  readonly listeners: Set<DeltaListener>;
+  /** Totally ordered: +1 for every batch of changes. */
+  version: number;
 }
+
+/** Changes that take a view from version `from` to version `to`. */
+export interface ViewDelta {
+  readonly from: number;
+  readonly to: number;
+  readonly changes: readonly RowChange[];
+}
+
+export type DeltaListener = (delta: ViewDelta) => void;
+
+/** How often sliding windows are moved to the clock, so rows leave without a read. */
+const WINDOW_TICK_MS = 1_000;
 
 export interface ViewSummary {
   readonly name: string;
@@ -43,9 +59,11 @@ export interface ViewRegistryOptions {
 export class ViewRegistry {
   readonly #options: ViewRegistryOptions;
   readonly #views = new Map<string, LiveView>();
+  #ticker: TimerHandle | undefined = undefined;
 
   constructor(options: ViewRegistryOptions) {
     this.#options = options;
+    this.#tick();
   }
 
   /** Recreates every stored view (at server start). */
@@ -75,6 +93,7 @@ export class ViewRegistry {
     const view = this.#get(name);
     await this.#record({ action: 'delete', name });
     view.tail.stop();
+    view.listeners.clear();
     this.#views.delete(name);
   }
 
@@ -83,15 +102,46 @@ export class ViewRegistry {
   }
 
   /** The view's rows now: the sliding window moved to the reader's clock first. */
-  rows(name: string): { readonly view: ViewSummary; readonly rows: readonly ViewRow[] } {
+  rows(name: string): { readonly view: ViewSummary; readonly rows: readonly ViewRow[]; readonly asOf: number } {
     const view = this.#get(name);
-    view.engine.advanceTo(this.#options.clock.now());
-    return { view: this.#summary(name, view), rows: view.engine.rows() };
+    this.#advance(view);
+    return { view: this.#summary(name, view), rows: view.engine.rows(), asOf: view.version };
+  }
+
+  /**
+   * The rows now (the base) and, from then on, every delta after it. Base and
+   * subscription happen in one turn, so no delta falls between them.
+   */
+  subscribe(name: string, listener: DeltaListener): { readonly base: ReturnType<ViewRegistry['rows']>; readonly unsubscribe: () => void } {
+    const base = this.rows(name);
+    const view = this.#get(name);
+    view.listeners.add(listener);
+    return { base, unsubscribe: () => view.listeners.delete(listener) };
   }
 
   close(): void {
+    this.#ticker?.cancel();
     for (const view of this.#views.values()) view.tail.stop();
     this.#views.clear();
+  }
+
+  #tick(): void {
+    this.#ticker = this.#options.clock.setTimer(WINDOW_TICK_MS, () => {
+      for (const view of this.#views.values()) this.#advance(view);
+      this.#tick();
+    });
+  }
+
+  #advance(view: LiveView): void {
+    if (view.plan.slidingWindowMs !== null) this.#publish(view, view.engine.advanceTo(this.#options.clock.now()));
+  }
+
+  #publish(view: LiveView, batch: readonly RowChange[]): void {
+    const changes = netChanges(batch);
+    if (changes.length === 0) return;
+    view.version += 1;
+    const delta = { from: view.version - 1, to: view.version, changes };
+    for (const listener of view.listeners) listener(delta);
   }
 
   async #start(name: string, sql: string, plan: ViewPlan): Promise<void> {
@@ -100,12 +150,13 @@ export class ViewRegistry {
     const tail = new LiveTail({
       channel, reader: this.#options.reader, bus: this.#options.bus,
       deliver: (events: readonly StoredEvent[]) => {
-        for (const event of events) engine.insert(event);
+        this.#publish(view, events.flatMap((event) => engine.insert(event)));
         return true;
       },
       onError: () => this.#views.delete(name),
     });
-    this.#views.set(name, { sql, plan, engine, tail });
+    const view: LiveView = { sql, plan, engine, tail, listeners: new Set(), version: 0 };
+    this.#views.set(name, view);
     await tail.start(FROM_THE_BEGINNING);
   }
 

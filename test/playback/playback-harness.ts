@@ -104,6 +104,7 @@ export async function createHarness(t: TestContext, offsetsMs: readonly number[]
   const send = (message: Record<string, unknown>) => {
     const parsed = parseClientMessage(message);
     if (!parsed.ok) throw new Error(`${parsed.code}: ${parsed.message}`);
+    if (parsed.message.action === 'view') throw new Error('views are not playback');
     session.handle(resolveCommand(parsed.message, clock.now()) as PlaybackCommand);
   };
   const run = async (ms: number, stepMs = 1) => {

@@ -16,7 +16,9 @@ import { parseClientMessage, type ClientMessage } from '../../protocol/client-ac
 import type { EventReader } from '../../store/event-store.js';
 import type { Grant } from '../auth/access-policy.js';
 import { encodeError } from './message-encoder.js';
+import type { ViewRegistry } from '../../views/view-registry.js';
 import { SocketSink } from './socket-sink.js';
+import { ViewStream } from './view-stream.js';
 
 export interface WebSocketLimits {
   /** Largest client frame answered normally, bytes; larger ones get `payload_too_large`. @default 64 KiB */
@@ -38,13 +40,13 @@ export interface ConnectionContext {
   readonly limits: WebSocketLimits;
   readonly playback: Partial<PlaybackConfig>;
   readonly requireExistingChannels: boolean;
+  readonly views: ViewRegistry;
   readonly logError: (error: unknown) => void;
 }
 
-interface Subscription {
-  readonly channel: string;
-  readonly session: PlaybackSession;
-}
+type Subscription =
+  | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession }
+  | { readonly kind: 'view'; readonly stream: ViewStream };
 
 /** The key of the single session on a per-channel connection. */
 const ONLY = Symbol('only');
@@ -71,7 +73,7 @@ export class WsConnection {
   }
 
   close(): void {
-    for (const { session } of this.#subscriptions.values()) session.close();
+    for (const subscription of this.#subscriptions.values()) closeSubscription(subscription);
     this.#subscriptions.clear();
   }
 
@@ -106,12 +108,19 @@ export class WsConnection {
   }
 
   async #dispatch(message: ClientMessage): Promise<void> {
+    if (message.action === 'view') return this.#openView(message.sub, message.view);
     const key = this.#channel === undefined ? requireSub(message) : ONLY;
     if (this.#channel !== undefined && message.channel !== undefined && message.channel !== this.#channel) {
       throw new PlayheadError('invalid_parameter', `this connection plays channel ${this.#channel}: use /v1/ws to play several channels`);
     }
+    const existing = this.#subscriptions.get(key);
+    if (message.action === 'stop' && existing?.kind === 'view') {
+      closeSubscription(existing);
+      this.#subscriptions.delete(key);
+      return;
+    }
     const command = resolveCommand(message, this.#context.clock.now());
-    let subscription = this.#subscriptions.get(key);
+    let subscription = this.#playbackOf(key);
     const opens = message.action === 'play' || message.action === 'live';
     if (opens && message.channel !== undefined && message.channel !== subscription?.channel) {
       subscription = await this.#open(key, message.channel);
@@ -124,7 +133,29 @@ export class WsConnection {
     if (command.kind === 'stop' && key !== ONLY) this.#subscriptions.delete(key);
   }
 
-  async #open(key: string | typeof ONLY, channelName: string): Promise<Subscription> {
+  #playbackOf(key: string | typeof ONLY): Extract<Subscription, { kind: 'playback' }> | undefined {
+    const subscription = this.#subscriptions.get(key);
+    if (subscription === undefined || subscription.kind === 'playback') return subscription;
+    throw new PlayheadError('invalid_parameter', `sub ${String(key)} follows a view: use another sub for playback`);
+  }
+
+  #openView(sub: string | undefined, view: string): void {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'views are streamed on /v1/ws, not on a channel\'s endpoint');
+    const key = requireSub({ sub });
+    const { grant, views, clock, limits } = this.#context;
+    const channels = views.rows(view).view.channels;
+    if (grant !== null && !channels.every((channel) => grant.allows('read', channel))) {
+      throw new PlayheadError('forbidden', `the token may not read channel ${channels.join(', ')} of view ${view}`);
+    }
+    if (!this.#subscriptions.has(key) && this.#subscriptions.size >= limits.maxSubscriptions) {
+      throw new PlayheadError('invalid_parameter', `at most ${limits.maxSubscriptions} subscriptions per connection: stop one first`);
+    }
+    const previous = this.#subscriptions.get(key);
+    if (previous !== undefined) closeSubscription(previous);
+    this.#subscriptions.set(key, { kind: 'view', stream: new ViewStream(this.#socket, key, view, views, clock, limits.maxBufferedBytes) });
+  }
+
+  async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {
     const channel = validateChannelName(channelName);
     const { grant, reader, limits } = this.#context;
     if (grant !== null && !grant.allows('read', channel)) {
@@ -136,14 +167,15 @@ export class WsConnection {
     if (!this.#subscriptions.has(key) && this.#subscriptions.size >= limits.maxSubscriptions) {
       throw new PlayheadError('invalid_parameter', `at most ${limits.maxSubscriptions} subscriptions per connection: stop one first`);
     }
-    this.#subscriptions.get(key)?.session.close();
+    const previous = this.#subscriptions.get(key);
+    if (previous !== undefined) closeSubscription(previous);
     return this.#subscribe(key, channel);
   }
 
-  #subscribe(key: string | typeof ONLY, channel: string): Subscription {
+  #subscribe(key: string | typeof ONLY, channel: string): Extract<Subscription, { kind: 'playback' }> {
     const { reader, bus, clock, wheel, limits, playback } = this.#context;
     const sink = new SocketSink(this.#socket, key === ONLY ? undefined : key, limits.maxBufferedBytes);
-    const subscription = { channel, session: new PlaybackSession({ channel, reader, bus, clock, wheel, sink, config: playback }) };
+    const subscription = { kind: 'playback' as const, channel, session: new PlaybackSession({ channel, reader, bus, clock, wheel, sink, config: playback }) };
     this.#subscriptions.set(key, subscription);
     return subscription;
   }
@@ -153,7 +185,12 @@ export class WsConnection {
   }
 }
 
-function requireSub(message: ClientMessage): string {
+function closeSubscription(subscription: Subscription): void {
+  if (subscription.kind === 'playback') subscription.session.close();
+  else subscription.stream.close();
+}
+
+function requireSub(message: { readonly sub?: string }): string {
   if (message.sub === undefined || message.sub === '') {
     throw new PlayheadError('invalid_parameter', 'every message on /v1/ws needs "sub", the id you choose for the subscription');
   }

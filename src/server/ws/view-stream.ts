@@ -1,0 +1,83 @@
+/**
+ * One view subscription on a WebSocket: the base, then deltas. While the
+ * client's send buffer is over the limit, deltas are consolidated into one
+ * pending delta (a row added then removed cancels out) instead of queued,
+ * so a slow client costs memory bounded by the view, not by its history.
+ */
+import type { WebSocket } from 'ws';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { BaseMessage, DeltaMessage } from '../../protocol/server-messages.js';
+import type { RowChange } from '../../views/view-engine.js';
+import { netChanges } from '../../views/net-changes.js';
+import type { ViewDelta, ViewRegistry } from '../../views/view-registry.js';
+
+/** How often a consolidated delta waits for a congested client to drain, ms. */
+const DRAIN_CHECK_MS = 50;
+
+interface PendingDelta {
+  readonly from: number;
+  to: number;
+  readonly changes: RowChange[];
+}
+
+export class ViewStream {
+  readonly #socket: WebSocket;
+  readonly #sub: string;
+  readonly #view: string;
+  readonly #maxBufferedBytes: number;
+  readonly #clock: Clock;
+  readonly #unsubscribe: () => void;
+  #pending: PendingDelta | undefined = undefined;
+  #drainTimer: TimerHandle | undefined = undefined;
+
+  constructor(socket: WebSocket, sub: string, view: string, registry: ViewRegistry, clock: Clock, maxBufferedBytes: number) {
+    this.#socket = socket;
+    this.#sub = sub;
+    this.#view = view;
+    this.#clock = clock;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    const { base, unsubscribe } = registry.subscribe(view, (delta) => this.#onDelta(delta));
+    this.#unsubscribe = unsubscribe;
+    const message: BaseMessage = { type: 'base', sub, view, asOf: base.asOf, rows: base.rows };
+    this.#send(message);
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    this.#drainTimer?.cancel();
+  }
+
+  #onDelta(delta: ViewDelta): void {
+    if (this.#pending === undefined && !this.#congested()) return this.#sendDelta(delta.from, delta.to, delta.changes);
+    const pending = this.#pending ?? { from: delta.from, to: delta.to, changes: [] };
+    pending.to = delta.to;
+    // Consolidate as they come, so what waits is bounded by the view's size, not by how long the client is slow.
+    this.#pending = { ...pending, changes: netChanges([...pending.changes, ...delta.changes]) };
+    this.#drainTimer ??= this.#clock.setTimer(DRAIN_CHECK_MS, () => this.#flush());
+  }
+
+  #flush(): void {
+    this.#drainTimer = undefined;
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    if (this.#congested()) {
+      this.#drainTimer = this.#clock.setTimer(DRAIN_CHECK_MS, () => this.#flush());
+      return;
+    }
+    this.#pending = undefined;
+    this.#sendDelta(pending.from, pending.to, pending.changes);
+  }
+
+  #sendDelta(from: number, to: number, changes: DeltaMessage['changes']): void {
+    const message: DeltaMessage = { type: 'delta', sub: this.#sub, view: this.#view, from, to, changes };
+    this.#send(message);
+  }
+
+  #congested(): boolean {
+    return this.#socket.bufferedAmount > this.#maxBufferedBytes;
+  }
+
+  #send(message: BaseMessage | DeltaMessage): void {
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(JSON.stringify(message));
+  }
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startListeningServer } from '../../support/listening-server.js';
+import { TestClient, type Message } from '../../support/ws-client.js';
+
+const TOP = 'CREATE VIEW top AS SELECT data.user AS user, count(*) AS edits FROM wiki GROUP BY data.user ORDER BY edits DESC LIMIT 2';
+
+async function withView(t: Parameters<typeof startListeningServer>[0]) {
+  const server = await startListeningServer(t);
+  await server.post('wiki', [{ data: { user: 'ann' } }, { data: { user: 'ann' } }, { data: { user: 'bob' } }]);
+  const created = await fetch(`${server.http}/v1/views`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: TOP }) });
+  assert.equal(created.status, 201);
+  return server;
+}
+
+type Row = Record<string, unknown>;
+
+/** Applies base + deltas as a client must: skip deltas already in the base, apply each once. */
+function materialise(messages: readonly Message[]): Row[] {
+  const base = messages.find((m) => m.type === 'base') as Message & { asOf: number; rows: Row[] };
+  const rows = [...base.rows];
+  let position = base.asOf;
+  for (const delta of messages.filter((m) => m.type === 'delta') as (Message & { from: number; to: number; changes: { row: Row; diff: number }[] })[]) {
+    if (delta.to <= position) continue;
+    for (const { row, diff } of delta.changes) {
+      if (diff > 0) rows.push(row);
+      else rows.splice(rows.findIndex((x) => JSON.stringify(x) === JSON.stringify(row)), 1);
+    }
+    position = delta.to;
+  }
+  return rows;
+}
+
+describe('WebSocket view subscriptions', () => {
+  it('sends one base, then deltas that keep it equal to the view', async (t) => {
+    const server = await withView(t);
+    const client = await TestClient.connect(`${server.ws}/v1/ws`);
+    t.after(() => client.close());
+    client.send({ action: 'view', sub: 'v', view: 'top' });
+    const base = await client.waitFor((m) => m.type === 'base');
+    assert.deepEqual(base, { type: 'base', sub: 'v', view: 'top', asOf: base.asOf, rows: [{ user: 'ann', edits: 2 }, { user: 'bob', edits: 1 }] });
+    await server.post('wiki', [{ data: { user: 'cat' } }, { data: { user: 'cat' } }, { data: { user: 'cat' } }]);
+    await client.waitFor((m) => m.type === 'delta' && (m.changes as { row: Row }[]).some((c) => c.row.user === 'cat'));
+    const now = (await (await fetch(`${server.http}/v1/views/top`)).json()) as { rows: Row[] };
+    assert.deepEqual(now.rows, [{ user: 'cat', edits: 3 }, { user: 'ann', edits: 2 }]);
+    const key = (rows: Row[]) => JSON.stringify(rows.map((r) => JSON.stringify(r)).sort());
+    await client.waitFor(() => key(materialise(client.messages)) === key(now.rows));
+    const cancelled = (client.of('delta') as (Message & { changes: { row: Row; diff: number }[] })[]).some((d) =>
+      d.changes.some((c) => d.changes.some((o) => o.diff === -c.diff && JSON.stringify(o.row) === JSON.stringify(c.row))));
+    assert.equal(cancelled, false, 'a delta never carries a row both added and removed');
+    const deltas = client.of('delta') as (Message & { from: number; to: number })[];
+    assert.ok(deltas.every((d, i) => d.from < d.to && (i === 0 || d.from === deltas[i - 1]?.to)), 'positions are totally ordered and contiguous');
+  });
+
+  it('stops sending deltas after stop on the sub', async (t) => {
+    const server = await withView(t);
+    const client = await TestClient.connect(`${server.ws}/v1/ws`);
+    t.after(() => client.close());
+    client.send({ action: 'view', sub: 'v', view: 'top' });
+    await client.waitFor((m) => m.type === 'base');
+    client.send({ action: 'stop', sub: 'v' });
+    client.send({ action: 'pause', sub: 'v' });
+    assert.equal((await client.waitFor((m) => m.type === 'error')).code, 'unknown_subscription', 'the sub is gone');
+    await server.post('wiki', [{ data: { user: 'zed' } }, { data: { user: 'zed' } }, { data: { user: 'zed' } }]);
+    client.send({ action: 'view', sub: 'w', view: 'top' });
+    await client.waitFor((m) => m.type === 'base' && m.sub === 'w');
+    assert.equal(client.of('delta').filter((d) => d.sub === 'v').length, 0);
+  });
+
+  it('refuses unknown views and views on a channel endpoint, keeping the connection', async (t) => {
+    const server = await withView(t);
+    const client = await TestClient.connect(`${server.ws}/v1/ws`);
+    t.after(() => client.close());
+    client.send({ action: 'view', sub: 'v', view: 'nope' });
+    const error = await client.waitFor((m) => m.type === 'error');
+    assert.deepEqual([error.code, error.message], ['unknown_view', 'no view named nope: create it with POST /v1/views']);
+    const channelClient = await TestClient.connect(`${server.ws}/v1/channels/wiki/ws`);
+    t.after(() => channelClient.close());
+    channelClient.send({ action: 'view', view: 'top' });
+    assert.equal((await channelClient.waitFor((m) => m.type === 'error')).code, 'invalid_parameter');
+  });
+
+  it('consolidates deltas for a client that stops reading, and the result is still exact', async (t) => {
+    const server = await startListeningServer(t, { websocket: { maxBufferedBytes: 1 } });
+    await server.post('wiki', [{ data: { user: 'ann' } }]);
+    await fetch(`${server.http}/v1/views`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: TOP }) });
+    const client = await TestClient.connect(`${server.ws}/v1/ws`);
+    t.after(() => client.close());
+    client.send({ action: 'view', sub: 'v', view: 'top' });
+    await client.waitFor((m) => m.type === 'base');
+    for (let i = 0; i < 30; i += 1) await server.post('wiki', [{ data: { user: i % 2 === 0 ? 'bob' : 'cat' } }]);
+    const now = (await (await fetch(`${server.http}/v1/views/top`)).json()) as { rows: Row[] };
+    await client.waitFor(() => JSON.stringify(materialise(client.messages).map((r) => JSON.stringify(r)).sort()) === JSON.stringify(now.rows.map((r) => JSON.stringify(r)).sort()));
+    assert.ok(client.of('delta').length < 30, `deltas were consolidated (${client.of('delta').length} for 30 writes)`);
+  });
+});
