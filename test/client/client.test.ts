@@ -129,3 +129,38 @@ describe('playhead/client connect()', () => {
     assert.throws(() => connect('ws://127.0.0.1:1'), { name: 'TypeError', message: 'no global WebSocket here: pass connect(url, { WebSocket }) (in Node 20, the "ws" package)' });
   });
 });
+
+describe('playhead/client ph.view()', () => {
+  it('keeps rows equal to the server view, across a dropped connection', async (t) => {
+    const server = await startListeningServer(t);
+    const post = (users: string[]) => server.post('wiki', users.map((user) => ({ data: { user } })));
+    await post(['ann', 'ann', 'bob']);
+    await fetch(`${server.http}/v1/views`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sql: 'CREATE VIEW top AS SELECT data.user AS user, count(*) AS n FROM wiki GROUP BY data.user ORDER BY n DESC LIMIT 2' }),
+    });
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    const view = ph.view('top');
+    await view.ready;
+    assert.deepEqual(view.rows, [{ user: 'ann', n: 2 }, { user: 'bob', n: 1 }]);
+    const sameAsServer = async () => {
+      const expected = ((await (await fetch(`${server.http}/v1/views/top`)).json()) as { rows: unknown[] }).rows;
+      const key = (rows: readonly unknown[]) => rows.map((row) => JSON.stringify(row)).sort().join();
+      for (let attempt = 0; attempt < 100 && key(view.rows) !== key(expected); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(key(view.rows), key(expected));
+    };
+    await post(['cat', 'cat', 'cat']);
+    await sameAsServer();
+    ph.drop();
+    await post(['dan', 'dan', 'dan', 'dan']);
+    await sameAsServer();
+  });
+
+  it('rejects ready with the server error for an unknown view', async (t) => {
+    const server = await startListeningServer(t);
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    await assert.rejects(ph.view('nope').ready, { name: 'PlayheadClientError', code: 'unknown_view' });
+  });
+});

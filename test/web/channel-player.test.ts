@@ -56,6 +56,7 @@ function harness() {
         },
         live: () => { throw new Error('not used'); },
       }),
+      view: () => { throw new Error('not used'); },
       onConnection: () => {},
       drop: () => {},
       close: () => closed.push(index),
