@@ -46,7 +46,12 @@ export interface StepAction extends Addressed { readonly action: 'step'; readonl
 export interface LiveAction extends Addressed { readonly action: 'live'; readonly after?: WirePosition }
 export interface BareAction extends Addressed { readonly action: 'pause' | 'resume' | 'stop' }
 /** Subscribes to a live view on /v1/ws: one base, then deltas. */
-export interface ViewAction extends Addressed { readonly action: 'view'; readonly view: string }
+export interface ViewAction extends Addressed {
+  readonly action: 'view';
+  readonly view: string;
+  /** Time travel: one base of the view as it was then, and no deltas. */
+  readonly asOf?: WireTime;
+}
 
 /** The actions that drive a playback session. */
 export type PlaybackMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
@@ -73,7 +78,7 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   step: { count: 'integer' },
   live: { after: 'position' },
   stop: {},
-  view: { view: 'string' },
+  view: { view: 'string', asOf: 'time' },
 };
 
 const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'] };

@@ -45,6 +45,8 @@ export interface BaseMessage extends Addressed {
   readonly type: 'base';
   readonly view: string;
   readonly asOf: number;
+  /** Set on a time-travel base: the event time it shows (epoch ms). No deltas follow it. */
+  readonly at?: number;
   readonly rows: readonly ViewRow[];
 }
 

@@ -50,7 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const views = new ViewRegistry({ reader: options.store, writer: options.store, bus: options.bus, clock });
   await views.load();
   app.addHook('onClose', async () => views.close());
-  registerViewRoutes(app, views);
+  registerViewRoutes(app, views, clock);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,

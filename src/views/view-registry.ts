@@ -109,6 +109,22 @@ export class ViewRegistry {
   }
 
   /**
+   * The view as it was at event time `atMs`: the channel's events up to then
+   * replayed through a fresh engine whose clock reads `atMs` (cost: one scan
+   * of that history).
+   */
+  async rowsAt(name: string, atMs: number): Promise<{ readonly view: ViewSummary; readonly rows: readonly ViewRow[] }> {
+    const view = this.#get(name);
+    const engine = new ViewEngine(view.plan);
+    const channel = (view.plan.sources[0] as ViewPlan['sources'][number]).channel;
+    for await (const page of this.#options.reader.scan({ channel, order: 'asc', end: atMs + 1 })) {
+      for (const event of page) engine.insert(event);
+    }
+    engine.advanceTo(atMs);
+    return { view: this.#summary(name, view), rows: engine.rows() };
+  }
+
+  /**
    * The rows now (the base) and, from then on, every delta after it. Base and
    * subscription happen in one turn, so no delta falls between them.
    */

@@ -33,6 +33,18 @@ describe('/v1/views', () => {
     assert.deepEqual((await app.inject({ url: '/v1/views/recent' })).json().rows, []);
   });
 
+  it('answers the view as it was at a past time with ?asOf=, sliding window included', async (t) => {
+    const { app } = await startTestServer(t);
+    await app.inject({ method: 'POST', url: '/v1/channels/wiki/events', headers: json, payload: [edit('ann', false, -120_000), edit('bob', false, -90_000), edit('bob', false, -10_000)] });
+    await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP } });
+    await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: "CREATE VIEW recent AS SELECT count(*) AS n FROM wiki WHERE ts > now() - INTERVAL '1 minute'" } });
+    const then = new Date(TEST_NOW - 60_000).toISOString();
+    assert.deepEqual((await app.inject({ url: `/v1/views/top?asOf=${then}` })).json().rows, [{ user: 'ann', edits: 1 }, { user: 'bob', edits: 1 }]);
+    assert.deepEqual((await app.inject({ url: `/v1/views/recent?asOf=${then}` })).json().rows, [{ n: 1 }], 'only bob at -90 s was within the minute before -60 s');
+    assert.deepEqual((await app.inject({ url: '/v1/views/top?asOf=now-100s' })).json().rows, [{ user: 'ann', edits: 1 }]);
+    assert.equal((await app.inject({ url: '/v1/views/top?asOf=yesterday' })).json().error.code, 'invalid_time');
+  });
+
   it('keeps definitions across a restart and forgets deleted ones', async (t) => {
     const { app, store } = await startTestServer(t);
     await app.inject({ method: 'POST', url: '/v1/channels/wiki/events', headers: json, payload: [edit('ann')] });

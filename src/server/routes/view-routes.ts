@@ -1,11 +1,13 @@
 /** HTTP routes of live views: create (admin), list, read current rows, delete (admin). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../../core/clock.js';
 import { PlayheadError } from '../../core/errors.js';
+import { parseTime } from '../../core/time.js';
 import type { ViewRegistry, ViewSummary } from '../../views/view-registry.js';
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
 
-export function registerViewRoutes(app: FastifyInstance, views: ViewRegistry): void {
+export function registerViewRoutes(app: FastifyInstance, views: ViewRegistry, clock: Clock): void {
   app.post('/v1/views', {
     config: { access: { action: 'admin' } },
     schema: { body: { type: 'object', properties: { sql: { type: 'string', minLength: 1 } }, required: ['sql'], additionalProperties: false } },
@@ -18,8 +20,13 @@ export function registerViewRoutes(app: FastifyInstance, views: ViewRegistry): v
     views: views.list().filter((view) => mayRead(request, view)),
   }));
 
-  app.get('/v1/views/:name', { config: { access: { action: 'read' } }, schema: { params: nameParams } }, async (request) => {
-    const { view, rows } = views.rows((request.params as { name: string }).name);
+  app.get('/v1/views/:name', {
+    config: { access: { action: 'read' } },
+    schema: { params: nameParams, querystring: { type: 'object', properties: { asOf: { type: 'string' }, token: { type: 'string' } }, additionalProperties: false } },
+  }, async (request) => {
+    const { name } = request.params as { name: string };
+    const { asOf } = request.query as { asOf?: string };
+    const { view, rows } = asOf === undefined ? views.rows(name) : await views.rowsAt(name, parseTime(asOf, { now: clock.now(), field: 'asOf' }));
     if (!mayRead(request, view)) throw new PlayheadError('forbidden', `the token may not read channel ${view.channels.join(', ')} of view ${view.name}`);
     return { ...view, rows };
   });

@@ -8,11 +8,13 @@ import type { WebSocket, RawData } from 'ws';
 import { validateChannelName } from '../../core/channel-name.js';
 import type { Clock } from '../../core/clock.js';
 import { PlayheadError, isPlayheadError } from '../../core/errors.js';
+import { parseTime } from '../../core/time.js';
 import type { LiveBus } from '../../live/live-bus.js';
 import { resolveCommand } from '../../playback/playback-command.js';
 import { PlaybackSession, type PlaybackConfig } from '../../playback/playback-session.js';
 import type { TimerWheel } from '../../playback/timer-wheel.js';
 import { parseClientMessage, type ClientMessage } from '../../protocol/client-actions.js';
+import type { BaseMessage } from '../../protocol/server-messages.js';
 import type { EventReader } from '../../store/event-store.js';
 import type { Grant } from '../auth/access-policy.js';
 import { encodeError } from './message-encoder.js';
@@ -108,7 +110,10 @@ export class WsConnection {
   }
 
   async #dispatch(message: ClientMessage): Promise<void> {
-    if (message.action === 'view') return this.#openView(message.sub, message.view);
+    if (message.action === 'view') {
+      if (message.asOf !== undefined) return this.#sendViewAt(message.sub, message.view, message.asOf);
+      return this.#openView(message.sub, message.view);
+    }
     const key = this.#channel === undefined ? requireSub(message) : ONLY;
     if (this.#channel !== undefined && message.channel !== undefined && message.channel !== this.#channel) {
       throw new PlayheadError('invalid_parameter', `this connection plays channel ${this.#channel}: use /v1/ws to play several channels`);
@@ -139,14 +144,29 @@ export class WsConnection {
     throw new PlayheadError('invalid_parameter', `sub ${String(key)} follows a view: use another sub for playback`);
   }
 
-  #openView(sub: string | undefined, view: string): void {
+  async #sendViewAt(sub: string | undefined, view: string, asOf: string | number): Promise<void> {
     if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'views are streamed on /v1/ws, not on a channel\'s endpoint');
     const key = requireSub({ sub });
-    const { grant, views, clock, limits } = this.#context;
+    const atMs = parseTime(asOf, { now: this.#context.clock.now(), field: 'asOf' });
+    this.#checkViewAccess(view);
+    const { rows } = await this.#context.views.rowsAt(view, atMs);
+    const message: BaseMessage = { type: 'base', sub: key, view, asOf: 0, at: atMs, rows };
+    this.#send(JSON.stringify(message));
+  }
+
+  #checkViewAccess(view: string): void {
+    const { grant, views } = this.#context;
     const channels = views.rows(view).view.channels;
     if (grant !== null && !channels.every((channel) => grant.allows('read', channel))) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channels.join(', ')} of view ${view}`);
     }
+  }
+
+  #openView(sub: string | undefined, view: string): void {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'views are streamed on /v1/ws, not on a channel\'s endpoint');
+    const key = requireSub({ sub });
+    const { views, clock, limits } = this.#context;
+    this.#checkViewAccess(view);
     if (!this.#subscriptions.has(key) && this.#subscriptions.size >= limits.maxSubscriptions) {
       throw new PlayheadError('invalid_parameter', `at most ${limits.maxSubscriptions} subscriptions per connection: stop one first`);
     }

@@ -52,6 +52,19 @@ describe('WebSocket view subscriptions', () => {
     assert.ok(deltas.every((d, i) => d.from < d.to && (i === 0 || d.from === deltas[i - 1]?.to)), 'positions are totally ordered and contiguous');
   });
 
+  it('sends one base of the view as it was, for asOf, and no deltas', async (t) => {
+    const server = await withView(t);
+    const client = await TestClient.connect(`${server.ws}/v1/ws`);
+    t.after(() => client.close());
+    client.send({ action: 'view', sub: 'past', view: 'top', asOf: 0 });
+    const base = await client.waitFor((m) => m.type === 'base');
+    assert.deepEqual(base, { type: 'base', sub: 'past', view: 'top', asOf: 0, at: 0, rows: [] });
+    await server.post('wiki', [{ data: { user: 'new' } }]);
+    client.send({ action: 'view', sub: 'now', view: 'top' });
+    await client.waitFor((m) => m.type === 'base' && m.sub === 'now');
+    assert.equal(client.of('delta').filter((d) => d.sub === 'past').length, 0);
+  });
+
   it('stops sending deltas after stop on the sub', async (t) => {
     const server = await withView(t);
     const client = await TestClient.connect(`${server.ws}/v1/ws`);
