@@ -97,6 +97,11 @@ export class ViewRegistry {
     this.#views.delete(name);
   }
 
+  /** The view's name, SQL and channels; throws `unknown_view`. */
+  describe(name: string): ViewSummary {
+    return this.#summary(name, this.#get(name));
+  }
+
   list(): ViewSummary[] {
     return [...this.#views].map(([name, view]) => this.#summary(name, view)).sort((a, b) => (a.name < b.name ? -1 : 1));
   }

@@ -145,8 +145,7 @@ export class WsConnection {
   }
 
   async #sendViewAt(sub: string | undefined, view: string, asOf: string | number): Promise<void> {
-    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'views are streamed on /v1/ws, not on a channel\'s endpoint');
-    const key = requireSub({ sub });
+    const key = this.#viewSub(sub);
     const atMs = parseTime(asOf, { now: this.#context.clock.now(), field: 'asOf' });
     this.#checkViewAccess(view);
     const { rows } = await this.#context.views.rowsAt(view, atMs);
@@ -154,41 +153,47 @@ export class WsConnection {
     this.#send(JSON.stringify(message));
   }
 
+  #viewSub(sub: string | undefined): string {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'views are streamed on /v1/ws, not on a channel\'s endpoint');
+    return requireSub({ sub });
+  }
+
+  /** Makes room for `key`: refuses past the subscription limit, and closes what `key` held. */
+  #reserve(key: string | typeof ONLY): void {
+    const { maxSubscriptions } = this.#context.limits;
+    const previous = this.#subscriptions.get(key);
+    if (previous === undefined && this.#subscriptions.size >= maxSubscriptions) {
+      throw new PlayheadError('invalid_parameter', `at most ${maxSubscriptions} subscriptions per connection: stop one first`);
+    }
+    if (previous !== undefined) closeSubscription(previous);
+  }
+
   #checkViewAccess(view: string): void {
     const { grant, views } = this.#context;
-    const channels = views.rows(view).view.channels;
+    const { channels } = views.describe(view);
     if (grant !== null && !channels.every((channel) => grant.allows('read', channel))) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channels.join(', ')} of view ${view}`);
     }
   }
 
   #openView(sub: string | undefined, view: string): void {
-    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'views are streamed on /v1/ws, not on a channel\'s endpoint');
-    const key = requireSub({ sub });
+    const key = this.#viewSub(sub);
     const { views, clock, limits } = this.#context;
     this.#checkViewAccess(view);
-    if (!this.#subscriptions.has(key) && this.#subscriptions.size >= limits.maxSubscriptions) {
-      throw new PlayheadError('invalid_parameter', `at most ${limits.maxSubscriptions} subscriptions per connection: stop one first`);
-    }
-    const previous = this.#subscriptions.get(key);
-    if (previous !== undefined) closeSubscription(previous);
+    this.#reserve(key);
     this.#subscriptions.set(key, { kind: 'view', stream: new ViewStream(this.#socket, key, view, views, clock, limits.maxBufferedBytes) });
   }
 
   async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {
     const channel = validateChannelName(channelName);
-    const { grant, reader, limits } = this.#context;
+    const { grant, reader } = this.#context;
     if (grant !== null && !grant.allows('read', channel)) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channel}: it needs scope read:${channel}`);
     }
     if (this.#context.requireExistingChannels && (await reader.getChannel(channel)) === undefined) {
       throw new PlayheadError('unknown_channel', `channel ${channel} has no events, and this server plays only existing channels`);
     }
-    if (!this.#subscriptions.has(key) && this.#subscriptions.size >= limits.maxSubscriptions) {
-      throw new PlayheadError('invalid_parameter', `at most ${limits.maxSubscriptions} subscriptions per connection: stop one first`);
-    }
-    const previous = this.#subscriptions.get(key);
-    if (previous !== undefined) closeSubscription(previous);
+    this.#reserve(key);
     return this.#subscribe(key, channel);
   }
 
