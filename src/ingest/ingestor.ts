@@ -17,6 +17,9 @@ export interface IngestLimits {
   readonly maxBatchEvents: number;
 }
 
+/** Channels under this prefix hold Playhead's own records (view definitions); producers may not write them. */
+export const RESERVED_CHANNEL_PREFIX = 'playhead.';
+
 export const INGEST_DEFAULTS: IngestLimits = Object.freeze({ maxEventBytes: 1 << 20, maxBatchEvents: 100_000 });
 
 export interface IngestorOptions {
@@ -46,6 +49,9 @@ export class Ingestor {
   /** Resolves once the batch is committed; rejects with the first bad event's index and writes nothing. */
   async ingest(channel: string, inputs: readonly unknown[]): Promise<AppendResult> {
     validateChannelName(channel);
+    if (channel.startsWith(RESERVED_CHANNEL_PREFIX)) {
+      throw new PlayheadError('invalid_channel', `channel names starting with "${RESERVED_CHANNEL_PREFIX}" are reserved for Playhead's own records: choose another name`);
+    }
     if (inputs.length > this.#limits.maxBatchEvents) {
       throw new PlayheadError('payload_too_large', `batch has ${inputs.length} events, over the limit of ${this.#limits.maxBatchEvents}: split it`);
     }

@@ -47,8 +47,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     clock,
     maxPageEvents: limits.maxPageEvents,
   });
-  const views = new ViewRegistry({ reader: options.store, writer: options.store, bus: options.bus, clock });
-  await views.load();
+  const views = new ViewRegistry({
+    reader: options.store, writer: options.store, bus: options.bus, clock,
+    onViewFailed: (name, error) => app.log.error({ err: error, view: name }, 'view stopped: its channel could not be read'),
+  });
+  for (const { name, error } of await views.load()) app.log.error({ err: error, view: name }, 'stored view not started');
   app.addHook('onClose', async () => views.close());
   registerViewRoutes(app, views, clock);
   attachWebSocketGateway(app, {

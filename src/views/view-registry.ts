@@ -54,6 +54,8 @@ export interface ViewRegistryOptions {
   readonly writer: EventWriter;
   readonly bus: LiveBus;
   readonly clock: Clock;
+  /** Told when a view stops following its channel (the store failed); the view is removed. */
+  readonly onViewFailed?: (name: string, error: unknown) => void;
 }
 
 export class ViewRegistry {
@@ -66,8 +68,12 @@ export class ViewRegistry {
     this.#tick();
   }
 
-  /** Recreates every stored view (at server start). */
-  async load(): Promise<void> {
+  /**
+   * Recreates every stored view (at server start). A definition that no
+   * longer compiles or cannot be read is skipped and reported, so one bad
+   * view never keeps the server from starting.
+   */
+  async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
     const latest = new Map<string, Definition>();
     for await (const page of this.#options.reader.scan({ channel: VIEW_DEFINITIONS_CHANNEL, order: 'asc' })) {
       for (const event of page) {
@@ -75,9 +81,18 @@ export class ViewRegistry {
         latest.set(definition.name, definition);
       }
     }
+    const failures: { name: string; error: unknown }[] = [];
     for (const definition of latest.values()) {
-      if (definition.action === 'create') await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
+      if (definition.action !== 'create') continue;
+      try {
+        await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
+      } catch (error) {
+        this.#views.get(definition.name)?.tail.stop();
+        this.#views.delete(definition.name);
+        failures.push({ name: definition.name, error });
+      }
     }
+    return failures;
   }
 
   async create(sql: string): Promise<ViewSummary> {
@@ -174,7 +189,10 @@ export class ViewRegistry {
         this.#publish(view, events.flatMap((event) => engine.insert(event)));
         return true;
       },
-      onError: () => this.#views.delete(name),
+      onError: (error) => {
+        this.#views.delete(name);
+        this.#options.onViewFailed?.(name, error);
+      },
     });
     const view: LiveView = { sql, plan, engine, tail, listeners: new Set(), version: 0 };
     this.#views.set(name, view);

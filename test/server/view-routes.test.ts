@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { normalizeEvent } from '../../src/core/event.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
 import { AccessPolicy } from '../../src/server/auth/access-policy.js';
@@ -55,6 +56,18 @@ describe('/v1/views', () => {
     t.after(() => restarted.close());
     assert.deepEqual((await restarted.inject({ url: '/v1/views' })).json().views.map((v: { name: string }) => v.name), ['top']);
     assert.deepEqual((await restarted.inject({ url: '/v1/views/top' })).json().rows, [{ user: 'ann', edits: 1 }]);
+  });
+
+  it('reserves playhead.* channels, and starts even when a stored definition no longer compiles', async (t) => {
+    const { app, store } = await startTestServer(t);
+    await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP } });
+    const refused = await app.inject({ method: 'POST', url: '/v1/channels/playhead.views/events', headers: json, payload: { data: 1 } });
+    assert.deepEqual(refused.json().error, { code: 'invalid_channel', message: 'channel names starting with "playhead." are reserved for Playhead\'s own records: choose another name' });
+    // A definition stored by an older version whose SQL this one refuses:
+    await store.append('playhead.views', [normalizeEvent({ data: { action: 'create', name: 'broken', sql: 'CREATE VIEW broken AS SELECT * FROM wiki' } }, { now: TEST_NOW, maxEventBytes: 1 << 20 })]);
+    const restarted = await buildServer({ store, bus: new InProcessBus() });
+    t.after(() => restarted.close());
+    assert.deepEqual((await restarted.inject({ url: '/v1/views' })).json().views.map((v: { name: string }) => v.name), ['top']);
   });
 
   it('answers bad SQL, duplicates and unknown views with their codes', async (t) => {
