@@ -18,9 +18,12 @@ export interface RowChange {
   readonly diff: 1 | -1;
 }
 
+type AggregateExpr = Extract<ViewExpr, { kind: 'aggregate' }>;
+
 interface Group {
   readonly keyValues: readonly Literal[];
-  readonly aggregates: ReadonlyMap<string, AggregateState>;
+  /** One state per entry of the engine's aggregate list, same order. */
+  readonly aggregates: readonly AggregateState[];
   events: number;
 }
 
@@ -33,8 +36,11 @@ interface Candidate {
 export class ViewEngine {
   readonly #plan: ViewPlan;
   readonly #aggregated: boolean;
-  readonly #aggregateExprs: ReadonlyMap<string, Extract<ViewExpr, { kind: 'aggregate' }>>;
-  readonly #groupKeys: readonly string[];
+  /** Each distinct aggregate of the view once (the same count(*) in SELECT and ORDER BY is one state). */
+  readonly #aggregateExprs: readonly AggregateExpr[];
+  /** Resolved at construction by node identity, so no event pays for finding them. */
+  readonly #aggregateIndexOf = new Map<ViewExpr, number>();
+  readonly #groupIndexOf = new Map<ViewExpr, number>();
   readonly #groups = new Map<string, Group>();
   /** Rows that pass HAVING, sorted by ORDER BY (ties by key); the first LIMIT of them are the view. */
   readonly #candidates: Candidate[] = [];
@@ -45,20 +51,30 @@ export class ViewEngine {
   constructor(plan: ViewPlan) {
     if (plan.sources.length !== 1) throw new TypeError('joined views are not maintained yet: one channel per view for now');
     this.#plan = plan;
-    const aggregates = new Map<string, Extract<ViewExpr, { kind: 'aggregate' }>>();
-    const collect = (expr: ViewExpr | null): void => {
+    const groupTexts = plan.groupBy.map((expr) => JSON.stringify(expr));
+    const aggregateTexts: string[] = [];
+    const aggregates: AggregateExpr[] = [];
+    const resolve = (expr: ViewExpr | null): void => {
       if (expr === null) return;
-      if (expr.kind === 'aggregate') aggregates.set(JSON.stringify(expr), expr);
-      else if (expr.kind === 'and' || expr.kind === 'or') expr.args.forEach(collect);
-      else if (expr.kind === 'compare') [expr.left, expr.right].forEach(collect);
-      else if (expr.kind === 'not' || expr.kind === 'in' || expr.kind === 'isNull') collect(expr.arg);
+      const text = JSON.stringify(expr);
+      const groupIndex = groupTexts.indexOf(text);
+      if (groupIndex !== -1) return void this.#groupIndexOf.set(expr, groupIndex);
+      if (expr.kind === 'aggregate') {
+        if (!aggregateTexts.includes(text)) {
+          aggregateTexts.push(text);
+          aggregates.push(expr);
+        }
+        return void this.#aggregateIndexOf.set(expr, aggregateTexts.indexOf(text));
+      }
+      if (expr.kind === 'and' || expr.kind === 'or') expr.args.forEach(resolve);
+      else if (expr.kind === 'compare') [expr.left, expr.right].forEach(resolve);
+      else if (expr.kind === 'not' || expr.kind === 'in' || expr.kind === 'isNull') resolve(expr.arg);
     };
-    plan.columns.forEach((column) => collect(column.expr));
-    collect(plan.having);
-    plan.orderBy.forEach((order) => collect(order.expr));
+    plan.columns.forEach((column) => resolve(column.expr));
+    resolve(plan.having);
+    plan.orderBy.forEach((order) => resolve(order.expr));
     this.#aggregateExprs = aggregates;
-    this.#aggregated = plan.groupBy.length > 0 || aggregates.size > 0;
-    this.#groupKeys = plan.groupBy.map((expr) => JSON.stringify(expr));
+    this.#aggregated = plan.groupBy.length > 0 || aggregates.length > 0;
   }
 
   /** The view's rows, in ORDER BY order. */
@@ -95,14 +111,13 @@ export class ViewEngine {
     const key = JSON.stringify(keyValues);
     let group = this.#groups.get(key);
     if (group === undefined) {
-      const states = new Map([...this.#aggregateExprs].map(([id, expr]) => [id, new AggregateState(expr.name, expr.distinct)]));
-      group = { keyValues, aggregates: states, events: 0 };
+      group = { keyValues, aggregates: this.#aggregateExprs.map((expr) => new AggregateState(expr.name, expr.distinct)), events: 0 };
       this.#groups.set(key, group);
     }
     group.events += direction;
-    for (const [id, expr] of this.#aggregateExprs) {
+    for (const [index, expr] of this.#aggregateExprs.entries()) {
       const value = expr.arg === null ? undefined : evaluate(expr.arg, event);
-      const state = group.aggregates.get(id) as AggregateState;
+      const state = group.aggregates[index] as AggregateState;
       if (direction === 1) state.add(value);
       else state.remove(value);
     }
@@ -117,10 +132,10 @@ export class ViewEngine {
   }
 
   #evaluateGroup(expr: ViewExpr, group: Group): Literal {
-    const grouped = this.#groupKeys.indexOf(JSON.stringify(expr));
-    if (grouped !== -1) return group.keyValues[grouped] as Literal;
+    const grouped = this.#groupIndexOf.get(expr);
+    if (grouped !== undefined) return group.keyValues[grouped] as Literal;
     switch (expr.kind) {
-      case 'aggregate': return (group.aggregates.get(JSON.stringify(expr)) as AggregateState).result();
+      case 'aggregate': return (group.aggregates[this.#aggregateIndexOf.get(expr) as number] as AggregateState).result();
       case 'literal': return expr.value;
       case 'compare': return compare(expr.op, this.#evaluateGroup(expr.left, group), this.#evaluateGroup(expr.right, group));
       case 'and': return expr.args.every((arg) => this.#evaluateGroup(arg, group) === true);
