@@ -9,6 +9,7 @@ import type { AppendReply, ChannelList, EventsPage, HistogramReply } from '../..
 import { MAX_HISTOGRAM_BUCKETS, type ChannelInfo, type EventReader, type ScanOrder } from '../../store/event-store.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import { toWireChannel, toWireEvent } from '../wire-format.js';
+import { querySchema, WINDOW_QUERY_FIELDS } from './query-schema.js';
 
 export interface ChannelRoutesOptions {
   readonly reader: EventReader;
@@ -22,11 +23,6 @@ const DEFAULT_HISTOGRAM_BUCKETS = 100;
 
 interface EventsQuery { start?: string; end?: string; limit?: number; order?: ScanOrder; cursor?: string }
 interface HistogramQuery { start?: string; end?: string; buckets?: number }
-
-/** A querystring schema that refuses unknown parameters (a typo such as `from=` fails loudly) but lets `token` through for auth. */
-function querySchema(properties: Record<string, object>) {
-  return { type: 'object', properties: { ...properties, token: { type: 'string' } }, additionalProperties: false } as const;
-}
 
 const channelParams = {
   type: 'object',
@@ -61,8 +57,7 @@ export function registerChannelRoutes(app: FastifyInstance, options: ChannelRout
     schema: {
       params: channelParams,
       querystring: querySchema({
-        start: { type: 'string' },
-        end: { type: 'string' },
+        ...WINDOW_QUERY_FIELDS,
         limit: { type: 'integer', minimum: 1, maximum: options.maxPageEvents },
         order: { type: 'string', enum: ['asc', 'desc'] },
         cursor: { type: 'string' },
@@ -93,8 +88,7 @@ export function registerChannelRoutes(app: FastifyInstance, options: ChannelRout
     schema: {
       params: channelParams,
       querystring: querySchema({
-        start: { type: 'string' },
-        end: { type: 'string' },
+        ...WINDOW_QUERY_FIELDS,
         buckets: { type: 'integer', minimum: 1, maximum: MAX_HISTOGRAM_BUCKETS },
       }),
     },

@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { PlayheadError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
 import type { ViewRegistry, ViewSummary } from '../../views/view-registry.js';
+import { querySchema } from './query-schema.js';
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
 
@@ -22,7 +23,7 @@ export function registerViewRoutes(app: FastifyInstance, views: ViewRegistry, cl
 
   app.get('/v1/views/:name', {
     config: { access: { action: 'read' } },
-    schema: { params: nameParams, querystring: { type: 'object', properties: { asOf: { type: 'string' }, token: { type: 'string' } }, additionalProperties: false } },
+    schema: { params: nameParams, querystring: querySchema({ asOf: { type: 'string' } }) },
   }, async (request) => {
     const { name } = request.params as { name: string };
     const { asOf } = request.query as { asOf?: string };
