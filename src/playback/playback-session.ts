@@ -168,8 +168,7 @@ export class PlaybackSession {
     this.#timing = { ...this.#timing, speed: command.speed, minGapMs: command.minGapMs, maxGapMs: command.maxGapMs };
     if (command.start === null) return this.#goLive(command.after ?? undefined);
     const from = command.speed > 0 ? command.start : command.end ?? this.#clock.now();
-    this.#startPlaying(command.after === null ? from : this.#clamp(command.after.ts), this.#clock.monotonic(), command.after ?? undefined);
-    this.#anchorPending = true;
+    this.#startPlaying(command.after === null ? from : this.#clamp(command.after.ts), this.#clock.monotonic(), { after: command.after ?? undefined, waitForFirstPage: true });
     this.#sendState();
     this.#pump();
   }
@@ -210,8 +209,7 @@ export class PlaybackSession {
     const target = this.#clamp(targetMs);
     if (this.#status === 'live') this.#stopLive();
     if (this.#status !== 'paused') {
-      this.#startPlaying(target, this.#clock.monotonic());
-      this.#anchorPending = true;
+      this.#startPlaying(target, this.#clock.monotonic(), { waitForFirstPage: true });
     } else {
       this.#status = 'paused';
       this.#heldPositionMs = target;
@@ -248,13 +246,17 @@ export class PlaybackSession {
     this.#pump();
   }
 
-  #startPlaying(positionMs: number, wallMs: number, after?: Position): void {
+  /**
+   * Plays from `positionMs`, anchored at `wallMs` (a loop passes its edge's own time, keeping the rhythm).
+   * `waitForFirstPage` moves the anchor to when the first page is read, so a play's first event is not late by the read.
+   */
+  #startPlaying(positionMs: number, wallMs: number, { after, waitForFirstPage = false }: { after?: Position; waitForFirstPage?: boolean } = {}): void {
     this.#cancelTask();
     this.#status = 'playing';
     this.#timing = reanchor(this.#timing, positionMs, wallMs);
     this.#last = anchorMark(this.#timing);
     this.#stalledSinceWallMs = undefined;
-    this.#anchorPending = false;
+    this.#anchorPending = waitForFirstPage;
     this.#resetScan(positionMs, after);
   }
 

@@ -7,7 +7,7 @@ import type { PlayheadError } from '../../src/core/errors.js';
 import { normalizeEvent, type StoredEvent } from '../../src/core/event.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
-import { resolveCommand, type PlaybackCommand } from '../../src/playback/playback-command.js';
+import { resolveCommand } from '../../src/playback/playback-command.js';
 import { PlaybackSession, type PlaybackConfig, type PlaybackSink, type PlaybackState } from '../../src/playback/playback-session.js';
 import { TimerWheel } from '../../src/playback/timer-wheel.js';
 import { parseClientMessage } from '../../src/protocol/client-actions.js';
@@ -105,7 +105,7 @@ export async function createHarness(t: TestContext, offsetsMs: readonly number[]
     const parsed = parseClientMessage(message);
     if (!parsed.ok) throw new Error(`${parsed.code}: ${parsed.message}`);
     if (parsed.message.action === 'view') throw new Error('views are not playback');
-    session.handle(resolveCommand(parsed.message, clock.now()) as PlaybackCommand);
+    session.handle(resolveCommand(parsed.message, clock.now()));
   };
   const run = async (ms: number, stepMs = 1) => {
     await settle();
