@@ -15,6 +15,14 @@ async function withView(t: Parameters<typeof startListeningServer>[0]) {
 
 type Row = Record<string, unknown>;
 
+/** A server with the view `top`, and a /v1/ws client closed when the test ends. */
+async function connectToView(t: Parameters<typeof startListeningServer>[0]) {
+  const server = await withView(t);
+  const client = await TestClient.connect(`${server.ws}/v1/ws`);
+  t.after(() => client.close());
+  return { server, client };
+}
+
 /** Applies base + deltas as a client must: skip deltas already in the base, apply each once. */
 function materialise(messages: readonly Message[]): Row[] {
   const base = messages.find((m) => m.type === 'base') as Message & { asOf: number; rows: Row[] };
@@ -33,9 +41,7 @@ function materialise(messages: readonly Message[]): Row[] {
 
 describe('WebSocket view subscriptions', () => {
   it('sends one base, then deltas that keep it equal to the view', async (t) => {
-    const server = await withView(t);
-    const client = await TestClient.connect(`${server.ws}/v1/ws`);
-    t.after(() => client.close());
+    const { server, client } = await connectToView(t);
     client.send({ action: 'view', sub: 'v', view: 'top' });
     const base = await client.waitFor((m) => m.type === 'base');
     assert.deepEqual(base, { type: 'base', sub: 'v', view: 'top', asOf: base.asOf, rows: [{ user: 'ann', edits: 2 }, { user: 'bob', edits: 1 }] });
@@ -53,9 +59,7 @@ describe('WebSocket view subscriptions', () => {
   });
 
   it('sends one base of the view as it was, for asOf, and no deltas', async (t) => {
-    const server = await withView(t);
-    const client = await TestClient.connect(`${server.ws}/v1/ws`);
-    t.after(() => client.close());
+    const { server, client } = await connectToView(t);
     client.send({ action: 'view', sub: 'past', view: 'top', asOf: 0 });
     const base = await client.waitFor((m) => m.type === 'base');
     assert.deepEqual(base, { type: 'base', sub: 'past', view: 'top', asOf: 0, at: 0, rows: [] });
@@ -66,9 +70,7 @@ describe('WebSocket view subscriptions', () => {
   });
 
   it('stops sending deltas after stop on the sub', async (t) => {
-    const server = await withView(t);
-    const client = await TestClient.connect(`${server.ws}/v1/ws`);
-    t.after(() => client.close());
+    const { server, client } = await connectToView(t);
     client.send({ action: 'view', sub: 'v', view: 'top' });
     await client.waitFor((m) => m.type === 'base');
     client.send({ action: 'stop', sub: 'v' });
@@ -81,9 +83,7 @@ describe('WebSocket view subscriptions', () => {
   });
 
   it('refuses unknown views and views on a channel endpoint, keeping the connection', async (t) => {
-    const server = await withView(t);
-    const client = await TestClient.connect(`${server.ws}/v1/ws`);
-    t.after(() => client.close());
+    const { server, client } = await connectToView(t);
     client.send({ action: 'view', sub: 'v', view: 'nope' });
     const error = await client.waitFor((m) => m.type === 'error');
     assert.deepEqual([error.code, error.message], ['unknown_view', 'no view named nope: create it with POST /v1/views']);
