@@ -4,9 +4,10 @@
  * tables, and a filter passes only on true.
  */
 import type { StoredEvent } from '../core/event.js';
+import { JoinedEvents, type ViewInput } from './view-input.js';
 import type { Literal, ViewExpr } from './view-plan.js';
 
-export function readField(event: StoredEvent, path: readonly string[]): Literal {
+function readField(event: StoredEvent, path: readonly string[]): Literal {
   let value: unknown = event;
   for (const key of path) {
     if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return null;
@@ -20,9 +21,9 @@ function isLiteral(value: unknown): value is Literal {
 }
 
 /** Row-level value of an expression; aggregates are evaluated by the engine, not here. */
-export function evaluate(expr: ViewExpr, event: StoredEvent): Literal {
+export function evaluate(expr: ViewExpr, event: ViewInput): Literal {
   switch (expr.kind) {
-    case 'field': return readField(event, expr.path);
+    case 'field': return readField(event instanceof JoinedEvents ? event.event(expr.source) : event, expr.path);
     case 'literal': return expr.value;
     case 'compare': return compare(expr.op, evaluate(expr.left, event), evaluate(expr.right, event));
     case 'and': return expr.args.reduce<Literal>((result, arg) => (result === false ? false : and(result, evaluate(arg, event))), true);

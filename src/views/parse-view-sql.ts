@@ -59,7 +59,7 @@ class ViewCompiler {
     }
     if (select.op !== 'SETOP_NONE') throw refuse(`${String(select.op).replace('SETOP_', '')} is not supported in a view`);
     const joinOn = this.#from(select.fromClause as Node[] | undefined);
-    const { where, slidingWindowMs } = this.#where(select.whereClause as Node | undefined);
+    const { where, slidingWindow } = this.#where(select.whereClause as Node | undefined);
     const columns = ((select.targetList as Node[] | undefined) ?? []).map((target) => this.#column(target.ResTarget as Node));
     const groupBy = ((select.groupClause as Node[] | undefined) ?? []).map((node) => this.#expr(node, 'GROUP BY'));
     const having = select.havingClause === undefined ? null : this.#expr(select.havingClause as Node, 'HAVING', true);
@@ -68,7 +68,7 @@ class ViewCompiler {
       const byName = this.#outputColumn(sort.node as Node, columns);
       return { expr: byName ?? this.#expr(sort.node as Node, 'ORDER BY', true), descending: sort.sortby_dir === 'SORTBY_DESC' };
     });
-    const plan: ViewPlan = { name, sources: this.#sources, joinOn, where, slidingWindowMs, columns, groupBy, having, orderBy, limit: this.#limit(select.limitCount as Node | undefined) };
+    const plan: ViewPlan = { name, sources: this.#sources, joinOn, where, slidingWindow, columns, groupBy, having, orderBy, limit: this.#limit(select.limitCount as Node | undefined) };
     this.#checkGrouping(plan);
     return plan;
   }
@@ -101,22 +101,22 @@ class ViewCompiler {
   }
 
   /** Splits the sliding window (`ts > now() - INTERVAL '5 minutes'`, a top-level AND term) from the filter. */
-  #where(node: Node | undefined): { where: ViewExpr | null; slidingWindowMs: number | null } {
-    if (node === undefined) return { where: null, slidingWindowMs: null };
+  #where(node: Node | undefined): { where: ViewExpr | null; slidingWindow: ViewPlan['slidingWindow'] } {
+    if (node === undefined) return { where: null, slidingWindow: null };
     const and = node.BoolExpr as Node | undefined;
     const terms = and?.boolop === 'AND_EXPR' ? (and.args as Node[]) : [node];
-    let slidingWindowMs: number | null = null;
+    let slidingWindow: ViewPlan['slidingWindow'] = null;
     const rest: ViewExpr[] = [];
     for (const term of terms) {
-      const windowMs = this.#slidingWindow(term);
-      if (windowMs === null) rest.push(this.#expr(term, 'WHERE'));
-      else slidingWindowMs = windowMs;
+      const window = this.#slidingWindow(term);
+      if (window === null) rest.push(this.#expr(term, 'WHERE'));
+      else slidingWindow = window;
     }
     const where = rest.length === 0 ? null : rest.length === 1 ? (rest[0] as ViewExpr) : { kind: 'and' as const, args: rest };
-    return { where, slidingWindowMs };
+    return { where, slidingWindow };
   }
 
-  #slidingWindow(term: Node): number | null {
+  #slidingWindow(term: Node): ViewPlan['slidingWindow'] {
     const expr = term.A_Expr as Node | undefined;
     if (expr?.kind !== 'AEXPR_OP' || !['>', '>='].includes(operator(expr))) return null;
     const field = (expr.lexpr as Node).ColumnRef as Node | undefined;
@@ -128,7 +128,7 @@ class ViewCompiler {
     if (path.path.join('.') !== 'ts' || now === undefined || names(now.funcname) !== 'now' || cast === undefined) return null;
     const text = (((cast.arg as Node).A_Const as Node | undefined)?.sval as Node | undefined)?.sval as string | undefined;
     if (text === undefined || !names((cast.typeName as Node).names).endsWith('interval')) throw this.#unsupported('this window bound (use now() - INTERVAL \'5 minutes\')', minus);
-    return this.#intervalMs(text, cast);
+    return { source: path.source, ms: this.#intervalMs(text, cast) };
   }
 
   #intervalMs(text: string, at: Node): number {

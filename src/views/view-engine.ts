@@ -1,14 +1,17 @@
 /**
  * Maintains one view's rows incrementally (per event work independent of
- * history): filter, group, retractable aggregates, HAVING, ORDER BY ...
- * LIMIT as a sorted candidate list whose first k rows are visible, and the
- * sliding window, whose events leave as the reader's clock passes them.
- * Each change comes back as `{row, diff: +1 | -1}`, the shape of a delta.
+ * history): an inner equi-join of two channels (each side indexed by join
+ * key), filter, group, retractable aggregates, HAVING, ORDER BY ... LIMIT as
+ * a sorted candidate list whose first k rows are visible, and the sliding
+ * window, whose events leave as the reader's clock passes them. Each change
+ * comes back as `{row, diff: +1 | -1}`, the shape of a delta.
  */
 import type { StoredEvent } from '../core/event.js';
 import { compareReplayOrder } from '../core/event.js';
 import { AggregateState } from './aggregate-state.js';
 import { compare, evaluate } from './evaluate-expr.js';
+import { JoinSide } from './join-side.js';
+import { JoinedEvents, type ViewInput } from './view-input.js';
 import type { Literal, ViewExpr, ViewPlan } from './view-plan.js';
 
 export type ViewRow = Readonly<Record<string, Literal>>;
@@ -45,12 +48,17 @@ export class ViewEngine {
   /** Rows that pass HAVING, sorted by ORDER BY (ties by key); the first LIMIT of them are the view. */
   readonly #candidates: Candidate[] = [];
   readonly #candidateByKey = new Map<string, Candidate>();
+  /** The two sides of a join (left, right), or null for a one-channel view. */
+  readonly #join: readonly [JoinSide, JoinSide] | null;
+  /** Which source the sliding window bounds: its index in `plan.sources`, or -1 without a window. */
+  readonly #windowSide: number;
   /** Events inside the sliding window, in replay order, to retract when they leave it. */
   readonly #windowEvents: StoredEvent[] = [];
 
   constructor(plan: ViewPlan) {
-    if (plan.sources.length !== 1) throw new TypeError('joined views are not maintained yet: one channel per view for now');
     this.#plan = plan;
+    this.#join = plan.joinOn === null ? null : joinSides(plan);
+    this.#windowSide = plan.slidingWindow === null ? -1 : plan.sources.findIndex((source) => source.alias === plan.slidingWindow?.source);
     const groupTexts = plan.groupBy.map((expr) => JSON.stringify(expr));
     const aggregateTexts: string[] = [];
     const aggregates: AggregateExpr[] = [];
@@ -82,30 +90,71 @@ export class ViewEngine {
     return this.#visible().map((candidate) => candidate.row);
   }
 
-  /** Applies one event of the channel; returns the changes to the visible rows. */
+  /** The channels whose events `insert` takes (two for a join, possibly the same one twice). */
+  get channels(): readonly string[] {
+    return this.#plan.sources.map((source) => source.channel);
+  }
+
+  /** Applies one event of one of the view's channels; returns the changes to the visible rows. */
   insert(event: StoredEvent): RowChange[] {
+    if (this.#join !== null) return this.#insertJoined(this.#join, event);
     if (this.#plan.where !== null && evaluate(this.#plan.where, event) !== true) return [];
-    if (this.#plan.slidingWindowMs !== null) insertSorted(this.#windowEvents, event);
-    return this.#apply(event, 1);
+    if (this.#windowSide !== -1) insertSorted(this.#windowEvents, event);
+    return this.#apply(event, `${event.seq}`, 1);
   }
 
   /** Moves the reader's clock to `nowMs`: events with ts <= now - window leave the view. */
   advanceTo(nowMs: number): RowChange[] {
-    const windowMs = this.#plan.slidingWindowMs;
-    if (windowMs === null) return [];
+    const window = this.#plan.slidingWindow;
+    if (window === null) return [];
     const changes: RowChange[] = [];
-    while (this.#windowEvents.length > 0 && (this.#windowEvents[0] as StoredEvent).ts <= nowMs - windowMs) {
-      changes.push(...this.#apply(this.#windowEvents.shift() as StoredEvent, -1));
+    while (this.#windowEvents.length > 0 && (this.#windowEvents[0] as StoredEvent).ts <= nowMs - window.ms) {
+      const event = this.#windowEvents.shift() as StoredEvent;
+      if (this.#join === null) {
+        changes.push(...this.#apply(event, `${event.seq}`, -1));
+        continue;
+      }
+      const side = this.#join[this.#windowSide] as JoinSide;
+      const key = side.keyOf(event) as string;
+      side.remove(key, event);
+      changes.push(...this.#pairs(this.#join, this.#windowSide, event, key, -1));
     }
     return changes;
   }
 
-  #apply(event: StoredEvent, direction: 1 | -1): RowChange[] {
+  /** Adds the event to each side it belongs to (both, in a self-join) and applies every pair it makes. */
+  #insertJoined(join: readonly [JoinSide, JoinSide], event: StoredEvent): RowChange[] {
+    const changes: RowChange[] = [];
+    for (const [index, side] of join.entries()) {
+      if (side.source.channel !== event.channel) continue;
+      const key = side.keyOf(event);
+      if (key === null) continue;
+      side.add(key, event);
+      if (index === this.#windowSide) insertSorted(this.#windowEvents, event);
+      changes.push(...this.#pairs(join, index, event, key, 1));
+    }
+    return changes;
+  }
+
+  /** Applies (+1) or retracts (-1) every joined row `event`, on side `index`, makes with the other side. */
+  #pairs(join: readonly [JoinSide, JoinSide], index: number, event: StoredEvent, key: string, direction: 1 | -1): RowChange[] {
+    const changes: RowChange[] = [];
+    const leftAlias = join[0].source.alias;
+    for (const partner of (join[1 - index] as JoinSide).partners(key)) {
+      const [left, right] = index === 0 ? [event, partner] : [partner, event];
+      const input = new JoinedEvents(leftAlias, left, right);
+      if (this.#plan.where !== null && evaluate(this.#plan.where, input) !== true) continue;
+      changes.push(...this.#apply(input, `${left.seq}:${right.seq}`, direction));
+    }
+    return changes;
+  }
+
+  /** `rowKey` names the input's row where nothing is grouped: the event's seq, or a join pair's two. */
+  #apply(event: ViewInput, rowKey: string, direction: 1 | -1): RowChange[] {
     if (!this.#aggregated) {
-      const key = `${event.seq}`;
       const row = direction === 1 ? Object.fromEntries(this.#plan.columns.map((column) => [column.name, evaluate(column.expr, event)])) : null;
       const sortValues = this.#plan.orderBy.map((order) => evaluate(order.expr, event));
-      return this.#replace(key, row === null ? null : { key, row, sortValues });
+      return this.#replace(rowKey, row === null ? null : { key: rowKey, row, sortValues });
     }
     const keyValues = this.#plan.groupBy.map((expr) => evaluate(expr, event));
     const key = JSON.stringify(keyValues);
@@ -185,6 +234,14 @@ export class ViewEngine {
     }
     return a.key < b.key;
   }
+}
+
+function joinSides(plan: ViewPlan): [JoinSide, JoinSide] {
+  const [left, right] = plan.sources as [ViewPlan['sources'][number], ViewPlan['sources'][number]];
+  const on = plan.joinOn as NonNullable<ViewPlan['joinOn']>;
+  // ON may name the right channel first (ON p.order = o.id); the parser checked each side names one alias.
+  const leftFirst = on.left.kind === 'field' && on.left.source === left.alias;
+  return [new JoinSide(left, leftFirst ? on.left : on.right), new JoinSide(right, leftFirst ? on.right : on.left)];
 }
 
 /** Nulls sort last; otherwise the natural order of numbers, strings and booleans. */

@@ -40,8 +40,12 @@ export interface ViewPlan {
   /** For a join: the two fields that must be equal. */
   readonly joinOn: { readonly left: ViewExpr; readonly right: ViewExpr } | null;
   readonly where: ViewExpr | null;
-  /** `ts > now() - INTERVAL '5 minutes'`: rows leave as the reader's clock moves. */
-  readonly slidingWindowMs: number | null;
+  /**
+   * `ts > now() - INTERVAL '5 minutes'`: rows leave as the reader's clock
+   * moves. `source` is the alias whose events the window bounds (in a join,
+   * the other channel's events stay).
+   */
+  readonly slidingWindow: { readonly source: string; readonly ms: number } | null;
   readonly columns: readonly ViewColumn[];
   readonly groupBy: readonly ViewExpr[];
   readonly having: ViewExpr | null;

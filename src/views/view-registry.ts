@@ -25,7 +25,8 @@ interface LiveView {
   readonly sql: string;
   readonly plan: ViewPlan;
   readonly engine: ViewEngine;
-  readonly tail: LiveTail;
+  /** One per distinct channel (a self-join reads its channel once). */
+  readonly tails: LiveTail[];
   readonly listeners: Set<DeltaListener>;
   /** Totally ordered: +1 for every batch of changes. */
   version: number;
@@ -87,7 +88,7 @@ export class ViewRegistry {
       try {
         await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
       } catch (error) {
-        this.#views.get(definition.name)?.tail.stop();
+        this.#views.get(definition.name)?.tails.forEach((tail) => tail.stop());
         this.#views.delete(definition.name);
         failures.push({ name: definition.name, error });
       }
@@ -97,7 +98,6 @@ export class ViewRegistry {
 
   async create(sql: string): Promise<ViewSummary> {
     const plan = await parseViewSql(sql);
-    if (plan.sources.length !== 1) throw new PlayheadError('invalid_view', 'views over a JOIN are parsed but not maintained yet: use one channel');
     if (this.#views.has(plan.name)) throw new PlayheadError('view_exists', `view ${plan.name} exists: DELETE /v1/views/${plan.name} first`);
     await this.#record({ action: 'create', name: plan.name, sql });
     await this.#start(plan.name, sql, plan);
@@ -107,7 +107,7 @@ export class ViewRegistry {
   async delete(name: string): Promise<void> {
     const view = this.#get(name);
     await this.#record({ action: 'delete', name });
-    view.tail.stop();
+    view.tails.forEach((tail) => tail.stop());
     view.listeners.clear();
     this.#views.delete(name);
   }
@@ -129,19 +129,19 @@ export class ViewRegistry {
   }
 
   /**
-   * The view as it was at event time `atMs`: the channel's events up to then
+   * The view as it was at event time `atMs`: its channels' events up to then
    * replayed through a fresh engine whose clock reads `atMs` (cost: one scan
    * of that history).
    */
   async rowsAt(name: string, atMs: number): Promise<{ readonly view: ViewSummary; readonly rows: readonly ViewRow[] }> {
     const view = this.#get(name);
-    const engine = new ViewEngine(view.plan);
-    const channel = (view.plan.sources[0] as ViewPlan['sources'][number]).channel;
-    for await (const page of this.#options.reader.scan({ channel, order: 'asc', end: atMs + 1 })) {
-      for (const event of page) engine.insert(event);
-    }
-    engine.advanceTo(atMs);
+    const engine = await buildViewAt(view.plan, this.#options.reader, atMs);
     return { view: this.#summary(name, view), rows: engine.rows() };
+  }
+
+  /** The compiled plan of a view, for readers that keep their own engine (a view following a replay). */
+  plan(name: string): ViewPlan {
+    return this.#get(name).plan;
   }
 
   /**
@@ -157,7 +157,7 @@ export class ViewRegistry {
 
   close(): void {
     this.#ticker?.cancel();
-    for (const view of this.#views.values()) view.tail.stop();
+    for (const view of this.#views.values()) view.tails.forEach((tail) => tail.stop());
     this.#views.clear();
   }
 
@@ -169,7 +169,7 @@ export class ViewRegistry {
   }
 
   #advance(view: LiveView): void {
-    if (view.plan.slidingWindowMs !== null) this.#publish(view, view.engine.advanceTo(this.#options.clock.now()));
+    if (view.plan.slidingWindow !== null) this.#publish(view, view.engine.advanceTo(this.#options.clock.now()));
   }
 
   #publish(view: LiveView, batch: readonly RowChange[]): void {
@@ -182,21 +182,23 @@ export class ViewRegistry {
 
   async #start(name: string, sql: string, plan: ViewPlan): Promise<void> {
     const engine = new ViewEngine(plan);
-    const channel = (plan.sources[0] as ViewPlan['sources'][number]).channel;
-    const tail = new LiveTail({
-      channel, reader: this.#options.reader, bus: this.#options.bus,
-      deliver: (events: readonly StoredEvent[]) => {
-        this.#publish(view, events.flatMap((event) => engine.insert(event)));
-        return true;
-      },
-      onError: (error) => {
-        this.#views.delete(name);
-        this.#options.onViewFailed?.(name, error);
-      },
-    });
-    const view: LiveView = { sql, plan, engine, tail, listeners: new Set(), version: 0 };
+    const view: LiveView = { sql, plan, engine, tails: [], listeners: new Set(), version: 0 };
+    for (const channel of new Set(engine.channels)) {
+      view.tails.push(new LiveTail({
+        channel, reader: this.#options.reader, bus: this.#options.bus,
+        deliver: (events: readonly StoredEvent[]) => {
+          this.#publish(view, events.flatMap((event) => engine.insert(event)));
+          return true;
+        },
+        onError: (error) => {
+          view.tails.forEach((tail) => tail.stop());
+          this.#views.delete(name);
+          this.#options.onViewFailed?.(name, error);
+        },
+      }));
+    }
     this.#views.set(name, view);
-    await tail.start(FROM_THE_BEGINNING);
+    for (const tail of view.tails) await tail.start(FROM_THE_BEGINNING);
   }
 
   async #record(definition: Definition): Promise<void> {
@@ -213,4 +215,16 @@ export class ViewRegistry {
   #summary(name: string, view: LiveView): ViewSummary {
     return { name, sql: view.sql, channels: view.plan.sources.map((source) => source.channel) };
   }
+}
+
+/** A fresh engine holding the view as it was at event time `atMs`: its channels' history up to then, its clock at `atMs`. */
+export async function buildViewAt(plan: ViewPlan, reader: EventReader, atMs: number): Promise<ViewEngine> {
+  const engine = new ViewEngine(plan);
+  for (const channel of new Set(engine.channels)) {
+    for await (const page of reader.scan({ channel, order: 'asc', end: atMs + 1 })) {
+      for (const event of page) engine.insert(event);
+    }
+  }
+  engine.advanceTo(atMs);
+  return engine;
 }

@@ -46,6 +46,20 @@ describe('/v1/views', () => {
     assert.equal((await app.inject({ url: '/v1/views/top?asOf=yesterday' })).json().error.code, 'invalid_time');
   });
 
+  it('joins two channels from history and live, now and as of a past time', async (t) => {
+    const { app } = await startTestServer(t);
+    const sql = 'CREATE VIEW paid AS SELECT o.data.customer AS customer, sum(p.data.amount) AS paid FROM orders o JOIN payments p ON p.data.order = o.data.id GROUP BY o.data.customer ORDER BY paid DESC';
+    await app.inject({ method: 'POST', url: '/v1/channels/orders/events', headers: json, payload: [{ time: TEST_NOW - 5_000, data: { id: 1, customer: 'ann' } }, { time: TEST_NOW - 5_000, data: { id: 2, customer: 'bob' } }] });
+    await app.inject({ method: 'POST', url: '/v1/channels/payments/events', headers: json, payload: [{ time: TEST_NOW - 4_000, data: { order: 1, amount: 30 } }] });
+    const created = await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql } });
+    assert.deepEqual(created.json().channels, ['orders', 'payments']);
+    assert.deepEqual((await app.inject({ url: '/v1/views/paid' })).json().rows, [{ customer: 'ann', paid: 30 }]);
+    await app.inject({ method: 'POST', url: '/v1/channels/payments/events', headers: json, payload: [{ data: { order: 2, amount: 50 } }, { data: { order: 9, amount: 1 } }] });
+    await app.inject({ method: 'POST', url: '/v1/channels/orders/events', headers: json, payload: [{ data: { id: 1, customer: 'ann' } }] });
+    assert.deepEqual((await app.inject({ url: '/v1/views/paid' })).json().rows, [{ customer: 'ann', paid: 60 }, { customer: 'bob', paid: 50 }], 'the second order 1 pairs with the earlier payment');
+    assert.deepEqual((await app.inject({ url: `/v1/views/paid?asOf=${TEST_NOW - 1_000}` })).json().rows, [{ customer: 'ann', paid: 30 }]);
+  });
+
   it('keeps definitions across a restart and forgets deleted ones', async (t) => {
     const { app, store } = await startTestServer(t);
     await app.inject({ method: 'POST', url: '/v1/channels/wiki/events', headers: json, payload: [edit('ann')] });

@@ -12,7 +12,7 @@ describe('parseViewSql', () => {
       sources: [{ channel: 'wikipedia', alias: 'wikipedia' }],
       joinOn: null,
       where: { kind: 'compare', op: '=', left: field('data.bot'), right: { kind: 'literal', value: false } },
-      slidingWindowMs: null,
+      slidingWindow: null,
       columns: [
         { name: 'user', expr: field('data.user') },
         { name: 'edits', expr: { kind: 'aggregate', name: 'count', arg: null, distinct: false } },
@@ -26,7 +26,7 @@ describe('parseViewSql', () => {
 
   it('takes a sliding event-time window out of the filter', async () => {
     const plan = await parseViewSql("CREATE VIEW recent AS SELECT count(*) AS n FROM wikipedia WHERE ts > now() - INTERVAL '5 minutes' AND data.type IN ('edit', 'new')");
-    assert.equal(plan.slidingWindowMs, 300_000);
+    assert.deepEqual(plan.slidingWindow, { source: 'wikipedia', ms: 300_000 });
     assert.deepEqual(plan.where, { kind: 'in', arg: field('data.type'), values: ['edit', 'new'], negated: false });
   });
 
