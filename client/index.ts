@@ -7,13 +7,13 @@
  *   p.onEvent((event) => draw(event));
  */
 import { Connection, type ConnectOptions } from './connection.js';
-import { LiveView } from './live-view.js';
+import { LiveView, type ViewOptions } from './live-view.js';
 import { Playback, type PlayOptions } from './playback.js';
 
 export { PlayheadClientError } from './client-error.js';
 export type { ConnectOptions, WebSocketLike, WebSocketConstructor } from './connection.js';
 export type { Playback, PlayOptions } from './playback.js';
-export type { LiveView } from './live-view.js';
+export type { LiveView, ViewOptions } from './live-view.js';
 export type { WireEvent } from '../src/protocol/wire-event.js';
 export type { StateMessage, PlaybackStatus, ViewRow } from '../src/protocol/server-messages.js';
 
@@ -26,8 +26,11 @@ export interface ChannelHandle {
 
 export interface PlayheadClient {
   channel(name: string): ChannelHandle;
-  /** Follows a live view (created with POST /v1/views): its rows, kept current. */
-  view(name: string): LiveView;
+  /**
+   * Follows a view (created with POST /v1/views): its rows, kept current;
+   * `{ asOf }` for the rows as they were, `{ follow: playback }` to move with a replay.
+   */
+  view(name: string, options?: ViewOptions): LiveView;
   /** Called with true on each (re)connect and false on each drop. */
   onConnection(listener: (connected: boolean) => void): void;
   /** Drops the socket as a network failure would; subscriptions resume after reconnecting. */
@@ -42,7 +45,7 @@ export function connect(url: string, options: ConnectOptions = {}): PlayheadClie
       play: (playOptions = {}) => new Playback(connection, name, playOptions),
       live: () => new Playback(connection, name, 'live'),
     }),
-    view: (name) => new LiveView(connection, name),
+    view: (name, viewOptions) => new LiveView(connection, name, viewOptions),
     onConnection: (listener) => connection.onStatus(listener),
     drop: () => connection.drop(),
     close: () => connection.close(),

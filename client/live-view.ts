@@ -3,11 +3,19 @@
  * view by applying its base and deltas. Deltas that arrive before the base
  * wait for it; deltas already in the base (`to <= asOf`) are skipped, and
  * none is applied twice. After a reconnect the view starts again from a
- * fresh base.
+ * fresh base; so does a view following a replay whose playhead jumps.
  */
+import type { ViewAction } from '../src/protocol/client-actions.js';
 import type { BaseMessage, DeltaMessage, ServerMessage, ViewRow } from '../src/protocol/server-messages.js';
 import { PlayheadClientError } from './client-error.js';
 import type { Connection } from './connection.js';
+
+export interface ViewOptions {
+  /** Time travel: the rows as they were then (one base, no deltas). */
+  readonly asOf?: ViewAction['asOf'];
+  /** A playback on the same connection: the view moves with its playhead, at its speed. */
+  readonly follow?: { readonly sub: string };
+}
 
 export class LiveView {
   readonly name: string;
@@ -15,6 +23,7 @@ export class LiveView {
   readonly ready: Promise<void>;
   readonly #connection: Connection;
   readonly #sub: string;
+  readonly #options: ViewOptions;
   readonly #listeners = new Set<(rows: readonly ViewRow[]) => void>();
   #rows: ViewRow[] = [];
   /** Position of the rows; undefined until a base arrives. */
@@ -22,9 +31,10 @@ export class LiveView {
   #early: DeltaMessage[] = [];
   #settle: { resolve(): void; reject(error: PlayheadClientError): void } | undefined;
 
-  constructor(connection: Connection, name: string) {
+  constructor(connection: Connection, name: string, options: ViewOptions = {}) {
     this.#connection = connection;
     this.name = name;
+    this.#options = options;
     this.ready = new Promise((resolve, reject) => {
       this.#settle = { resolve, reject };
     });
@@ -50,7 +60,8 @@ export class LiveView {
   #open(): void {
     this.#position = undefined;
     this.#early = [];
-    this.#connection.send({ action: 'view', sub: this.#sub, view: this.name });
+    const { asOf, follow } = this.#options;
+    this.#connection.send({ action: 'view', sub: this.#sub, view: this.name, ...(asOf === undefined ? {} : { asOf }), ...(follow === undefined ? {} : { follow: follow.sub }) });
   }
 
   #receive(message: ServerMessage): void {

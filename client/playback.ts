@@ -19,8 +19,9 @@ export class Playback implements AsyncIterable<WireEvent> {
   readonly channel: string;
   /** Resolves on the first state message; rejects if the server refuses the play. */
   readonly ready: Promise<void>;
+  /** This playback's subscription id on the socket (what a view's `follow` names). */
+  readonly sub: string;
   readonly #connection: Connection;
-  readonly #sub: string;
   readonly #options: PlayOptions;
   readonly #eventListeners = new Set<Listener<WireEvent>>();
   readonly #stateListeners = new Set<Listener<StateMessage>>();
@@ -39,7 +40,7 @@ export class Playback implements AsyncIterable<WireEvent> {
       this.#settle = { resolve, reject };
     });
     this.ready.catch(() => {});
-    this.#sub = connection.add({ open: () => this.#open(), receive: (message) => this.#receive(message) });
+    this.sub = connection.add({ open: () => this.#open(), receive: (message) => this.#receive(message) });
   }
 
   /** The latest state message, or undefined before the first. */
@@ -76,7 +77,7 @@ export class Playback implements AsyncIterable<WireEvent> {
 
   stop(): void {
     this.#send({ action: 'stop' });
-    this.#connection.remove(this.#sub);
+    this.#connection.remove(this.sub);
   }
 
   /** Events from now on, until stop or the window ends (without loop). */
@@ -107,20 +108,20 @@ export class Playback implements AsyncIterable<WireEvent> {
 
   #open(): void {
     const after = this.#last;
-    if (this.#live) return this.#connection.send({ action: 'live', sub: this.#sub, channel: this.channel, ...(after === undefined ? {} : { after }) });
+    if (this.#live) return this.#connection.send({ action: 'live', sub: this.sub, channel: this.channel, ...(after === undefined ? {} : { after }) });
     const state = this.#state;
     const play: PlayAction = {
-      action: 'play', sub: this.#sub, channel: this.channel, ...this.#options,
+      action: 'play', sub: this.sub, channel: this.channel, ...this.#options,
       // Once playing, resume as it was: the server's speed (fit resolved), loop, and after the last event.
       ...(state === undefined ? {} : { speed: state.speed, loop: state.loop, fit: undefined }),
       ...(after === undefined ? {} : { after }),
     };
     this.#connection.send(play);
-    if (state?.status === 'paused') this.#connection.send({ action: 'pause', sub: this.#sub });
+    if (state?.status === 'paused') this.#connection.send({ action: 'pause', sub: this.sub });
   }
 
   #send(message: Record<string, unknown> & { action: string }): void {
-    this.#connection.send({ ...message, sub: this.#sub } as never);
+    this.#connection.send({ ...message, sub: this.sub } as never);
   }
 
   #receive(message: ServerMessage): void {

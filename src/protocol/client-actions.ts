@@ -51,6 +51,8 @@ export interface ViewAction extends Addressed {
   readonly view: string;
   /** Time travel: one base of the view as it was then, and no deltas. */
   readonly asOf?: WireTime;
+  /** The sub of a playback on this connection: the view moves with that replay's playhead. */
+  readonly follow?: string;
 }
 
 /** The actions that drive a playback session. */
@@ -78,7 +80,7 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   step: { count: 'integer' },
   live: { after: 'position' },
   stop: {},
-  view: { view: 'string', asOf: 'time' },
+  view: { view: 'string', asOf: 'time', follow: 'string' },
 };
 
 const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'] };

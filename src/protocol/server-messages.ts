@@ -45,7 +45,7 @@ export interface BaseMessage extends Addressed {
   readonly type: 'base';
   readonly view: string;
   readonly asOf: number;
-  /** Set on a time-travel base: the event time it shows (epoch ms). No deltas follow it. */
+  /** The event time the rows show (epoch ms), on a time-travel base (no deltas follow it) and on a view following a replay. */
   readonly at?: number;
   readonly rows: readonly ViewRow[];
 }

@@ -10,6 +10,7 @@ import { normalizeEvent, type StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
+import { buildViewAt } from './build-view-at.js';
 import { parseViewSql } from './parse-view-sql.js';
 import { netChanges } from './net-changes.js';
 import { ViewEngine, type RowChange, type ViewRow } from './view-engine.js';
@@ -215,16 +216,4 @@ export class ViewRegistry {
   #summary(name: string, view: LiveView): ViewSummary {
     return { name, sql: view.sql, channels: view.plan.sources.map((source) => source.channel) };
   }
-}
-
-/** A fresh engine holding the view as it was at event time `atMs`: its channels' history up to then, its clock at `atMs`. */
-export async function buildViewAt(plan: ViewPlan, reader: EventReader, atMs: number): Promise<ViewEngine> {
-  const engine = new ViewEngine(plan);
-  for (const channel of new Set(engine.channels)) {
-    for await (const page of reader.scan({ channel, order: 'asc', end: atMs + 1 })) {
-      for (const event of page) engine.insert(event);
-    }
-  }
-  engine.advanceTo(atMs);
-  return engine;
 }

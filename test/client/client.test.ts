@@ -157,6 +157,26 @@ describe('playhead/client ph.view()', () => {
     await sameAsServer();
   });
 
+  it('gives the rows as of a past time, and rows that move with a replay it follows', async (t) => {
+    const server = await seeded(t, 20, 100);
+    await fetch(`${server.http}/v1/views`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sql: 'CREATE VIEW played AS SELECT count(*) AS n, max(data.i) AS last FROM wiki' }),
+    });
+    const ph = connect(server.ws, options);
+    t.after(() => ph.close());
+    const past = ph.view('played', { asOf: T0 + 450 });
+    await past.ready;
+    assert.deepEqual(past.rows, [{ n: 5, last: 4 }]);
+    const replay = ph.channel('wiki').play({ start: T0, end: T0 + 1_000, speed: 10 });
+    const view = ph.view('played', { follow: replay });
+    const seen: unknown[] = [];
+    view.onChange((rows) => seen.push(rows[0]));
+    await untilState(replay, 'ended');
+    assert.deepEqual(view.rows, [{ n: 10, last: 9 }], 'the events the replay of [T0, T0 + 1 s) delivered');
+    assert.ok(seen.length > 2, `the rows changed as the replay played (${seen.length} changes)`);
+  });
+
   it('rejects ready with the server error for an unknown view', async (t) => {
     const server = await startListeningServer(t);
     const ph = connect(server.ws, options);

@@ -1,5 +1,5 @@
 /**
- * One view subscription on a WebSocket: the base, then deltas. While the
+ * One view subscription on a WebSocket: a base, then deltas. While the
  * client's send buffer is over the limit, deltas are consolidated into one
  * pending delta (a row added then removed cancels out) instead of queued,
  * so a slow client costs memory bounded by the view, not by its history.
@@ -7,9 +7,9 @@
 import type { WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { BaseMessage, DeltaMessage } from '../../protocol/server-messages.js';
-import type { RowChange } from '../../views/view-engine.js';
+import type { RowChange, ViewRow } from '../../views/view-engine.js';
 import { netChanges } from '../../views/net-changes.js';
-import type { ViewDelta, ViewRegistry } from '../../views/view-registry.js';
+import type { ViewDelta } from '../../views/view-registry.js';
 
 /** How often a consolidated delta waits for a congested client to drain, ms. */
 const DRAIN_CHECK_MS = 50;
@@ -26,28 +26,37 @@ export class ViewStream {
   readonly #view: string;
   readonly #maxBufferedBytes: number;
   readonly #clock: Clock;
-  readonly #unsubscribe: () => void;
   #pending: PendingDelta | undefined = undefined;
   #drainTimer: TimerHandle | undefined = undefined;
+  /** What to undo on close: the registry subscription or the replay observer. */
+  #detach: () => void = () => {};
 
-  constructor(socket: WebSocket, sub: string, view: string, registry: ViewRegistry, clock: Clock, maxBufferedBytes: number) {
+  constructor(socket: WebSocket, sub: string, view: string, clock: Clock, maxBufferedBytes: number) {
     this.#socket = socket;
     this.#sub = sub;
     this.#view = view;
     this.#clock = clock;
     this.#maxBufferedBytes = maxBufferedBytes;
-    const { base, unsubscribe } = registry.subscribe(view, (delta) => this.#onDelta(delta));
-    this.#unsubscribe = unsubscribe;
-    const message: BaseMessage = { type: 'base', sub, view, asOf: base.asOf, rows: base.rows };
-    this.#send(message);
+  }
+
+  /** Called once, with what unsubscribes this stream from its source. */
+  attach(detach: () => void): void {
+    this.#detach = detach;
   }
 
   close(): void {
-    this.#unsubscribe();
+    this.#detach();
     this.#drainTimer?.cancel();
   }
 
-  #onDelta(delta: ViewDelta): void {
+  /** Sends rows as of `asOf`; a pending delta it covers is dropped. `atMs` is the event time shown, on a time-travel or replay base. */
+  base(asOf: number, rows: readonly ViewRow[], atMs?: number): void {
+    if (this.#pending !== undefined && this.#pending.to <= asOf) this.#pending = undefined;
+    const message: BaseMessage = { type: 'base', sub: this.#sub, view: this.#view, asOf, ...(atMs === undefined ? {} : { at: atMs }), rows };
+    this.#send(message);
+  }
+
+  delta(delta: ViewDelta): void {
     if (this.#pending === undefined && !this.#congested()) return this.#sendDelta(delta.from, delta.to, delta.changes);
     const pending = this.#pending ?? { from: delta.from, to: delta.to, changes: [] };
     pending.to = delta.to;

@@ -21,6 +21,9 @@ import { encodeError } from './message-encoder.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
 import { SocketSink } from './socket-sink.js';
 import { ViewStream } from './view-stream.js';
+import { FollowedReplay } from './followed-replay.js';
+import { ObservedSink } from '../../playback/observed-sink.js';
+import { ReplayView } from '../../views/replay-view.js';
 
 export interface WebSocketLimits {
   /** Largest client frame answered normally, bytes; larger ones get `payload_too_large`. @default 64 KiB */
@@ -47,8 +50,8 @@ export interface ConnectionContext {
 }
 
 type Subscription =
-  | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession }
-  | { readonly kind: 'view'; readonly stream: ViewStream };
+  | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink }
+  | { readonly kind: 'view'; readonly stream: ViewStream; readonly follows?: FollowedReplay };
 
 /** The key of the single session on a per-channel connection. */
 const ONLY = Symbol('only');
@@ -112,6 +115,7 @@ export class WsConnection {
   async #dispatch(message: ClientMessage): Promise<void> {
     if (message.action === 'view') {
       if (message.asOf !== undefined) return this.#sendViewAt(message.sub, message.view, message.asOf);
+      if (message.follow !== undefined) return this.#followReplay(message.sub, message.view, message.follow);
       return this.#openView(message.sub, message.view);
     }
     const key = this.#channel === undefined ? requireSub(message) : ONLY;
@@ -135,6 +139,7 @@ export class WsConnection {
       throw new PlayheadError('unknown_subscription', `sub ${JSON.stringify(key)} is not open: send play or live with a channel first`);
     }
     subscription.session.handle(command);
+    for (const other of this.#subscriptions.values()) if (other.kind === 'view' && other.follows?.session === subscription.session) other.follows.commanded(command);
     if (command.kind === 'stop' && key !== ONLY) this.#subscriptions.delete(key);
   }
 
@@ -181,7 +186,28 @@ export class WsConnection {
     const { views, clock, limits } = this.#context;
     this.#checkViewAccess(view);
     this.#reserve(key);
-    this.#subscriptions.set(key, { kind: 'view', stream: new ViewStream(this.#socket, key, view, views, clock, limits.maxBufferedBytes) });
+    const stream = new ViewStream(this.#socket, key, view, clock, limits.maxBufferedBytes);
+    const { base, unsubscribe } = views.subscribe(view, (delta) => stream.delta(delta));
+    stream.attach(unsubscribe);
+    stream.base(base.asOf, base.rows);
+    this.#subscriptions.set(key, { kind: 'view', stream });
+  }
+
+  /** A view whose clock and events are those of playback sub `follow` on this connection. */
+  #followReplay(sub: string | undefined, view: string, follow: string): void {
+    const key = this.#viewSub(sub);
+    const { views, clock, limits, reader, logError } = this.#context;
+    this.#checkViewAccess(view);
+    const played = this.#subscriptions.get(follow);
+    if (played?.kind !== 'playback') throw new PlayheadError('unknown_subscription', `follow names sub ${JSON.stringify(follow)}, which is not a playback on this connection: send play first`);
+    const { channels } = views.describe(view);
+    if (channels.some((channel) => channel !== played.channel)) {
+      throw new PlayheadError('invalid_parameter', `view ${view} reads ${channels.join(', ')}; a view can follow a replay of the channel it reads, and sub ${follow} plays ${played.channel}`);
+    }
+    this.#reserve(key);
+    const stream = new ViewStream(this.#socket, key, view, clock, limits.maxBufferedBytes);
+    const follows = new FollowedReplay({ view: new ReplayView(views.plan(view), reader), session: played.session, output: played.output, stream, logError });
+    this.#subscriptions.set(key, { kind: 'view', stream, follows });
   }
 
   async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {
@@ -199,8 +225,9 @@ export class WsConnection {
 
   #subscribe(key: string | typeof ONLY, channel: string): Extract<Subscription, { kind: 'playback' }> {
     const { reader, bus, clock, wheel, limits, playback } = this.#context;
-    const sink = new SocketSink(this.#socket, key === ONLY ? undefined : key, limits.maxBufferedBytes);
-    const subscription = { kind: 'playback' as const, channel, session: new PlaybackSession({ channel, reader, bus, clock, wheel, sink, config: playback }) };
+    const output = new ObservedSink(new SocketSink(this.#socket, key === ONLY ? undefined : key, limits.maxBufferedBytes));
+    const session = new PlaybackSession({ channel, reader, bus, clock, wheel, sink: output, config: playback });
+    const subscription = { kind: 'playback' as const, channel, session, output };
     this.#subscriptions.set(key, subscription);
     return subscription;
   }

@@ -107,3 +107,61 @@ describe('WebSocket view subscriptions', () => {
     assert.ok(client.of('delta').length < 30, `deltas were consolidated (${client.of('delta').length} for 30 writes)`);
   });
 });
+
+describe('WebSocket views following a replay', () => {
+  const T0 = Date.UTC(2018, 2, 7, 16, 0, 0);
+
+  /** The rows a client holds for `sub`: its latest base, then the deltas after it. */
+  function rowsOf(messages: readonly Message[], sub: string): Row[] {
+    const mine = messages.filter((m) => m.sub === sub);
+    const lastBase = mine.findLastIndex((m) => m.type === 'base');
+    return materialise(mine.slice(lastBase)).map((r) => JSON.stringify(r)).sort() as unknown as Row[];
+  }
+
+  async function replayServer(t: Parameters<typeof startListeningServer>[0]) {
+    const server = await startListeningServer(t);
+    await server.post('wiki', Array.from({ length: 10 }, (_, i) => ({ time: T0 + i * 1_000, data: { user: ['ann', 'bob', 'ann', 'cat'][i % 4] } })));
+    for (const sql of [TOP, "CREATE VIEW recent AS SELECT data.user AS user, count(*) AS edits FROM wiki WHERE ts > now() - INTERVAL '3 seconds' GROUP BY data.user"]) {
+      await fetch(`${server.http}/v1/views`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql }) });
+    }
+    const client = await TestClient.connect(`${server.ws}/v1/ws`);
+    t.after(() => client.close());
+    const viewAt = async (view: string, atMs: number) => ((await (await fetch(`${server.http}/v1/views/${view}?asOf=${atMs}`)).json()) as { rows: Row[] }).rows.map((r) => JSON.stringify(r)).sort();
+    return { server, client, viewAt };
+  }
+
+  it('evolves with the replay and ends equal to the view as of the replay\'s end', async (t) => {
+    const { client, viewAt } = await replayServer(t);
+    client.send({ action: 'play', sub: 'p', channel: 'wiki', start: T0, end: T0 + 9_500, speed: 20 });
+    client.send({ action: 'view', sub: 'top', view: 'top', follow: 'p' });
+    client.send({ action: 'view', sub: 'recent', view: 'recent', follow: 'p' });
+    await client.waitFor((m) => m.sub === 'p' && m.type === 'state' && m.status === 'ended');
+    assert.deepEqual(rowsOf(client.messages, 'top'), await viewAt('top', T0 + 9_500));
+    assert.deepEqual(rowsOf(client.messages, 'recent'), await viewAt('recent', T0 + 9_500), 'the window moved with the playhead, not the wall clock');
+    assert.ok(client.messages.some((m) => m.sub === 'top' && m.type === 'delta'), 'rows changed as events were replayed');
+  });
+
+  it('sends a fresh base at the new playhead after a seek back', async (t) => {
+    const { client, viewAt } = await replayServer(t);
+    client.send({ action: 'play', sub: 'p', channel: 'wiki', start: T0, end: T0 + 9_500, speed: 20 });
+    client.send({ action: 'view', sub: 'f', view: 'recent', follow: 'p' });
+    await client.waitFor((m) => m.sub === 'p' && m.type === 'state' && m.status === 'ended');
+    const from = client.messages.length;
+    client.send({ action: 'seek', sub: 'p', to: T0 + 3_500 });
+    const base = await client.waitFor((m) => m.sub === 'f' && m.type === 'base', from);
+    const at = base.at as number;
+    assert.ok(at >= T0 + 3_500 && at < T0 + 4_500, `the base shows the playhead after the seek (${at - T0} ms)`);
+    assert.deepEqual((base.rows as Row[]).map((r) => JSON.stringify(r)).sort(), await viewAt('recent', at));
+  });
+
+  it('refuses to follow a sub that is not a playback, or a replay of another channel', async (t) => {
+    const { client } = await replayServer(t);
+    client.send({ action: 'view', sub: 'f', view: 'top', follow: 'nope' });
+    const missing = await client.waitFor((m) => m.type === 'error');
+    assert.deepEqual([missing.code, missing.message], ['unknown_subscription', 'follow names sub "nope", which is not a playback on this connection: send play first']);
+    client.send({ action: 'play', sub: 'p', channel: 'other', start: T0 });
+    client.send({ action: 'view', sub: 'g', view: 'top', follow: 'p' });
+    const other = await client.waitFor((m) => m.type === 'error' && m.sub === 'g');
+    assert.deepEqual([other.code, other.message], ['invalid_parameter', 'view top reads wiki; a view can follow a replay of the channel it reads, and sub p plays other']);
+  });
+});
