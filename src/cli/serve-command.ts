@@ -11,6 +11,7 @@ import { InProcessBus } from '../live/in-process/in-process-bus.js';
 import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
+import { DEMO_VIEWS } from './demo-views.js';
 import { loadDemo } from './load-demo.js';
 import { packageRoot } from './package-root.js';
 
@@ -51,6 +52,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
+    views: options.demo ? DEMO_VIEWS : [],
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
   });
   const shutdown = async () => {

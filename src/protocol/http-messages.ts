@@ -40,6 +40,13 @@ export interface HistogramReply {
   readonly counts: readonly number[];
 }
 
+/** One view in the reply to GET /v1/views. */
+export interface WireViewSummary {
+  readonly name: string;
+  readonly sql: string;
+  readonly channels: readonly string[];
+}
+
 /** Every HTTP error (4xx/5xx) has this body. */
 export interface ErrorReply {
   readonly error: {

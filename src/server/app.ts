@@ -52,6 +52,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onViewFailed: (name, error) => app.log.error({ err: error, view: name }, 'view stopped: its channel could not be read'),
   });
   for (const { name, error } of await views.load()) app.log.error({ err: error, view: name }, 'stored view not started');
+  for (const sql of options.views ?? []) await views.createUnlessExists(sql);
   app.addHook('onClose', async () => views.close());
   registerViewRoutes(app, views, clock);
   attachWebSocketGateway(app, {

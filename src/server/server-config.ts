@@ -33,6 +33,8 @@ export interface ServerOptions {
   readonly dashboardDir?: string;
   /** Refuse to play channels that have no events (catches typos). @default false */
   readonly requireExistingChannels?: boolean;
+  /** View definitions (CREATE VIEW ...) created at start unless a view of that name exists: the demo's. @default none */
+  readonly views?: readonly string[];
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }

@@ -105,6 +105,11 @@ export class ViewRegistry {
     return this.#summary(plan.name, this.#views.get(plan.name) as LiveView);
   }
 
+  /** Creates the view unless one of its name exists (whatever its SQL): for views a server ships with. */
+  async createUnlessExists(sql: string): Promise<void> {
+    if (!this.#views.has((await parseViewSql(sql)).name)) await this.create(sql);
+  }
+
   async delete(name: string): Promise<void> {
     const view = this.#get(name);
     await this.#record({ action: 'delete', name });

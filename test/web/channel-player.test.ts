@@ -43,7 +43,7 @@ class FakePlayback {
 function harness() {
   const playbacks: FakePlayback[] = [];
   const closed: number[] = [];
-  const seen = { events: [] as number[], states: [] as string[], restarts: 0 };
+  const seen = { events: [] as number[], states: [] as string[], restarts: 0, sessions: 0 };
   const openClient = (): PlayheadClient => {
     const index = playbacks.length;
     // Only channel().play() and close() are used by ChannelPlayer; the fake stands in for the rest.
@@ -64,6 +64,7 @@ function harness() {
   };
   const player = new ChannelPlayer(openClient, {
     restart: () => seen.restarts++,
+    session: () => seen.sessions++,
     event: (event) => seen.events.push(event.ts),
     state: (state) => seen.states.push(`${state.status} ${state.position - START} ${state.speed}`),
     error: () => {},
@@ -116,6 +117,7 @@ describe('ChannelPlayer #playWindow', () => {
     assert.deepEqual(playbacks[0]?.sent, ['stop']);
     assert.deepEqual(closed, [0]);
     assert.equal(seen.restarts, 2);
+    assert.equal(seen.sessions, 2, 'each session is announced, so a view can follow it');
     assert.deepEqual(last().options, { start: START + 1_000, end: START + 5_000, speed: 1, loop: true });
     last().serverEvent(START + 1_000);
     assert.deepEqual(seen.events, [START + 1_000]);

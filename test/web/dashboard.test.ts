@@ -12,6 +12,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { DEMO_VIEWS } from '../../src/cli/demo-views.js';
 import { loadDemo } from '../../src/cli/load-demo.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
@@ -43,7 +44,7 @@ async function startDemoServer(t: TestContext, dashboardDir: string): Promise<st
   const store = await openStore('sqlite::memory:');
   const bus = new InProcessBus();
   await loadDemo(new Ingestor({ writer: store, bus, clock: systemClock }));
-  const app = await buildServer({ store, bus, dashboardDir });
+  const app = await buildServer({ store, bus, dashboardDir, views: DEMO_VIEWS });
   t.after(async () => {
     await app.close();
     await store.close();
@@ -151,6 +152,22 @@ describe('dashboard', { skip }, () => {
       // Enough seconds of events for the rate chart to show them in the screenshot.
       await waitForCountAbove(page, 300);
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-wikipedia.png') });
+    });
+
+    await t.test('the view panel follows the replay, and shows the live view when told', async () => {
+      assert.equal(await byTestId(page, 'view-select').inputValue(), 'top_editors');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="view-bar"]').length >= 3, undefined, { timeout: WAIT_MS });
+      const topValue = () => page.locator('[data-testid="view-bar"][data-rank="0"]').getAttribute('data-value').then(Number);
+      const live = (await (await fetch(`${origin}/v1/views/top_editors`)).json()) as { rows: { edits: number }[] };
+      const liveTop = Math.max(...live.rows.map((row) => row.edits));
+      assert.ok((await topValue()) < liveTop, 'following a replay of 16:17-16:19, the top editor has fewer edits than in the whole log');
+      await byTestId(page, 'view-follow').click();
+      await waitForAttribute(page, 'view-follow', 'aria-pressed', 'value === "false"');
+      await page.waitForFunction((expected) => document.querySelector('[data-testid="view-bar"][data-rank="0"]')?.getAttribute('data-value') === String(expected), liveTop, { timeout: WAIT_MS });
+      assert.equal(await page.locator('[data-testid="view-row"]').count(), 10, 'the table shows the top 10');
+      await byTestId(page, 'view-follow').click();
+      await page.waitForFunction((limit) => Number(document.querySelector('[data-testid="view-bar"][data-rank="0"]')?.getAttribute('data-value')) < limit, liveTop, { timeout: WAIT_MS });
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-view.png') });
     });
 
     await t.test('pause (Space) stops the events; step delivers one', async () => {

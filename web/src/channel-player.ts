@@ -23,6 +23,8 @@ export interface PlayWindow {
 export interface ChannelPlayerListeners {
   /** A new session begins: drop what was derived from the previous one. */
   restart(): void;
+  /** The new session's connection and playback (a view can follow it on the same connection). */
+  session(client: PlayheadClient, playback: Playback): void;
   event(event: WireEvent): void;
   state(state: StateMessage): void;
   error(message: string): void;
@@ -184,6 +186,7 @@ export class ChannelPlayer {
     });
     playback.onState((state) => this.#receiveState(playback, state));
     playback.onError((error) => this.#listeners.error(`${error.code}: ${error.message}`));
+    this.#listeners.session(client, playback);
   }
 
   #receiveState(playback: Playback, state: StateMessage): void {

@@ -1,5 +1,5 @@
 /** The HTTP half of the API the dashboard reads (docs/protocol.md "HTTP API"), with the page's token. */
-import type { ErrorReply, EventsPage, HistogramReply, WireChannel } from '../../src/protocol/http-messages.js';
+import type { ErrorReply, EventsPage, HistogramReply, WireChannel, WireViewSummary } from '../../src/protocol/http-messages.js';
 import type { PageConfig } from './page-config.js';
 
 export class DashboardApi {
@@ -15,6 +15,11 @@ export class DashboardApi {
   async channels(): Promise<readonly WireChannel[]> {
     const reply = await this.#get<{ channels: readonly WireChannel[] }>('/v1/channels');
     return reply.channels;
+  }
+
+  async views(): Promise<readonly WireViewSummary[]> {
+    const reply = await this.#get<{ views: readonly WireViewSummary[] }>('/v1/views');
+    return reply.views;
   }
 
   histogram(channel: string, buckets: number): Promise<HistogramReply> {

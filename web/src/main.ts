@@ -25,6 +25,7 @@ import { formatDuration, formatIso } from './time-format.js';
 import { TrajectoryTracks } from './trajectory-tracks.js';
 import { TrajectoryView } from './trajectory-view.js';
 import { TransportBar } from './transport-bar.js';
+import { ViewPanel } from './view-panel.js';
 
 const MAX_RECENT_EVENTS = 1_000;
 const HISTOGRAM_BUCKETS = 240;
@@ -34,6 +35,8 @@ const RATE_REFRESH_MS = 500;
 const CHANNELS_REFRESH_MS = 15_000;
 const ERROR_SHOWN_MS = 6_000;
 const TRAJECTORY_PREFIX = 'trajectories.';
+/** Playhead's own records (view definitions and the like): not something to replay. */
+const RESERVED_PREFIX = 'playhead.';
 const MS_PER_SECOND = 1_000;
 
 const config = readPageConfig(location);
@@ -103,12 +106,20 @@ const player = new ChannelPlayer(openClient, {
     const sample = showingScene ? tracks.add(event) : undefined;
     if (sample !== undefined) bounds.include(sample.x, sample.y);
   },
+  session: (client, playback) => viewPanel.attach(client, playback),
   state: (state) => {
     clock.update(state, performance.now());
     showState(state);
   },
   error: showError,
 });
+const viewPanel = new ViewPanel({
+  select: byTestId(document, 'view-select', HTMLSelectElement),
+  follow: byTestId(document, 'view-follow', HTMLButtonElement),
+  empty: byTestId(document, 'view-empty', HTMLElement),
+  bars: byTestId(document, 'view-bars', HTMLElement),
+  table: byTestId(document, 'view-table', HTMLTableElement),
+}, showError);
 
 const channelList = new ChannelList(byTestId(document, 'channel-list', HTMLElement), (channel) => void selectChannel(channel));
 const scrubber = new Scrubber(byTestId(document, 'scrubber', HTMLElement), {
@@ -140,12 +151,14 @@ async function selectChannel(channel: WireChannel): Promise<void> {
   activeClient = undefined;
   player.stop();
   try {
-    const [histogram] = await Promise.all([
+    const [histogram, views] = await Promise.all([
       api.histogram(channel.name, HISTOGRAM_BUCKETS),
+      api.views(),
       showingScene ? seedSceneBounds(api, channel.name, bounds) : undefined,
     ]);
     if (mine !== selection) return;
     scrubber.show(histogram);
+    viewPanel.showViews(views.filter((view) => view.channels.every((name) => name === channel.name)));
     // The window is [start, end): one past the last event includes it.
     player.select(channel.name, { start: channel.firstTs, end: channel.lastTs + 1 });
     transport.setEnabled(true);
@@ -156,7 +169,7 @@ async function selectChannel(channel: WireChannel): Promise<void> {
 
 async function refreshChannels(): Promise<void> {
   try {
-    channelList.render(await api.channels());
+    channelList.render((await api.channels()).filter((channel) => !channel.name.startsWith(RESERVED_PREFIX)));
   } catch (error) {
     showError(`could not list channels: ${error instanceof Error ? error.message : String(error)}`);
   }
