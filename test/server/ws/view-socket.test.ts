@@ -108,6 +108,31 @@ describe('WebSocket view subscriptions', () => {
   });
 });
 
+describe('WebSocket view subscriptions opened at random moments', () => {
+  it('end with exactly the rows of the view, whenever they connected', async (t) => {
+    const server = await withView(t);
+    const users = ['ann', 'bob', 'cat', 'dan', 'eve'];
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+    const clients: TestClient[] = [];
+    for (let batch = 0; batch < 30; batch += 1) {
+      const writes = server.post('wiki', Array.from({ length: 1 + random(4) }, () => ({ data: { user: users[random(users.length)] } })));
+      // Subscribe while a write is in flight half of the time, so a base can race a delta.
+      if (random(3) === 0) {
+        const client = await TestClient.connect(`${server.ws}/v1/ws`);
+        t.after(() => client.close());
+        client.send({ action: 'view', sub: `c${clients.length}`, view: 'top' });
+        clients.push(client);
+      }
+      await writes;
+    }
+    assert.ok(clients.length >= 5, `${clients.length} clients joined along the way`);
+    const now = (await (await fetch(`${server.http}/v1/views/top`)).json()) as { rows: Row[] };
+    const key = (rows: Row[]) => JSON.stringify(rows.map((r) => JSON.stringify(r)).sort());
+    for (const client of clients) await client.waitFor(() => client.of('base').length > 0 && key(materialise(client.messages)) === key(now.rows));
+  });
+});
+
 describe('WebSocket views following a replay', () => {
   const T0 = Date.UTC(2018, 2, 7, 16, 0, 0);
 
