@@ -11,6 +11,7 @@ import { buildViewAt } from './build-view-at.js';
 import { netChanges } from './net-changes.js';
 import type { RowChange, ViewEngine, ViewRow } from './view-engine.js';
 import type { ViewPlan } from './view-plan.js';
+import type { ViewDelta } from './view-registry.js';
 
 export interface ReplayViewBase {
   /** Deltas with `to <= asOf` are in `rows` already. */
@@ -18,12 +19,6 @@ export interface ReplayViewBase {
   /** The playhead the rows show, epoch ms. */
   readonly atMs: number;
   readonly rows: readonly ViewRow[];
-}
-
-export interface ReplayViewDelta {
-  readonly from: number;
-  readonly to: number;
-  readonly changes: readonly RowChange[];
 }
 
 export class ReplayView {
@@ -67,13 +62,13 @@ export class ReplayView {
   }
 
   /** An event the replay delivered. */
-  event(event: StoredEvent): ReplayViewDelta | undefined {
+  event(event: StoredEvent): ViewDelta | undefined {
     if (this.#waiting !== undefined) return void this.#waiting.push(event);
     return this.#delta(this.#apply(event));
   }
 
   /** The playhead moved to `positionMs` (forward): rows leave the sliding window. */
-  advanceTo(positionMs: number): ReplayViewDelta | undefined {
+  advanceTo(positionMs: number): ViewDelta | undefined {
     if (this.#waiting !== undefined) this.#waitingPositionMs = Math.max(this.#waitingPositionMs, positionMs);
     if (this.#engine === undefined || this.#waiting !== undefined) return undefined;
     return this.#delta(this.#engine.advanceTo(positionMs));
@@ -86,7 +81,7 @@ export class ReplayView {
     return [...engine.advanceTo(event.ts), ...engine.insert(event)];
   }
 
-  #delta(batch: readonly RowChange[]): ReplayViewDelta | undefined {
+  #delta(batch: readonly RowChange[]): ViewDelta | undefined {
     const changes = netChanges(batch);
     if (changes.length === 0) return undefined;
     this.#version += 1;
