@@ -95,9 +95,19 @@ export interface EventWriter {
   append(channel: string, events: readonly NewEvent[]): Promise<AppendResult>;
 }
 
+/**
+ * The log in append (seq) order: what a node reads to fill a gap when it
+ * missed bus messages (DESIGN "scale out"), so live delivery stays gapless
+ * across nodes. Sources have no such order and do not implement it.
+ */
+export interface SeqLog {
+  /** Up to `limit` events of the channel with `seq > afterSeq`, in seq order. */
+  readSince(channel: string, afterSeq: number, limit: number): Promise<readonly StoredEvent[]>;
+}
+
 export interface Closable {
   /** Releases connections; safe to call twice. */
   close(): Promise<void>;
 }
 
-export type EventStore = EventReader & EventWriter & Closable;
+export type EventStore = EventReader & EventWriter & SeqLog & Closable;

@@ -46,6 +46,11 @@ export class ManagedStore implements EventStore {
     return this.#inner.ping();
   }
 
+  async readSince(channel: string, afterSeq: number, limit: number): Promise<readonly StoredEvent[]> {
+    this.#assertOpen();
+    return this.#inner.readSince(channel, afterSeq, limit);
+  }
+
   async append(channel: string, events: readonly NewEvent[]): Promise<AppendResult> {
     this.#assertOpen();
     return this.#inner.append(channel, events);

@@ -137,6 +137,18 @@ export function runEventStoreConformance({ name, open, skip = {} }: ConformanceO
       });
     });
 
+    describe('#readSince', () => {
+      test('reads the log in append order after a seq, late events in their seq place, in bounded pages', async (store) => {
+        await store.append('a', [event(T0 + 20, 1), event(T0, 2), event(T0 + 10, 3)]);
+        await store.append('b', [event(T0, 9)]);
+        await store.append('a', [event(T0 - 5, 4)]);
+        assert.deepEqual((await store.readSince('a', 1, 10)).map((e) => [e.channel, e.seq, e.ts, e.data]), [['a', 2, T0, 2], ['a', 3, T0 + 10, 3], ['a', 4, T0 - 5, 4]]);
+        assert.deepEqual((await store.readSince('a', 0, 2)).map((e) => e.seq), [1, 2]);
+        assert.deepEqual(await store.readSince('a', 4, 10), []);
+        assert.deepEqual(await store.readSince('never', 0, 10), []);
+      });
+    });
+
     describe('#listChannels and #getChannel', () => {
       test('report count, first and last ts and the live position', async (store) => {
         await store.append('b', [event(T0 + 7), event(T0 + 3, null, 'k'), event(T0 + 3, null, 'k')]);

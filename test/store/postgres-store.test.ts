@@ -48,6 +48,7 @@ describe('PostgresStore against a server', { skip }, () => {
       getChannel: (name) => store.getChannel(name),
       ping: () => store.ping(),
       append: (channel, events) => store.append(channel, events),
+      readSince: (channel, afterSeq, limit) => store.readSince(channel, afterSeq, limit),
       close: async () => {
         await store.close();
         await dropSchema(schema);

@@ -48,6 +48,8 @@ export function postgresStatements(schema: string) {
     scanDesc: `SELECT seq, ts, id, data FROM ${s}.events
       WHERE channel_id = ${channelId} AND (ts, seq) < ($2, $3) AND ts >= $4 AND seq <= $5
       ORDER BY ts DESC, seq DESC LIMIT $6`,
+    /** $1 name, $2 exclusive seq bound, $3 limit: the primary key (channel_id, seq) in order. */
+    readSince: `SELECT seq, ts, id, data FROM ${s}.events WHERE channel_id = ${channelId} AND seq > $2 ORDER BY seq LIMIT $3`,
     /** $1 name, $2 level, granules in [$3, $4). */
     histogramCounts: `SELECT granule_start AS time, count FROM ${s}.histogram_counts
       WHERE channel_id = ${channelId} AND level_ms = $2 AND granule_start >= $3 AND granule_start < $4`,

@@ -103,6 +103,11 @@ export class PostgresStore implements EventStore {
     }
   }
 
+  async readSince(channel: string, afterSeq: number, limit: number): Promise<readonly StoredEvent[]> {
+    const rows = await this.#read<EventRow>(`read channel ${channel} after seq ${afterSeq}`, this.#sql.readSince, [channel, afterSeq, limit]);
+    return rows.map((row): StoredEvent => ({ channel, seq: row.seq, ts: row.ts, id: row.id, data: row.data }));
+  }
+
   async histogram(channel: string, request: HistogramRequest): Promise<Histogram> {
     const plan = planHistogram(request);
     const operation = `histogram of channel ${channel}`;

@@ -21,6 +21,7 @@ export const SQL = {
   scanDesc: `SELECT seq, ts, id, data FROM events
     WHERE channel_id = ? AND (ts, seq) < (?, ?) AND ts >= ? AND seq <= ?
     ORDER BY ts DESC, seq DESC LIMIT ?`,
+  readSince: 'SELECT seq, ts, id, data FROM events WHERE channel_id = ? AND seq > ? ORDER BY seq LIMIT ?',
   histogramCounts: `SELECT granule_start AS time, count FROM histogram_counts
     WHERE channel_id = ? AND level_ms = ? AND granule_start >= ? AND granule_start < ?`,
   // better-sqlite3 binds JS numbers as REAL: cast, or the division is fractional and groups every ts apart.

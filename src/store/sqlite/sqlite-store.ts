@@ -83,6 +83,13 @@ export class SqliteStore implements EventStore {
     }
   }
 
+  async readSince(channel: string, afterSeq: number, limit: number): Promise<readonly StoredEvent[]> {
+    const channelId = this.#channelId(channel);
+    if (channelId === undefined) return [];
+    const rows = this.#guard(`read channel ${channel} after seq ${afterSeq}`, () => this.#statements.readSince.all(channelId, afterSeq, limit) as EventRow[]);
+    return rows.map((row) => toStoredEvent(channel, row));
+  }
+
   async histogram(channel: string, request: HistogramRequest): Promise<Histogram> {
     const plan = planHistogram(request);
     const channelId = this.#channelId(channel);
