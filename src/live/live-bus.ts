@@ -1,11 +1,12 @@
 /**
  * The live half of every reader (DESIGN "One log, many readers"): ingest
- * publishes committed events here; live subscribers receive them in seq
- * order. In-process today; PostgreSQL NOTIFY and NATS implement the same
- * interface across nodes.
+ * publishes committed events here and subscribers receive them. In one
+ * process they come in seq order; across nodes (NATS) batches may arrive out
+ * of order or be lost, and LiveTail restores the order from the store's log.
  */
 import type { StoredEvent } from '../core/event.js';
 
+/** An empty batch means "events may have been missed here": read the log to catch up. */
 export type LiveListener = (events: readonly StoredEvent[]) => void;
 
 export interface LiveBus {
