@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `playhead` command line: serve, ingest, demo. */
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../core/clock.js';
@@ -8,6 +9,7 @@ import { isPlayheadError } from '../core/errors.js';
 import { RECORD_FORMATS } from '../ingest/file-records.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { InProcessBus } from '../live/in-process/in-process-bus.js';
+import { DEFAULT_BUS_URL } from '../live/open-bus.js';
 import { DEFAULT_STORE_URL, openStore } from '../store/open-store.js';
 import { ingestFile } from './ingest-command.js';
 import { loadDemo } from './load-demo.js';
@@ -38,6 +40,8 @@ program.command('serve')
   .addOption(new Option('--host <host>', 'address to bind').env('PLAYHEAD_HOST').default('127.0.0.1'))
   .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').env('PLAYHEAD_PORT').default(8080).argParser(port))
   .addOption(storeOption())
+  .addOption(new Option('--bus <url>', 'live bus: local (one node) or nats://host:4222 (nodes sharing one postgres store)').env('PLAYHEAD_BUS').default(DEFAULT_BUS_URL))
+  .addOption(new Option('--node-id <id>', 'this node\'s name in a cluster').env('PLAYHEAD_NODE_ID').default(`${hostname()}-${process.pid}`))
   .option('--demo', 'load the demo channels (idempotent) before listening', false)
   .option('--tokens <file>', 'JSON file mapping tokens to scopes; every request then needs a token')
   .option('--insecure', 'allow a non-loopback host without --tokens', false)

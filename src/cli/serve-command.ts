@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { Ingestor } from '../ingest/ingestor.js';
-import { InProcessBus } from '../live/in-process/in-process-bus.js';
+import { openBus } from '../live/open-bus.js';
 import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
@@ -19,6 +19,9 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly store: string;
+  /** `local` or a nats:// URL. */
+  readonly bus: string;
+  readonly nodeId: string;
   readonly demo: boolean;
   readonly tokens?: string;
   readonly insecure: boolean;
@@ -40,7 +43,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
   const store = await openStore(options.store);
-  const bus = new InProcessBus();
+  const bus = await openBus(options.bus, options.nodeId);
   if (options.demo) {
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
     for (const summary of await loadDemo(ingestor)) {
@@ -57,6 +60,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const shutdown = async () => {
     await app.close();
+    await bus.close();
     await store.close();
     process.exit(0);
   };
@@ -66,5 +70,6 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  console.log(`Playhead listening on http://${host}:${port} (store ${options.store}${access === undefined ? '' : ', tokens required'})`);
+  const cluster = options.bus === 'local' ? '' : `, bus ${options.bus}, node ${options.nodeId}`;
+  console.log(`Playhead listening on http://${host}:${port} (store ${options.store}${cluster}${access === undefined ? '' : ', tokens required'})`);
 }

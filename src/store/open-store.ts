@@ -15,7 +15,11 @@ export async function openStore(url: string): Promise<EventStore> {
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    return new ManagedStore(await PostgresStore.open({ connectionString: url }), 'postgres');
+    // `?schema=` is ours, not libpq's: take it off before the driver reads the URL.
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get('schema') ?? undefined;
+    parsed.searchParams.delete('schema');
+    return new ManagedStore(await PostgresStore.open({ connectionString: parsed.toString(), schema }), 'postgres');
   }
-  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db`);
+  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db[?schema=NAME]`);
 }

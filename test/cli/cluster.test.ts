@@ -1,0 +1,50 @@
+/**
+ * Three `playhead serve` processes sharing one PostgreSQL schema and NATS,
+ * as a user runs them behind a load balancer: events posted to every node
+ * reach a live subscriber on every node, each once, in seq order.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, it } from 'node:test';
+import pg from 'pg';
+import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
+import { startServeProcess } from '../support/cli-process.js';
+import { POSTGRES_TEST_URL, serviceSkip } from '../support/services.js';
+import { TestClient } from '../support/ws-client.js';
+
+const NATS_URL = process.env.PLAYHEAD_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const skip = (await serviceSkip('PostgreSQL', POSTGRES_TEST_URL)) || (await serviceSkip('NATS', NATS_URL.replace('nats:', 'http:')));
+const NODES = 3;
+const BATCHES = 30;
+const EVENTS_PER_BATCH = 10;
+
+describe('several nodes on PostgreSQL and NATS', { skip }, () => {
+  const admin = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 1 });
+  after(() => admin.end());
+
+  it('delivers events posted to any node to live subscribers on every node, once, in order', { timeout: 60_000 }, async (t) => {
+    const schema = `playhead_cluster_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    t.after(() => admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`));
+    const store = `${POSTGRES_TEST_URL}?schema=${schema}`;
+    const nodes: { url: string }[] = [];
+    for (let i = 0; i < NODES; i += 1) {
+      const node = await startServeProcess(['--store', store, '--bus', NATS_URL, '--node-id', `n${i}`]);
+      t.after(() => node.child.kill('SIGKILL'));
+      nodes.push(node);
+    }
+    const clients = await Promise.all(nodes.map((node) => TestClient.connect(`${node.url.replace('http:', 'ws:')}/v1/channels/c/ws`)));
+    t.after(() => clients.forEach((client) => client.close()));
+    await Promise.all(clients.map((client) => client.waitFor((m) => m.type === 'state' && m.status === 'live')));
+    const posts = Array.from({ length: BATCHES }, (_, batch) => fetch(`${nodes[batch % NODES]?.url}/v1/channels/c/events`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Array.from({ length: EVENTS_PER_BATCH }, (_, i) => ({ data: { batch, i } }))),
+    }).then((reply) => assert.equal(reply.status, 201)));
+    await Promise.all(posts);
+    const total = BATCHES * EVENTS_PER_BATCH;
+    for (const [index, client] of clients.entries()) {
+      await client.waitFor(() => client.of('event').length >= total, 0, 20_000);
+      const seqs = client.of('event').map((m) => m.seq as number);
+      assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i + 1), `node n${index} saw every event once, in seq order`);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * NatsBus between two nodes (two buses, two store connections on one
+ * PostgreSQL schema), against a real NATS: every batch ingested on either
+ * node reaches live subscribers on both, in seq order, once, also when a
+ * batch is too large for NATS and across a restart of the NATS server.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { after, describe, it, type TestContext } from 'node:test';
+import pg from 'pg';
+import { systemClock } from '../../src/core/clock.js';
+import { Ingestor } from '../../src/ingest/ingestor.js';
+import { NatsBus } from '../../src/live/nats/nats-bus.js';
+import { LiveTail } from '../../src/playback/live-tail.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
+import { POSTGRES_TEST_URL, serviceSkip } from '../support/services.js';
+
+const NATS_URL = process.env.PLAYHEAD_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const NATS_SERVER = '/usr/sbin/nats-server';
+const WAIT_MS = 10_000;
+
+const skip = (await serviceSkip('PostgreSQL', POSTGRES_TEST_URL)) || (await serviceSkip('NATS', NATS_URL.replace('nats:', 'http:')));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function listening(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`nats-server did not listen on ${port}`);
+}
+
+async function until(condition: () => boolean, what: () => string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out: ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('NatsBus across nodes', { skip }, () => {
+  const admin = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 1 });
+  after(() => admin.end());
+
+  /** A node: its own store connection on the shared schema, its own bus, an ingestor and a live subscriber of channel c. */
+  async function node(t: TestContext, schema: string, servers: string) {
+    const store = await PostgresStore.open({ connectionString: POSTGRES_TEST_URL, schema });
+    const bus = await NatsBus.connect({ servers, reconnectWaitMs: 50 });
+    const seen: number[] = [];
+    const tail = new LiveTail({ channel: 'c', reader: store, bus, deliver: (events) => (seen.push(...events.map((e) => e.seq)), true), onError: (error) => assert.fail(String(error)) });
+    await tail.start(undefined);
+    t.after(async () => {
+      tail.stop();
+      await bus.close();
+      await store.close();
+    });
+    return { seen, ingestor: new Ingestor({ writer: store, bus, clock: systemClock }) };
+  }
+
+  async function cluster(t: TestContext, servers = NATS_URL) {
+    const schema = `playhead_nats_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    t.after(() => admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`));
+    return [await node(t, schema, servers), await node(t, schema, servers)] as const;
+  }
+
+  const inOrderOnce = (seen: readonly number[], count: number) => seen.length === count && seen.every((seq, i) => seq === i + 1);
+
+  it('delivers batches ingested on both nodes to subscribers on both, in seq order, once', async (t) => {
+    const [a, b] = await cluster(t);
+    const batches = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).ingestor.ingest('c', Array.from({ length: 5 }, (_, j) => ({ data: { i, j } }))));
+    await Promise.all(batches);
+    for (const { seen } of [a, b]) await until(() => seen.length >= 100, () => `${seen.length} of 100`);
+    assert.ok(inOrderOnce(a.seen, 100), `node a: ${a.seen.join(',')}`);
+    assert.ok(inOrderOnce(b.seen, 100), `node b: ${b.seen.join(',')}`);
+  });
+
+  it('carries a batch too large for a NATS message as a hint, read from the store', async (t) => {
+    const [a, b] = await cluster(t);
+    const big = 'x'.repeat(100_000);
+    await a.ingestor.ingest('c', Array.from({ length: 15 }, (_, i) => ({ data: { i, big } })));
+    await until(() => b.seen.length >= 15, () => `${b.seen.length} of 15`);
+    assert.ok(inOrderOnce(b.seen, 15));
+  });
+
+  const noServer = !existsSync(NATS_SERVER) && process.env.CI !== 'true' ? `${NATS_SERVER} is not installed (apt-get install nats-server)` : false;
+
+  it('fills what was published while the NATS server was down, once it is back', { skip: noServer }, async (t) => {
+    const port = await freePort();
+    const start = () => {
+      const server = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+      t.after(() => server.kill('SIGKILL'));
+      return server;
+    };
+    let server: ChildProcess = start();
+    await listening(port);
+    const [a, b] = await cluster(t, `nats://127.0.0.1:${port}`);
+    await a.ingestor.ingest('c', [{ data: 1 }, { data: 2 }]);
+    await until(() => b.seen.length >= 2, () => `${b.seen.length} of 2 before the restart`);
+    server.kill('SIGKILL');
+    await new Promise((resolve) => server.once('exit', resolve));
+    await a.ingestor.ingest('c', [{ data: 3 }, { data: 4 }, { data: 5 }]);
+    server = start();
+    await until(() => b.seen.length >= 5, () => `${b.seen.length} of 5 after the restart`);
+    assert.ok(inOrderOnce(b.seen, 5), `node b: ${b.seen.join(',')}`);
+    assert.ok(inOrderOnce(a.seen, 5), `node a: ${a.seen.join(',')}`);
+  });
+});
