@@ -11,9 +11,7 @@ export async function viewEngineTopEditors(): Promise<TopEditorsEngine> {
   return {
     name: 'playhead_view_engine',
     apply(batch: readonly StoredEvent[]): number {
-      const changes = [];
-      for (const event of batch) changes.push(...engine.insert(event));
-      return netChanges(changes).length;
+      return netChanges(engine.insertAll(batch)).length;
     },
     rows: () => engine.rows().map((row): TopEditorRow => ({ user: row.user as string | null, edits: row.edits as number })),
   };

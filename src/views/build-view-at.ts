@@ -8,7 +8,7 @@ export async function buildViewAt(plan: ViewPlan, reader: EventReader, atMs: num
   const engine = new ViewEngine(plan);
   for (const channel of new Set(engine.channels)) {
     for await (const page of reader.scan({ channel, order: 'asc', end: atMs + 1 })) {
-      for (const event of page) engine.insert(event);
+      engine.insertAll(page);
     }
   }
   engine.advanceTo(atMs);

@@ -193,7 +193,7 @@ export class ViewRegistry {
       view.tails.push(new LiveTail({
         channel, reader: this.#options.reader, bus: this.#options.bus,
         deliver: (events: readonly StoredEvent[]) => {
-          this.#publish(view, events.flatMap((event) => engine.insert(event)));
+          this.#publish(view, engine.insertAll(events));
           return true;
         },
         onError: (error) => {

@@ -12,6 +12,7 @@ import { parseTime } from '../../src/core/time.js';
 import { AggregateState } from '../../src/views/aggregate-state.js';
 import { evaluate } from '../../src/views/evaluate-expr.js';
 import { parseViewSql } from '../../src/views/parse-view-sql.js';
+import { netChanges } from '../../src/views/net-changes.js';
 import { ViewEngine, type RowChange, type ViewRow } from '../../src/views/view-engine.js';
 import { JoinedEvents, type ViewInput } from '../../src/views/view-input.js';
 import type { Literal, ViewExpr, ViewPlan, ViewSource } from '../../src/views/view-plan.js';
@@ -111,6 +112,21 @@ describe('ViewEngine', () => {
         assert.deepEqual(engine.rows(), fromScratchStrict(plan, events, now));
       }
       assert.deepEqual(sorted(rebuilt), sorted(engine.rows()));
+    }), { numRuns: 200 });
+  });
+
+  it('gives the same rows and net changes for a batch as for its events one by one', async () => {
+    const plan = await parseViewSql('CREATE VIEW t AS SELECT data.k AS k, count(*) AS n, max(data.v) AS top FROM c GROUP BY data.k ORDER BY n DESC, k LIMIT 2');
+    const key = (changes: readonly RowChange[]) => netChanges(changes).map((c) => `${c.diff}${JSON.stringify(c.row)}`).sort();
+    await fc.assert(fc.property(fc.array(fc.array(fc.record({ k: fc.constantFrom('x', 'y', 'z'), v: fc.integer({ min: 0, max: 3 }) }), { maxLength: 6 }), { maxLength: 12 }), (batches) => {
+      const batched = new ViewEngine(plan);
+      const single = new ViewEngine(plan);
+      let seq = 0;
+      for (const batch of batches) {
+        const events = batch.map((data): StoredEvent => ({ channel: 'c', seq: ++seq, ts: seq, id: null, data }));
+        assert.deepEqual(key(batched.insertAll(events)), key(events.flatMap((event) => single.insert(event))));
+        assert.deepEqual(batched.rows(), single.rows());
+      }
     }), { numRuns: 200 });
   });
 
