@@ -7,9 +7,10 @@ import { normalizeEvent } from '../core/event.js';
 import type { Clock } from '../core/clock.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { SCENE_DEFINITIONS_CHANNEL } from './scene-channels.js';
+import type { SceneBaseline } from './scene.js';
 
 export type CatalogRecord =
-  | { readonly op: 'scene'; readonly name: string; readonly index: number; readonly auth: boolean; readonly metadata: unknown; readonly created: number }
+  | { readonly op: 'scene'; readonly name: string; readonly index: number; readonly auth: boolean; readonly metadata: unknown; readonly baseline: SceneBaseline }
   | { readonly op: 'dropScene'; readonly name: string }
   | { readonly op: 'object'; readonly scene: string; readonly index: number; readonly name: string; readonly type: string | null; readonly metadata: unknown }
   | { readonly op: 'dropObject'; readonly scene: string; readonly index: number };

@@ -6,6 +6,7 @@
 import type { EventReader } from '../store/event-store.js';
 import { sceneChannel, snapshotChannel } from './scene-channels.js';
 import type { SnapshotEntry } from './scene-recorder.js';
+import type { SceneBaseline } from './scene.js';
 
 /**
  * Events this much older than the snapshot are read too: an update stored
@@ -23,26 +24,27 @@ export interface TransformAt {
   readonly scale: number[];
 }
 
-/** Per object index, the latest transform with event time in [sinceMs, atMs]. */
-export async function transformsAt(reader: EventReader, scene: string, atMs: number, sinceMs: number): Promise<Map<number, TransformAt>> {
+/** Per object index, the latest transform with event time <= atMs, from events stored after `baseline`. */
+export async function transformsAt(reader: EventReader, scene: string, atMs: number, baseline: SceneBaseline): Promise<Map<number, TransformAt>> {
   const state = new Map<number, TransformAt>();
   const keep = (entry: TransformAt) => {
-    if (entry.time < sinceMs || entry.time > atMs) return;
+    if (entry.time > atMs) return;
     const current = state.get(entry.index);
     if (current === undefined || entry.seq > current.seq) state.set(entry.index, entry);
   };
   let snapshotTs: number | undefined;
   const end = atMs === Number.POSITIVE_INFINITY ? undefined : atMs + 1;
-  for await (const page of reader.scan({ channel: snapshotChannel(scene), order: 'desc', ...(end === undefined ? {} : { end }), start: sinceMs, pageSize: 1 })) {
+  for await (const page of reader.scan({ channel: snapshotChannel(scene), order: 'desc', ...(end === undefined ? {} : { end }), pageSize: 1 })) {
     const snapshot = page[0];
-    if (snapshot === undefined) break;
+    if (snapshot === undefined || snapshot.seq <= baseline.snapshots) break;
     snapshotTs = snapshot.ts;
     for (const entry of (snapshot.data as { objects: SnapshotEntry[] }).objects) keep(entry);
     break;
   }
-  const start = snapshotTs === undefined ? sinceMs : Math.max(sinceMs, snapshotTs - SNAPSHOT_OVERLAP_MS);
-  for await (const page of reader.scan({ channel: sceneChannel(scene), order: 'asc', start, ...(end === undefined ? {} : { end }) })) {
+  const start = snapshotTs === undefined ? {} : { start: snapshotTs - SNAPSHOT_OVERLAP_MS };
+  for await (const page of reader.scan({ channel: sceneChannel(scene), order: 'asc', ...start, ...(end === undefined ? {} : { end }) })) {
     for (const event of page) {
+      if (event.seq <= baseline.events) continue;
       const data = event.data as Omit<TransformAt, 'time'>;
       keep({ ...data, time: event.ts });
     }

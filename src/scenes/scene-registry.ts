@@ -13,7 +13,7 @@ import type { EventReader, EventWriter } from '../store/event-store.js';
 import { readDatagram, type DatagramContext } from './read-datagram.js';
 import { Scene } from './scene.js';
 import { SceneCatalog } from './scene-catalog.js';
-import { SCENE_NAME_PATTERN } from './scene-channels.js';
+import { SCENE_NAME_PATTERN, sceneChannel, snapshotChannel } from './scene-channels.js';
 import type { SceneDevice } from './scene-device.js';
 import { transformsAt, type TransformAt } from './scene-history.js';
 import { SceneRecorder, type SceneRecorderConfig } from './scene-recorder.js';
@@ -67,6 +67,8 @@ export interface DeviceOptions {
   readonly format?: SceneFormat;
   /** Receive its own updates too. @default false */
   readonly echo?: boolean;
+  /** Send every current transform at once (a WebSocket device gets them in its reply instead). @default true */
+  readonly snapshot?: boolean;
 }
 
 export interface Registration {
@@ -126,7 +128,7 @@ export class SceneRegistry {
   async load(): Promise<void> {
     for await (const record of this.#catalog.records()) {
       if (record.op === 'scene') {
-        this.#add(new Scene({ name: record.name, index: record.index, auth: record.auth, metadata: record.metadata, created: record.created }, this.#accepted));
+        this.#add(new Scene({ name: record.name, index: record.index, auth: record.auth, metadata: record.metadata, baseline: record.baseline }, this.#accepted));
       } else if (record.op === 'dropScene') {
         this.#remove(record.name);
       } else if (record.op === 'object') {
@@ -144,7 +146,7 @@ export class SceneRegistry {
       }
     }
     for (const scene of this.#scenes.values()) {
-      for (const [index, entry] of await transformsAt(this.#reader, scene.name, Number.POSITIVE_INFINITY, scene.created)) {
+      for (const [index, entry] of await transformsAt(this.#reader, scene.name, Number.POSITIVE_INFINITY, scene.baseline)) {
         const object = scene.objectAt(index);
         if (object === undefined || entry.seq <= object.seq) continue;
         object.seq = entry.seq;
@@ -170,7 +172,14 @@ export class SceneRegistry {
       throw new PlayheadError('invalid_parameter', `scene name must be 1-100 characters of A-Z a-z 0-9 . _ : -, got ${describeValue(name)}`);
     }
     if (this.#scenes.has(name)) throw new PlayheadError('scene_exists', `scene ${name} exists already: DELETE /v1/scenes/${name} first`);
-    const definition = { name, index: this.#nextSceneIndex, auth: options.auth ?? this.#config.defaultAuth, metadata: options.metadata ?? null, created: this.#clock.now() };
+    // Flushed first, so the baseline is past every event of a deleted scene of the same name.
+    await this.#recorder.flush();
+    const baseline = {
+      events: (await this.#reader.getChannel(sceneChannel(name)))?.lastSeq ?? 0,
+      snapshots: (await this.#reader.getChannel(snapshotChannel(name)))?.lastSeq ?? 0,
+    };
+    if (this.#scenes.has(name)) throw new PlayheadError('scene_exists', `scene ${name} exists already: DELETE /v1/scenes/${name} first`);
+    const definition = { name, index: this.#nextSceneIndex, auth: options.auth ?? this.#config.defaultAuth, metadata: options.metadata ?? null, baseline };
     this.#nextSceneIndex += 1;
     await this.#catalog.record({ op: 'scene', ...definition });
     const scene = new Scene(definition, this.#accepted);
@@ -230,7 +239,7 @@ export class SceneRegistry {
     }
     const secret = randomBytes(SECRET_BYTES).toString('hex');
     const device = scene.addDevice(transport, options.format ?? 'json', options.echo ?? false, Buffer.from(secret), this.#clock.monotonic());
-    scene.sendSnapshot(device);
+    if (options.snapshot !== false) scene.sendSnapshot(device);
     return { device, secret };
   }
 
@@ -280,7 +289,7 @@ export class SceneRegistry {
   async transformsAt(sceneName: string, atMs: number): Promise<TransformAt[]> {
     const scene = this.scene(sceneName);
     await this.#recorder.flush();
-    const state = await transformsAt(this.#reader, scene.name, atMs, scene.created);
+    const state = await transformsAt(this.#reader, scene.name, atMs, scene.baseline);
     return [...state.values()].sort((a, b) => a.index - b.index);
   }
 

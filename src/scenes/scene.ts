@@ -18,8 +18,15 @@ export interface SceneDefinition {
   /** Datagrams must carry the device id and a truncated HMAC under the device secret. */
   readonly auth: boolean;
   readonly metadata: unknown;
-  /** When the scene was created, epoch ms: older events of a same-named channel belong to a deleted scene. */
-  readonly created: number;
+  /** The last seq of its channels when the scene was created: older events belong to a deleted scene of the same name. */
+  readonly baseline: SceneBaseline;
+}
+
+export interface SceneBaseline {
+  /** Of `scene.{scene}`. */
+  readonly events: number;
+  /** Of its snapshot channel. */
+  readonly snapshots: number;
 }
 
 export type UpdateListener = (scene: Scene, update: SceneUpdate) => void;
@@ -32,7 +39,7 @@ export class Scene {
   readonly index: number;
   readonly auth: boolean;
   metadata: unknown;
-  readonly created: number;
+  readonly baseline: SceneBaseline;
   /** The name as JSON text, spliced into every JSON output message. */
   readonly nameJson: string;
   readonly counters = new SceneCounters();
@@ -52,7 +59,7 @@ export class Scene {
     this.index = definition.index;
     this.auth = definition.auth;
     this.metadata = definition.metadata;
-    this.created = definition.created;
+    this.baseline = definition.baseline;
     this.nameJson = JSON.stringify(definition.name);
     this.#onUpdate = onUpdate;
   }
@@ -63,7 +70,7 @@ export class Scene {
   }
 
   definition(): SceneDefinition {
-    return { name: this.name, index: this.index, auth: this.auth, metadata: this.metadata, created: this.created };
+    return { name: this.name, index: this.index, auth: this.auth, metadata: this.metadata, baseline: this.baseline };
   }
 
   /** Adds an object; `index` is given when a stored definition is replayed. */

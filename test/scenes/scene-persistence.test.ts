@@ -85,6 +85,25 @@ describe('SceneRegistry persistence', () => {
   });
 });
 
+describe('SceneRegistry #deleteScene', () => {
+  it('gives a recreated scene of the same name none of the old transforms, even after a restart', async (t) => {
+    const { registry, clock, store } = await startRegistry(t);
+    await registry.createScene('lab');
+    await registry.createObject('lab', { name: 'a', location: [9, 9, 9] });
+    clock.advance(0);
+    await registry.deleteScene('lab');
+    await registry.createScene('lab');
+    await registry.createObject('lab', { name: 'a' });
+    assert.equal(registry.scene('lab').object('a').seq, 0);
+    await registry.flush();
+    const restarted = new SceneRegistry({ reader: store, writer: store, clock });
+    t.after(() => restarted.close());
+    await restarted.load();
+    assert.deepEqual([restarted.scene('lab').object('a').seq, restarted.scene('lab').index], [0, 2]);
+    assert.deepEqual(await restarted.transformsAt('lab', T0 + 1_000), []);
+  });
+});
+
 describe('SceneRegistry #transformsAt', () => {
   it('returns the transforms as they were at an instant: nearest snapshot plus the events after it', async (t) => {
     const { registry, clock } = await startRegistry(t, { recorder: { flushIntervalMs: 10, snapshotIntervalMs: 1_000 } });
