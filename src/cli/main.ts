@@ -43,6 +43,7 @@ program.command('serve')
   .option('--insecure', 'allow a non-loopback host without --tokens', false)
   .option('--max-body-bytes <n>', 'largest request body', positiveInteger)
   .option('--require-existing-channels', 'refuse to play channels that have no events (catches typos)', false)
+  .addOption(new Option('--scene-udp-port <port>', 'UDP port for scene datagrams, on --host (0 picks a free one)').env('PLAYHEAD_SCENE_UDP_PORT').default(8081).argParser(port))
   .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
   .action((options) => serve(options));
 

@@ -24,7 +24,11 @@ export interface ServeOptions {
   readonly logLevel: string;
   readonly maxBodyBytes?: number;
   readonly requireExistingChannels: boolean;
+  /** UDP port of scene datagrams (0: a free one). @default 8081 */
+  readonly sceneUdpPort?: number;
 }
+
+export const DEFAULT_SCENE_UDP_PORT = 8081;
 
 /** Pending connections the kernel queues while we accept: a connect storm of thousands must not be refused (DESIGN fan-out). */
 const LISTEN_BACKLOG = 4_096;
@@ -52,6 +56,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
+    scenes: { udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host },
   });
   const shutdown = async () => {
     await app.close();
