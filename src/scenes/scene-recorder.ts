@@ -14,15 +14,15 @@ import type { SceneUpdate } from './scene-update.js';
 import { transformParts } from './transform.js';
 
 export interface SceneRecorderConfig {
-  /** How long updates wait in the buffer before they are appended, ms. @default 100 */
+  /** How long updates wait in the buffer before they are appended, ms. @default 50 */
   readonly flushIntervalMs: number;
-  /** Updates per append; a fuller buffer is appended at once. @default 2,000 */
+  /** Updates per append; a fuller buffer is appended at once (a synchronous store blocks the loop for one append: keep it short). @default 500 */
   readonly maxBatchEvents: number;
   /** How often a changed scene's transforms are snapshotted, ms. @default 10,000 */
   readonly snapshotIntervalMs: number;
 }
 
-export const RECORDER_DEFAULTS: SceneRecorderConfig = Object.freeze({ flushIntervalMs: 100, maxBatchEvents: 2_000, snapshotIntervalMs: 10_000 });
+export const RECORDER_DEFAULTS: SceneRecorderConfig = Object.freeze({ flushIntervalMs: 50, maxBatchEvents: 500, snapshotIntervalMs: 10_000 });
 
 /** One object in a snapshot event. */
 export interface SnapshotEntry {

@@ -38,11 +38,13 @@ export interface SceneRegistryConfig {
   readonly defaultAuth: boolean;
   /** Batching and snapshot settings of the scene channels. */
   readonly recorder: Partial<SceneRecorderConfig>;
+  /** Store updates in `scene.{scene}` and snapshot them; off, scenes relay only and start empty after a restart. @default true */
+  readonly record: boolean;
 }
 
 export const SCENE_DEFAULTS: SceneRegistryConfig = Object.freeze({
   deviceTimeoutMs: 10_000, drainIntervalMs: 5, maxDatagramBytes: 8_192, maxDevicesPerScene: 1_000, maxObjectsPerScene: 100_000,
-  defaultAuth: false, recorder: {},
+  defaultAuth: false, recorder: {}, record: true,
 });
 
 export interface SceneRegistryOptions {
@@ -324,7 +326,7 @@ export class SceneRegistry {
   }
 
   readonly #accepted = (scene: Scene, update: Parameters<SceneRecorder['add']>[1]): void => {
-    this.#recorder.add(scene, update);
+    if (this.#config.record) this.#recorder.add(scene, update);
     // Everything that arrives in this loop turn goes out together (DESIGN scene relay).
     this.#flushTimer ??= this.#clock.setTimer(0, () => {
       this.#flushTimer = undefined;
