@@ -13,6 +13,8 @@ import { ingestFile } from './ingest-command.js';
 import { loadDemo } from './load-demo.js';
 import { packageRoot } from './package-root.js';
 import { serve } from './serve-command.js';
+import { SceneRegistry } from '../scenes/scene-registry.js';
+import { prepareDemoScenes } from './demo-scenes.js';
 
 function positiveInteger(value: string): number {
   const number = Number(value);
@@ -69,6 +71,12 @@ program.command('demo')
       for (const summary of await loadDemo(new Ingestor({ writer: store, bus: new InProcessBus(), clock: systemClock }))) {
         console.log(`${summary.channel}: ${summary.records} events (${summary.accepted} new)`);
       }
+      const scenes = new SceneRegistry({ reader: store, writer: store, clock: systemClock });
+      await scenes.load();
+      for (const { scene, feed } of await prepareDemoScenes(scenes, systemClock)) {
+        console.log(`scene ${scene}: ${feed.objects.length} pedestrians (fed live at 40 Hz by playhead serve --demo)`);
+      }
+      await scenes.close();
     } finally {
       await store.close();
     }

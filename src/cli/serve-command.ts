@@ -12,6 +12,7 @@ import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
 import { loadDemo } from './load-demo.js';
+import { prepareDemoScenes } from './demo-scenes.js';
 import { packageRoot } from './package-root.js';
 
 export interface ServeOptions {
@@ -58,7 +59,13 @@ export async function serve(options: ServeOptions): Promise<void> {
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
     scenes: { udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host },
   });
+  const feeds = options.demo ? await prepareDemoScenes(app.scenes, systemClock) : [];
+  for (const { scene, feed } of feeds) {
+    feed.start();
+    console.log(`demo: scene ${scene}: ${feed.objects.length} pedestrians at 40 Hz, looping every ${Math.round(feed.durationMs / 1_000)} s`);
+  }
   const shutdown = async () => {
+    for (const { feed } of feeds) feed.stop();
     await app.close();
     await store.close();
     process.exit(0);

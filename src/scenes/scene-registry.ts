@@ -287,6 +287,18 @@ export class SceneRegistry {
     scene.apply(object, input.seq, input.time ?? this.#clock.now(), floats, device?.index ?? 0);
   }
 
+  /**
+   * Moves an object from inside the process (a feed, a simulation): the
+   * same path as a device's update, from no device.
+   */
+  move(sceneName: string, objectName: string, parts: TransformParts, timeMs = this.#clock.now()): void {
+    const scene = this.scene(sceneName);
+    const object = scene.object(objectName);
+    const floats = Float64Array.from(object.floats);
+    applyParts(floats, parts);
+    scene.apply(object, 0, timeMs, floats, 0);
+  }
+
   /** Transforms of the scene's objects as they were at `atMs` (snapshot + events after it). */
   async transformsAt(sceneName: string, atMs: number): Promise<TransformAt[]> {
     const scene = this.scene(sceneName);

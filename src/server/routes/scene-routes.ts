@@ -31,8 +31,16 @@ const objectBody = {
   additionalProperties: false,
 } as const;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The server's scenes, for in-process feeds (the demo). */
+    scenes: SceneRegistry;
+  }
+}
+
 export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOptions): void {
   const { scenes, clock } = options;
+  app.decorate('scenes', scenes);
   const describe = (scene: Scene) => ({
     name: scene.name, index: scene.index, auth: scene.auth, metadata: scene.metadata, channel: sceneChannel(scene.name),
     udpPort: options.udp()?.port ?? null, objects: scene.objects.size, devices: scene.devices.size,
