@@ -3,7 +3,11 @@
  * state fan-out reads and that sequence numbers protect (an older seq never
  * overwrites a newer one). Every field is set in the constructor (STYLE: stable shapes).
  */
+import { describeValue } from '../core/describe-value.js';
+import { PlayheadError } from '../core/errors.js';
 import { IDENTITY_TRANSFORM, TRANSFORM_FLOATS, transformParts } from './transform.js';
+
+const OBJECT_NAME_MAX_CHARS = 256;
 
 export interface SceneObjectState {
   readonly object: string;
@@ -40,4 +44,12 @@ export class SceneObject {
   state(): SceneObjectState {
     return { object: this.name, index: this.index, type: this.type, metadata: this.metadata, seq: this.seq, time: this.ts, ...transformParts(this.floats) };
   }
+}
+
+/** Object names: any 1-256 characters but NUL (they are JSON strings on the wire and event data in the store). */
+export function validateObjectName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > OBJECT_NAME_MAX_CHARS || name.includes('\u0000')) {
+    throw new PlayheadError('invalid_parameter', `object name must be a string of 1-${OBJECT_NAME_MAX_CHARS} characters without NUL, got ${describeValue(name)}`);
+  }
+  return name;
 }

@@ -16,36 +16,15 @@ import { SceneCatalog } from './scene-catalog.js';
 import { SCENE_NAME_PATTERN, sceneChannel, snapshotChannel } from './scene-channels.js';
 import type { SceneDevice } from './scene-device.js';
 import { transformsAt, type TransformAt } from './scene-history.js';
-import { SceneRecorder, type SceneRecorderConfig } from './scene-recorder.js';
+import { SceneRecorder } from './scene-recorder.js';
+import { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
 import { DROP_REASONS, type DropReason } from './scene-stats.js';
 import type { SceneFormat, SceneTransport } from './scene-transport.js';
-import type { SceneObject } from './scene-object.js';
+import { validateObjectName, type SceneObject } from './scene-object.js';
 import { applyParts, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
 import { parseTransformInput } from './transform-input.js';
 
-export interface SceneRegistryConfig {
-  /** A device that sends no heartbeat or update for this long is dropped, ms. @default 10,000 */
-  readonly deviceTimeoutMs: number;
-  /** How often a device that fell behind is offered its coalesced backlog, ms. @default 5 */
-  readonly drainIntervalMs: number;
-  /** Larger input datagrams are dropped as oversize, bytes. @default 8,192 */
-  readonly maxDatagramBytes: number;
-  /** Devices one scene may hold. @default 1,000 */
-  readonly maxDevicesPerScene: number;
-  /** Objects one scene may hold (bounds each slow device's backlog). @default 100,000 */
-  readonly maxObjectsPerScene: number;
-  /** Whether new scenes require signed datagrams unless created with `auth`. @default false */
-  readonly defaultAuth: boolean;
-  /** Batching and snapshot settings of the scene channels. */
-  readonly recorder: Partial<SceneRecorderConfig>;
-  /** Store updates in `scene.{scene}` and snapshot them; off, scenes relay only and start empty after a restart. @default true */
-  readonly record: boolean;
-}
-
-export const SCENE_DEFAULTS: SceneRegistryConfig = Object.freeze({
-  deviceTimeoutMs: 10_000, drainIntervalMs: 5, maxDatagramBytes: 8_192, maxDevicesPerScene: 1_000, maxObjectsPerScene: 100_000,
-  defaultAuth: false, recorder: {}, record: true,
-});
+export { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
 
 export interface SceneRegistryOptions {
   readonly reader: EventReader;
@@ -79,7 +58,6 @@ export interface Registration {
   readonly secret: string;
 }
 
-const OBJECT_NAME_MAX_CHARS = 256;
 const SECRET_BYTES = 16;
 /** Heartbeat deadlines are checked this many times per timeout. */
 const SWEEPS_PER_TIMEOUT = 4;
@@ -403,11 +381,4 @@ export class SceneRegistry {
     this.#scenes.delete(name);
     this.#byIndex.delete(scene.index);
   }
-}
-
-function validateObjectName(name: unknown): string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > OBJECT_NAME_MAX_CHARS || name.includes('\u0000')) {
-    throw new PlayheadError('invalid_parameter', `object name must be a string of 1-${OBJECT_NAME_MAX_CHARS} characters without NUL, got ${describeValue(name)}`);
-  }
-  return name;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
+import { AccessPolicy } from '../../src/server/auth/access-policy.js';
 import { startTestServer } from '../support/test-server.js';
 
 const json = { 'content-type': 'application/json' };
@@ -68,5 +69,18 @@ describe('/v1/scenes', () => {
     const objects = (await restarted.inject({ url: '/v1/scenes/__proto__/objects' })).json().objects;
     assert.deepEqual(objects.map((o: { object: string; location: number[] }) => [o.object, o.location]), [['constructor', [5, 6, 7]]]);
     assert.equal((await restarted.inject({ url: '/v1/scenes/constructor' })).statusCode, 404);
+  });
+
+  it('needs the scope on the scene\'s channel scene.{scene}', async (t) => {
+    const access = new AccessPolicy({ lab: 'read:scene.lab write:scene.lab', viewer: 'read:scene.*', other: 'write:scene.other read:scene.other' });
+    const { app } = await startTestServer(t, { access });
+    const as = (token: string) => ({ ...json, authorization: `Bearer ${token}` });
+    assert.equal((await app.inject({ method: 'POST', url: '/v1/scenes', headers: as('lab'), payload: { name: 'lab' } })).statusCode, 201);
+    const denied = await app.inject({ method: 'POST', url: '/v1/scenes', headers: as('lab'), payload: { name: 'secret' } });
+    assert.deepEqual([denied.statusCode, denied.json().error], [403, { code: 'forbidden', message: 'the token may not write scene secret: it needs scope write:scene.secret' }]);
+    assert.equal((await app.inject({ url: '/v1/scenes/lab/objects', headers: as('viewer') })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'POST', url: '/v1/scenes/lab/objects', headers: as('viewer'), payload: { name: 'a' } })).statusCode, 403);
+    assert.equal((await app.inject({ url: '/v1/scenes/lab/stats', headers: as('other') })).statusCode, 403);
+    assert.deepEqual((await app.inject({ url: '/v1/scenes', headers: as('other') })).json().scenes, []);
   });
 });

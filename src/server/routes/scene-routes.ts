@@ -3,7 +3,7 @@
  * delete), device registration for UDP delivery, and counters. Creates are
  * acknowledged after their definition is stored (SceneCatalog).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import { PlayheadError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
@@ -48,6 +48,7 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
 
   app.post('/v1/scenes', {
     config: { access: { action: 'write' } },
+    preHandler: mayCreate,
     schema: { body: { type: 'object', properties: { name: { type: 'string' }, auth: { type: 'boolean' }, metadata: {} }, required: ['name'], additionalProperties: false } },
   }, async (request, reply) => {
     const body = request.body as { name: string; auth?: boolean; metadata?: unknown };
@@ -55,18 +56,21 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
     return describe(await scenes.createScene(body.name, body));
   });
 
-  app.get('/v1/scenes', { config: { access: { action: 'read' } } }, async () => ({ scenes: scenes.list().map(describe) }));
+  app.get('/v1/scenes', { config: { access: { action: 'read' } } }, async (request) => ({
+    scenes: scenes.list().filter((scene) => request.grant === null || request.grant.allows('read', sceneChannel(scene.name))).map(describe),
+  }));
 
-  app.get('/v1/scenes/:scene', { config: { access: { action: 'read' } }, schema: { params: sceneParams } }, async (request) =>
+  app.get('/v1/scenes/:scene', { config: { access: { action: 'read' } }, preHandler: mayRead, schema: { params: sceneParams } }, async (request) =>
     describe(scenes.scene((request.params as { scene: string }).scene)));
 
-  app.delete('/v1/scenes/:scene', { config: { access: { action: 'write' } }, schema: { params: sceneParams } }, async (request, reply) => {
+  app.delete('/v1/scenes/:scene', { config: { access: { action: 'write' } }, preHandler: mayWrite, schema: { params: sceneParams } }, async (request, reply) => {
     await scenes.deleteScene((request.params as { scene: string }).scene);
     reply.status(204);
   });
 
   app.get('/v1/scenes/:scene/objects', {
     config: { access: { action: 'read' } },
+    preHandler: mayRead,
     schema: { params: sceneParams, querystring: querySchema({ at: { type: 'string' } }) },
   }, async (request) => {
     const { scene } = request.params as { scene: string };
@@ -78,6 +82,7 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
 
   app.post('/v1/scenes/:scene/objects', {
     config: { access: { action: 'write' } },
+    preHandler: mayWrite,
     schema: { params: sceneParams, body: { ...objectBody, required: ['name'] } },
   }, async (request, reply) => {
     const object = await scenes.createObject((request.params as { scene: string }).scene, attributes(request.body));
@@ -85,17 +90,17 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
     return object.state();
   });
 
-  app.get('/v1/scenes/:scene/objects/:object', { config: { access: { action: 'read' } }, schema: { params: objectParams } }, async (request) => {
+  app.get('/v1/scenes/:scene/objects/:object', { config: { access: { action: 'read' } }, preHandler: mayRead, schema: { params: objectParams } }, async (request) => {
     const { scene, object } = request.params as { scene: string; object: string };
     return scenes.scene(scene).object(object).state();
   });
 
-  app.patch('/v1/scenes/:scene/objects/:object', { config: { access: { action: 'write' } }, schema: { params: objectParams, body: objectBody } }, async (request) => {
+  app.patch('/v1/scenes/:scene/objects/:object', { config: { access: { action: 'write' } }, preHandler: mayWrite, schema: { params: objectParams, body: objectBody } }, async (request) => {
     const { scene, object } = request.params as { scene: string; object: string };
     return (await scenes.updateObject(scene, object, attributes(request.body))).state();
   });
 
-  app.delete('/v1/scenes/:scene/objects/:object', { config: { access: { action: 'write' } }, schema: { params: objectParams } }, async (request, reply) => {
+  app.delete('/v1/scenes/:scene/objects/:object', { config: { access: { action: 'write' } }, preHandler: mayWrite, schema: { params: objectParams } }, async (request, reply) => {
     const { scene, object } = request.params as { scene: string; object: string };
     await scenes.deleteObject(scene, object);
     reply.status(204);
@@ -103,6 +108,7 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
 
   app.post('/v1/scenes/:scene/devices', {
     config: { access: { action: 'write' } },
+    preHandler: mayWrite,
     schema: {
       params: sceneParams,
       body: { type: 'object', properties: { udp: { type: 'string' }, format: { type: 'string' }, echo: { type: 'boolean' } }, required: ['udp'], additionalProperties: false },
@@ -121,19 +127,30 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
     return { ...device.info(), secret, scene: target.name, sceneIndex: target.index, udpPort: udp.port, heartbeatMs: scenes.config.deviceTimeoutMs };
   });
 
-  app.get('/v1/scenes/:scene/devices', { config: { access: { action: 'read' } }, schema: { params: sceneParams } }, async (request) => ({
+  app.get('/v1/scenes/:scene/devices', { config: { access: { action: 'read' } }, preHandler: mayRead, schema: { params: sceneParams } }, async (request) => ({
     devices: [...scenes.scene((request.params as { scene: string }).scene).devices.values()].map((device) => device.info()),
   }));
 
-  app.delete('/v1/scenes/:scene/devices/:device', { config: { access: { action: 'write' } }, schema: { params: deviceParams } }, async (request, reply) => {
+  app.delete('/v1/scenes/:scene/devices/:device', { config: { access: { action: 'write' } }, preHandler: mayWrite, schema: { params: deviceParams } }, async (request, reply) => {
     const { scene, device } = request.params as { scene: string; device: string };
     scenes.removeDevice(scene, device);
     reply.status(204);
   });
 
-  app.get('/v1/scenes/:scene/stats', { config: { access: { action: 'read' } }, schema: { params: sceneParams } }, async (request) =>
+  app.get('/v1/scenes/:scene/stats', { config: { access: { action: 'read' } }, preHandler: mayRead, schema: { params: sceneParams } }, async (request) =>
     scenes.stats((request.params as { scene: string }).scene));
 }
+
+/** Scene routes need the scope on the scene's channel, `scene.{scene}` (the auth hook checks only that the token has the action somewhere). */
+function checkScene(request: FastifyRequest, action: 'read' | 'write', scene: unknown): void {
+  if (request.grant === null || typeof scene !== 'string') return;
+  const channel = sceneChannel(scene);
+  if (!request.grant.allows(action, channel)) throw new PlayheadError('forbidden', `the token may not ${action} scene ${scene}: it needs scope ${action}:${channel}`);
+}
+
+const mayRead = async (request: FastifyRequest) => checkScene(request, 'read', (request.params as { scene?: unknown }).scene);
+const mayWrite = async (request: FastifyRequest) => checkScene(request, 'write', (request.params as { scene?: unknown }).scene);
+const mayCreate = async (request: FastifyRequest) => checkScene(request, 'write', (request.body as { name?: unknown } | undefined)?.name);
 
 function attributes(body: unknown): ObjectAttributes {
   const record = (body ?? {}) as Record<string, unknown>;
