@@ -66,8 +66,7 @@ export class SceneRecorder {
 
   add(scene: Scene, update: SceneUpdate): void {
     const pending = this.#pendingOf(scene);
-    const data = update.eventData();
-    pending.events.push({ ts: update.ts, id: null, data, dataJson: JSON.stringify(data) });
+    pending.events.push({ ts: update.ts, id: null, data: update.eventData(), dataJson: update.eventJson() });
     pending.dirty = true;
     if (pending.events.length >= this.#config.maxBatchEvents) this.#append(pending);
     else this.#flushTimer ??= this.#clock.setTimer(this.#config.flushIntervalMs, () => {

@@ -47,6 +47,14 @@ export class SceneUpdate {
     return this.#json;
   }
 
+  /** `JSON.stringify(eventData())`, written directly (it runs for every update: DESIGN keeps the hot path lean). */
+  eventJson(): string {
+    const f = this.floats;
+    return `{"object":${JSON.stringify(this.object.name)},"index":${this.object.index},"seq":${this.seq},`
+      + `"location":[${f[LOCATION]},${f[LOCATION + 1]},${f[LOCATION + 2]}],"rotation":[${f[ROTATION]},${f[ROTATION + 1]},${f[ROTATION + 2]},${f[ROTATION + 3]}],`
+      + `"scale":[${f[SCALE]},${f[SCALE + 1]},${f[SCALE + 2]}]${this.fromDevice === 0 ? '' : `,"device":${this.fromDevice}`}}`;
+  }
+
   /** The stored event's data (channel `scene.{scene}`). */
   eventData(): { object: string; index: number; seq: number; location: number[]; rotation: number[]; scale: number[]; device?: number } {
     const f = this.floats;
