@@ -15,6 +15,8 @@ import { ingestFile } from './ingest-command.js';
 import { loadDemo } from './load-demo.js';
 import { packageRoot } from './package-root.js';
 import { serve } from './serve-command.js';
+import { SceneRegistry } from '../scenes/scene-registry.js';
+import { prepareDemoScenes } from './demo-scenes.js';
 
 function positiveInteger(value: string): number {
   const number = Number(value);
@@ -47,6 +49,7 @@ program.command('serve')
   .option('--insecure', 'allow a non-loopback host without --tokens', false)
   .option('--max-body-bytes <n>', 'largest request body', positiveInteger)
   .option('--require-existing-channels', 'refuse to play channels that have no events (catches typos)', false)
+  .addOption(new Option('--scene-udp-port <port>', 'UDP port for scene datagrams, on --host (0 picks a free one)').env('PLAYHEAD_SCENE_UDP_PORT').default(8081).argParser(port))
   .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
   .action((options) => serve(options));
 
@@ -72,6 +75,12 @@ program.command('demo')
       for (const summary of await loadDemo(new Ingestor({ writer: store, bus: new InProcessBus(), clock: systemClock }))) {
         console.log(`${summary.channel}: ${summary.records} events (${summary.accepted} new)`);
       }
+      const scenes = new SceneRegistry({ reader: store, writer: store, clock: systemClock });
+      await scenes.load();
+      for (const { scene, feed } of await prepareDemoScenes(scenes, systemClock)) {
+        console.log(`scene ${scene}: ${feed.objects.length} pedestrians (fed live at 40 Hz by playhead serve --demo)`);
+      }
+      await scenes.close();
     } finally {
       await store.close();
     }

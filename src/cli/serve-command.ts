@@ -13,6 +13,7 @@ import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
 import { DEMO_VIEWS } from './demo-views.js';
 import { loadDemo } from './load-demo.js';
+import { prepareDemoScenes } from './demo-scenes.js';
 import { packageRoot } from './package-root.js';
 
 export interface ServeOptions {
@@ -28,7 +29,11 @@ export interface ServeOptions {
   readonly logLevel: string;
   readonly maxBodyBytes?: number;
   readonly requireExistingChannels: boolean;
+  /** UDP port of scene datagrams (0: a free one). @default 8081 */
+  readonly sceneUdpPort?: number;
 }
+
+export const DEFAULT_SCENE_UDP_PORT = 8081;
 
 /** Pending connections the kernel queues while we accept: a connect storm of thousands must not be refused (DESIGN fan-out). */
 const LISTEN_BACKLOG = 4_096;
@@ -57,8 +62,15 @@ export async function serve(options: ServeOptions): Promise<void> {
     requireExistingChannels: options.requireExistingChannels,
     views: options.demo ? DEMO_VIEWS : [],
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
+    scenes: { udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host },
   });
+  const feeds = options.demo ? await prepareDemoScenes(app.scenes, systemClock) : [];
+  for (const { scene, feed } of feeds) {
+    feed.start();
+    console.log(`demo: scene ${scene}: ${feed.objects.length} pedestrians at 40 Hz, looping every ${Math.round(feed.durationMs / 1_000)} s`);
+  }
   const shutdown = async () => {
+    for (const { feed } of feeds) feed.stop();
     await app.close();
     await bus.close();
     await store.close();

@@ -7,7 +7,9 @@
  * them against the reader's clock.
  */
 
-export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view'] as const;
+import type { TransformInputMessage } from './scene-messages.js';
+
+export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view', 'scene', 'transform'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 /** A time as sent: ISO-8601, epoch ms, "now" or "now-15m". */
@@ -55,9 +57,27 @@ export interface ViewAction extends Addressed {
   readonly follow?: string;
 }
 
+/** Joins a scene as a device (its transforms, then every update), or with `at` reads it as it was then. */
+export interface SceneAction extends Addressed {
+  readonly action: 'scene';
+  readonly scene: string;
+  readonly at?: WireTime;
+  /** Output encoding: JSON text frames or binary frames (docs/scenes.md). @default "json" */
+  readonly format?: 'json' | 'binary';
+  /** Receive its own updates too. @default false */
+  readonly echo?: boolean;
+  /** Leave the scene. */
+  readonly leave?: boolean;
+}
+/** Moves an object (fire-and-forget: no reply unless it is refused). The fields are the JSON transform form. */
+export interface TransformAction extends Omit<TransformInputMessage, 'scene'>, Addressed {
+  readonly action: 'transform';
+  readonly scene: string;
+}
+
 /** The actions that drive a playback session. */
 export type PlaybackMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
-export type ClientMessage = PlaybackMessage | ViewAction;
+export type ClientMessage = PlaybackMessage | ViewAction | SceneAction | TransformAction;
 
 export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
 
@@ -65,7 +85,7 @@ export type ParseResult =
   | { readonly ok: true; readonly message: ClientMessage }
   | { readonly ok: false; readonly code: ProtocolErrorCode; readonly message: string; readonly sub?: string };
 
-type FieldKind = 'time' | 'duration' | 'number' | 'boolean' | 'integer' | 'string' | 'position';
+type FieldKind = 'time' | 'duration' | 'number' | 'boolean' | 'integer' | 'string' | 'position' | 'format' | 'json';
 
 const ADDRESS_FIELDS: Readonly<Record<string, FieldKind>> = { sub: 'string', channel: 'string' };
 
@@ -81,9 +101,11 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   live: { after: 'position' },
   stop: {},
   view: { view: 'string', asOf: 'time', follow: 'string' },
+  scene: { scene: 'string', at: 'time', format: 'format', echo: 'boolean', leave: 'boolean' },
+  transform: { scene: 'string', object: 'string', seq: 'integer', time: 'time', location: 'json', rotation: 'json', scale: 'json', device: 'string' },
 };
 
-const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'] };
+const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'], scene: ['scene'], transform: ['scene', 'object'] };
 
 export function isClientAction(value: unknown): value is ClientAction {
   return typeof value === 'string' && (CLIENT_ACTIONS as readonly string[]).includes(value);
@@ -127,6 +149,8 @@ const KIND_RULES: Readonly<Record<FieldKind, string>> = {
   integer: 'a whole number',
   string: 'a string',
   position: 'an object {"ts": epoch ms, "seq": integer}',
+  format: '"json" or "binary"',
+  json: 'a JSON value',
 };
 
 function coerce(kind: FieldKind, raw: unknown): unknown {
@@ -148,6 +172,10 @@ function coerce(kind: FieldKind, raw: unknown): unknown {
     }
     case 'string':
       return typeof raw === 'string' ? raw : INVALID;
+    case 'format':
+      return raw === 'json' || raw === 'binary' ? raw : INVALID;
+    case 'json':
+      return raw;
     case 'position': {
       const { ts, seq } = (typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
       return Number.isSafeInteger(ts) && Number.isSafeInteger(seq) ? { ts, seq } : INVALID;

@@ -1,7 +1,8 @@
 /** What the server sends on a WebSocket (docs/protocol.md "WebSocket"). */
+import type { SceneMessage } from './scene-messages.js';
 import type { WireEvent } from './wire-event.js';
 
-export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta'] as const;
+export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta', 'scene', 'transform'] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
 export const PLAYBACK_STATUSES = ['playing', 'paused', 'live', 'ended', 'stopped'] as const;
@@ -59,4 +60,5 @@ export interface DeltaMessage extends Addressed {
   readonly changes: readonly { readonly row: ViewRow; readonly diff: 1 | -1 }[];
 }
 
-export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage;
+/** `transform` messages come packed, as a JSON array in one frame (docs/scenes.md), so they are not in this union. */
+export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage | SceneMessage;

@@ -18,6 +18,9 @@ import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
 import { WEBSOCKET_DEFAULTS } from './ws/ws-connection.js';
+import { SceneRegistry } from '../scenes/scene-registry.js';
+import { registerSceneRoutes } from './routes/scene-routes.js';
+import { SceneUdpServer } from './udp/scene-udp-server.js';
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits: ServerLimits = Object.freeze({ ...INGEST_DEFAULTS, ...SERVER_LIMIT_DEFAULTS, ...options.limits });
@@ -55,6 +58,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const sql of options.views ?? []) await views.createUnlessExists(sql);
   app.addHook('onClose', async () => views.close());
   registerViewRoutes(app, views, clock);
+  const scenes = new SceneRegistry({
+    reader: options.store, writer: options.store, bus: options.bus, clock, config: options.scenes?.config,
+    onStoreError: (error, scene) => app.log.error({ err: error, scene }, 'scene updates delivered but not stored'),
+  });
+  await scenes.load();
+  const udpPort = options.scenes?.udpPort;
+  const udp = udpPort === undefined ? undefined : await SceneUdpServer.listen(scenes, { port: udpPort, host: options.scenes?.udpHost });
+  app.addHook('onClose', async () => {
+    await udp?.close();
+    await scenes.close();
+  });
+  registerSceneRoutes(app, { scenes, clock, udp: () => udp });
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,
@@ -64,6 +79,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     playback: options.playback ?? {},
     requireExistingChannels: options.requireExistingChannels ?? false,
     views,
+    scenes,
   });
   await app.ready();
   return app;

@@ -7,6 +7,7 @@ import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AccessPolicy } from './auth/access-policy.js';
 import type { WebSocketLimits } from './ws/ws-connection.js';
+import type { SceneRegistryConfig } from '../scenes/scene-registry.js';
 
 export interface ServerLimits extends IngestLimits {
   /** Largest request body, in bytes. @default 16 MiB */
@@ -35,8 +36,18 @@ export interface ServerOptions {
   readonly requireExistingChannels?: boolean;
   /** View definitions (CREATE VIEW ...) created at start unless a view of that name exists: the demo's. @default none */
   readonly views?: readonly string[];
+  /** Scenes: the UDP input port and the registry's settings. */
+  readonly scenes?: SceneServerOptions;
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
+}
+
+export interface SceneServerOptions {
+  /** UDP port for scene datagrams (0 picks a free one); no UDP socket when omitted. The CLI's default is 8081. */
+  readonly udpPort?: number;
+  /** Address the UDP socket binds. @default "127.0.0.1" */
+  readonly udpHost?: string;
+  readonly config?: Partial<SceneRegistryConfig>;
 }
 
 /** Per-route access rule, read by the auth hook. */

@@ -20,6 +20,8 @@ import type { Grant } from '../auth/access-policy.js';
 import { encodeError } from './message-encoder.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
 import { SocketSink } from './socket-sink.js';
+import type { SceneRegistry } from '../../scenes/scene-registry.js';
+import { SceneSocket } from './scene-socket.js';
 import { ViewStream } from './view-stream.js';
 import { FollowedReplay } from './followed-replay.js';
 import { ObservedSink } from '../../playback/observed-sink.js';
@@ -32,7 +34,12 @@ export interface WebSocketLimits {
   readonly maxBufferedBytes: number;
   /** Subscriptions one /v1/ws connection may hold. @default 64 */
   readonly maxSubscriptions: number;
+  /** Send buffer above which a scene device's updates are coalesced to the latest per object, bytes. @default 256 KiB */
+  readonly maxSceneBufferedBytes?: number;
 }
+
+/** Send buffer above which a scene device's updates are coalesced (lower than playback's limit: a device wants the latest transform, not a queue). */
+const SCENE_BUFFERED_BYTES = 256 << 10;
 
 export const WEBSOCKET_DEFAULTS: WebSocketLimits = Object.freeze({ maxFrameBytes: 64 << 10, maxBufferedBytes: 4 << 20, maxSubscriptions: 64 });
 
@@ -46,6 +53,8 @@ export interface ConnectionContext {
   readonly playback: Partial<PlaybackConfig>;
   readonly requireExistingChannels: boolean;
   readonly views: ViewRegistry;
+  /** Scenes joined and moved on /v1/ws; undefined where the server has none. */
+  readonly scenes?: SceneRegistry;
   readonly logError: (error: unknown) => void;
 }
 
@@ -64,6 +73,8 @@ export class WsConnection {
   readonly #subscriptions = new Map<string | typeof ONLY, Subscription>();
   /** Frames are handled one after another, in arrival order, even when one waits for the store. */
   #queue: Promise<void> = Promise.resolve();
+  /** Created at the first scene or transform action. */
+  #sceneSocket: SceneSocket | undefined = undefined;
 
   constructor(socket: WebSocket, context: ConnectionContext, channel: string | undefined) {
     this.#socket = socket;
@@ -78,6 +89,7 @@ export class WsConnection {
   }
 
   close(): void {
+    this.#sceneSocket?.close();
     for (const subscription of this.#subscriptions.values()) closeSubscription(subscription);
     this.#subscriptions.clear();
   }
@@ -113,6 +125,7 @@ export class WsConnection {
   }
 
   async #dispatch(message: ClientMessage): Promise<void> {
+    if (message.action === 'scene' || message.action === 'transform') return this.#scenes().handle(message);
     if (message.action === 'view') {
       if (message.asOf !== undefined) return this.#sendViewAt(message.sub, message.view, message.asOf);
       if (message.follow !== undefined) return this.#followReplay(message.sub, message.view, message.follow);
@@ -141,6 +154,12 @@ export class WsConnection {
     subscription.session.handle(command);
     for (const other of this.#subscriptions.values()) if (other.kind === 'view' && other.follows?.session === subscription.session) other.follows.commanded(command);
     if (command.kind === 'stop' && key !== ONLY) this.#subscriptions.delete(key);
+  }
+
+  #scenes(): SceneSocket {
+    const { scenes, clock, grant, limits } = this.#context;
+    if (this.#channel !== undefined || scenes === undefined) throw new PlayheadError('invalid_parameter', 'scenes are joined on /v1/ws, not on a channel\'s endpoint');
+    return (this.#sceneSocket ??= new SceneSocket(this.#socket, { scenes, clock, grant, maxBufferedBytes: limits.maxSceneBufferedBytes ?? SCENE_BUFFERED_BYTES }));
   }
 
   #playbackOf(key: string | typeof ONLY): Extract<Subscription, { kind: 'playback' }> | undefined {

@@ -1,0 +1,152 @@
+/**
+ * The scene relay benchmark (DESIGN "Performance targets": 1,000 objects x
+ * 40 Hz from 10 UDP senders to 10 UDP and 10 WebSocket devices; nothing
+ * lost; p99 <= 1.2x a packed bare relay in the same run). The Playhead
+ * server runs in this process (its CPU is this process's); the load
+ * generator, the receivers and the bare relay are processes of their own.
+ * See bench/README.md. Usage: tsx bench/scenes.ts [--seconds 20] [--pack 21] [--skip-relay-only] [--skip-bare]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { InProcessBus } from '../src/live/in-process/in-process-bus.js';
+import { buildServer } from '../src/server/app.js';
+import { openStore } from '../src/store/open-store.js';
+import { ClientProcess } from './playback-support/client-process.js';
+import { startLoadMonitor, type ProcessLoad } from './playback-support/process-load.js';
+import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
+import { round } from './support/stats.js';
+import type { LatencyFigures } from './scenes-support/latency-histogram.js';
+
+interface ReceiverSummary { readonly kind: string; readonly receivers: number; readonly received: number; readonly payloads: number; readonly latency: LatencyFigures; readonly load: ProcessLoad }
+interface LoadSummary { readonly sent: number; readonly ticks: number; readonly lateMsMax: number; readonly load: ProcessLoad }
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' }, objects: { type: 'string', default: '1000' }, rate: { type: 'string', default: '40' },
+    senders: { type: 'string', default: '10' }, 'udp-receivers': { type: 'string', default: '10' }, 'ws-receivers': { type: 'string', default: '10' },
+    pack: { type: 'string', default: '21' }, 'skip-bare': { type: 'boolean', default: false }, 'skip-relay-only': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+const seconds = Number(values.seconds);
+const objects = Number(values.objects);
+const START_TIMEOUT_MS = 30_000;
+const DRAIN_MS = 1_000;
+const TARGET_P99_MS = { udp: 1, ws: 5 } as const;
+
+function figure(metric: string, fields: Record<string, string | number | boolean | null>): void {
+  process.stdout.write(`${JSON.stringify({ bench: 'scenes', metric, ...fields })}\n`);
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench:scenes] ${message}\n`);
+}
+
+const child = (script: string, args: readonly string[], label: string) => new ClientProcess(`../scenes-support/${script}`, args, label);
+
+/** One run: receivers ready, then the load, then a drain, then every summary. */
+async function run(receivers: readonly ClientProcess[], loadArgs: readonly string[], onStart: () => void): Promise<{ load: LoadSummary; receivers: ReceiverSummary[] }> {
+  for (const receiver of receivers) await receiver.nextLine(START_TIMEOUT_MS);
+  const generator = child('scene-load.ts', loadArgs, 'load');
+  onStart();
+  generator.go();
+  const load = await generator.result<LoadSummary>((seconds + 30) * 1_000);
+  await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
+  const summaries: ReceiverSummary[] = [];
+  for (const receiver of receivers) {
+    receiver.go();
+    summaries.push(await receiver.result<ReceiverSummary>(10_000));
+  }
+  return { load, receivers: summaries };
+}
+
+function transportFigure(system: string, kind: string, result: { load: LoadSummary; receivers: ReceiverSummary[] }, serverLoad: ProcessLoad | undefined) {
+  const parts = result.receivers.filter((r) => r.kind === kind);
+  const receivers = parts.reduce((n, r) => n + r.receivers, 0);
+  const received = parts.reduce((n, r) => n + r.received, 0);
+  // One receiver process per transport, so its figures are the transport's.
+  const latency = (parts[0] as ReceiverSummary).latency;
+  const expected = result.load.sent * receivers;
+  const fields = {
+    system, transport: kind, receivers, sent: result.load.sent, expected, received,
+    lost: expected - received, lost_pct: round(((expected - received) / Math.max(1, expected)) * 100, 3),
+    delivered_per_s: Math.round(received / seconds), payloads: parts.reduce((n, r) => n + r.payloads, 0),
+    p50_ms: latency.p50, p99_ms: latency.p99, max_ms: latency.max,
+    target_p99_ms: TARGET_P99_MS[kind as 'udp' | 'ws'],
+    server_cpu_pct: serverLoad?.cpuPct ?? null, server_loop_delay_p99_ms: serverLoad?.loopDelayP99Ms ?? null,
+    receivers_cpu_pct: parts.reduce((n, r) => n + r.load.cpuPct, 0), load_cpu_pct: result.load.load.cpuPct, load_late_ms_max: result.load.lateMsMax,
+  };
+  figure('relay', fields);
+  return fields;
+}
+
+interface OursResult {
+  readonly udp: ReturnType<typeof transportFigure>;
+  readonly serverLoad: ProcessLoad;
+}
+
+/** Playhead in this process: a fresh store, the scene and its objects, then one run; `record` off measures the relay alone. */
+async function runPlayhead(tmp: string, record: boolean): Promise<OursResult> {
+  const system = record ? 'playhead' : 'playhead_relay_only';
+  const store = await openStore(`sqlite:${join(tmp, `${system}.db`)}`);
+  const closeStore = onCleanup('close store', () => store.close());
+  const app = await buildServer({ store, bus: new InProcessBus(), scenes: { udpPort: 0, config: { deviceTimeoutMs: 60_000, record } } });
+  const closeApp = onCleanup('close server', () => app.close());
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const httpUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const scene = (await app.inject({ method: 'POST', url: '/v1/scenes', payload: { name: 'bench' } })).json() as { index: number; udpPort: number };
+  for (let i = 1; i <= objects; i += 1) await app.inject({ method: 'POST', url: '/v1/scenes/bench/objects', payload: { name: `o${i}` } });
+  progress(`${system}: scene bench (${objects} objects), UDP ${scene.udpPort}, HTTP ${httpUrl}, sqlite in ${tmp}; ${values.senders} senders x ${values.rate} Hz for ${seconds} s, ${values.pack} record(s) per input datagram`);
+  let monitor = startLoadMonitor();
+  const result = await run([
+    child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'playhead', scene.udpPort, httpUrl), 'udp-receivers'),
+    child('scene-receivers.ts', receiverArgs('ws', values['ws-receivers'] as string, 'playhead', scene.udpPort, httpUrl), 'ws-receivers'),
+  ], loadArgs(scene.udpPort, scene.index), () => (monitor = startLoadMonitor()));
+  const serverLoad = monitor.stop();
+  const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; dropped: Record<string, number> };
+  const udp = transportFigure(system, 'udp', result, serverLoad);
+  transportFigure(system, 'ws', result, serverLoad);
+  figure('server', { system, accepted: stats.accepted, coalesced: stats.coalesced, stored: stats.stored, dropped_stale: stats.dropped.stale ?? 0 });
+  await closeApp();
+  await closeStore();
+  return { udp, serverLoad };
+}
+
+const loadArgs = (port: number, sceneIndex: number) => [
+  '--udp-port', String(port), '--scene-index', String(sceneIndex), '--senders', values.senders as string, '--objects', String(objects),
+  '--rate', values.rate as string, '--seconds', String(seconds), '--pack', values.pack as string,
+];
+const receiverArgs = (kind: string, count: string, target: string, port: number, httpUrl = '') =>
+  ['--kind', kind, '--count', count, '--target', target, '--udp-port', String(port), '--http-url', httpUrl];
+
+async function main(): Promise<void> {
+  cleanupOnSignals();
+  const tmp = mkdtempSync(join(tmpdir(), 'playhead-bench-scenes-'));
+  onCleanup('remove temp dir', () => rmSync(tmp, { recursive: true, force: true }));
+  const ours = await runPlayhead(tmp, true);
+  const relayOnly = values['skip-relay-only'] === true ? undefined : await runPlayhead(tmp, false);
+  if (values['skip-bare'] === true) return;
+  const relay = child('bare-udp-relay.ts', [], 'bare-relay');
+  const { port } = await relay.nextLine<{ port: number }>(START_TIMEOUT_MS);
+  progress(`bare relay on UDP ${port}`);
+  const bare = await run([child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'bare', port), 'bare-receivers')], loadArgs(port, 1), () => relay.go());
+  relay.go();
+  const relayLoad = (await relay.result<{ load: ProcessLoad }>(10_000)).load;
+  const peer = transportFigure('bare_udp_relay', 'udp', bare, relayLoad);
+  for (const { udp, serverLoad } of [ours, relayOnly].filter((r): r is OursResult => r !== undefined)) {
+    figure('ratio', {
+      transport: 'udp', ours: udp.system, peer: 'bare_udp_relay',
+      delivered_per_s: round(udp.delivered_per_s / Math.max(1, peer.delivered_per_s), 3),
+      p99: peer.p99_ms === 0 ? null : round(udp.p99_ms / peer.p99_ms, 3),
+      server_cpu: relayLoad.cpuPct === 0 ? null : round(serverLoad.cpuPct / relayLoad.cpuPct, 3),
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench:scenes] failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}).finally(() => runCleanup());

@@ -1,0 +1,14 @@
+/** Where scenes live in the event log: definitions in a reserved channel, updates in `scene.{scene}`, snapshots beside them. */
+
+export const SCENE_DEFINITIONS_CHANNEL = 'playhead.scenes';
+
+/** Scene names are channel-safe so `scene.{scene}` is a valid channel name. */
+export const SCENE_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export function sceneChannel(scene: string): string {
+  return `scene.${scene}`;
+}
+
+export function snapshotChannel(scene: string): string {
+  return `playhead.scene-snapshots.${scene}`;
+}

@@ -1,0 +1,384 @@
+/**
+ * The server's scenes: definitions kept in the event log (SceneCatalog),
+ * transforms restored at start from the latest snapshot plus the events
+ * after it, input from datagrams and WebSocket messages, fan-out once per
+ * loop turn, heartbeat timeouts, and persistence off the delivery path.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { describeValue } from '../core/describe-value.js';
+import { PlayheadError } from '../core/errors.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { EventReader, EventWriter } from '../store/event-store.js';
+import { readDatagram, type DatagramContext } from './read-datagram.js';
+import { Scene } from './scene.js';
+import { SceneCatalog } from './scene-catalog.js';
+import { SCENE_NAME_PATTERN, sceneChannel, snapshotChannel } from './scene-channels.js';
+import type { SceneDevice } from './scene-device.js';
+import { transformsAt, type TransformAt } from './scene-history.js';
+import { SceneRecorder } from './scene-recorder.js';
+import { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
+import { DROP_REASONS, type DropReason } from './scene-stats.js';
+import type { SceneFormat, SceneTransport } from './scene-transport.js';
+import { validateObjectName, type SceneObject } from './scene-object.js';
+import { applyParts, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
+import { parseTransformInput } from './transform-input.js';
+
+export { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
+
+export interface SceneRegistryOptions {
+  readonly reader: EventReader;
+  readonly writer: EventWriter;
+  /** Stored scene events are published here, so a scene channel plays live. */
+  readonly bus?: LiveBus;
+  readonly clock: Clock;
+  readonly config?: Partial<SceneRegistryConfig>;
+  /** Told when the store refuses a batch (the updates were delivered, not stored). */
+  readonly onStoreError?: (error: unknown, scene: string) => void;
+}
+
+export interface ObjectAttributes extends TransformParts {
+  readonly name?: string;
+  readonly type?: string | null;
+  readonly metadata?: unknown;
+}
+
+export interface DeviceOptions {
+  /** @default "json" */
+  readonly format?: SceneFormat;
+  /** Receive its own updates too. @default false */
+  readonly echo?: boolean;
+  /** Send every current transform at once (a WebSocket device gets them in its reply instead). @default true */
+  readonly snapshot?: boolean;
+}
+
+export interface Registration {
+  readonly device: SceneDevice;
+  /** The HMAC key (its UTF-8 bytes) for signed datagrams. */
+  readonly secret: string;
+}
+
+const SECRET_BYTES = 16;
+/** Heartbeat deadlines are checked this many times per timeout. */
+const SWEEPS_PER_TIMEOUT = 4;
+
+export class SceneRegistry {
+  readonly #reader: EventReader;
+  readonly #clock: Clock;
+  readonly #config: SceneRegistryConfig;
+  readonly #catalog: SceneCatalog;
+  readonly #recorder: SceneRecorder;
+  readonly #scenes = new Map<string, Scene>();
+  readonly #byIndex = new Map<number, Scene>();
+  /** Datagrams no known scene can be charged with, by reason. */
+  readonly #unattributed: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+  readonly #context: DatagramContext;
+  #datagrams = 0;
+  #nextSceneIndex = 1;
+  #flushTimer: TimerHandle | undefined = undefined;
+  #drainTimer: TimerHandle | undefined = undefined;
+  #sweepTimer: TimerHandle | undefined = undefined;
+  #closed = false;
+
+  constructor(options: SceneRegistryOptions) {
+    this.#reader = options.reader;
+    this.#clock = options.clock;
+    this.#config = Object.freeze({ ...SCENE_DEFAULTS, ...options.config });
+    this.#catalog = new SceneCatalog(options.reader, options.writer, options.clock);
+    this.#recorder = new SceneRecorder({
+      writer: options.writer, bus: options.bus, clock: options.clock, config: this.#config.recorder,
+      onError: options.onStoreError ?? (() => undefined),
+    });
+    const clock = options.clock;
+    this.#context = {
+      sceneAt: (index) => this.#byIndex.get(index),
+      sceneNamed: (name) => this.#scenes.get(name),
+      dropUnattributed: (reason) => void (this.#unattributed[reason] += 1),
+      now: () => clock.now(),
+      monotonic: () => clock.monotonic(),
+    };
+    this.#armSweep();
+  }
+
+  get config(): SceneRegistryConfig {
+    return this.#config;
+  }
+
+  /** Recreates every stored scene and object, with each object's latest stored transform. */
+  async load(): Promise<void> {
+    for await (const record of this.#catalog.records()) {
+      if (record.op === 'scene') {
+        this.#add(new Scene({ name: record.name, index: record.index, auth: record.auth, metadata: record.metadata, baseline: record.baseline }, this.#accepted));
+      } else if (record.op === 'dropScene') {
+        this.#remove(record.name);
+      } else if (record.op === 'object') {
+        const scene = this.#scenes.get(record.scene);
+        const existing = scene?.objectAt(record.index);
+        if (existing !== undefined) {
+          scene?.renameObject(existing, record.name);
+          existing.type = record.type;
+          existing.metadata = record.metadata;
+        } else scene?.addObject(record.name, record.type, record.metadata, record.index);
+      } else {
+        const scene = this.#scenes.get(record.scene);
+        const object = scene?.objectAt(record.index);
+        if (scene !== undefined && object !== undefined) scene.removeObject(object);
+      }
+    }
+    for (const scene of this.#scenes.values()) {
+      for (const [index, entry] of await transformsAt(this.#reader, scene.name, Number.POSITIVE_INFINITY, scene.baseline)) {
+        const object = scene.objectAt(index);
+        if (object === undefined || entry.seq <= object.seq) continue;
+        object.seq = entry.seq;
+        object.ts = entry.time;
+        object.floats.set([...entry.location, ...entry.rotation, ...entry.scale]);
+      }
+    }
+  }
+
+  list(): Scene[] {
+    return [...this.#scenes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The scene, or throws `unknown_scene`. */
+  scene(name: string): Scene {
+    const scene = this.#scenes.get(name);
+    if (scene === undefined) throw new PlayheadError('unknown_scene', `no scene named ${describeValue(name)}: create it with POST /v1/scenes`);
+    return scene;
+  }
+
+  async createScene(name: unknown, options: { auth?: boolean; metadata?: unknown } = {}): Promise<Scene> {
+    if (typeof name !== 'string' || !SCENE_NAME_PATTERN.test(name)) {
+      throw new PlayheadError('invalid_parameter', `scene name must be 1-100 characters of A-Z a-z 0-9 . _ : -, got ${describeValue(name)}`);
+    }
+    if (this.#scenes.has(name)) throw new PlayheadError('scene_exists', `scene ${name} exists already: DELETE /v1/scenes/${name} first`);
+    // Flushed first, so the baseline is past every event of a deleted scene of the same name.
+    await this.#recorder.flush();
+    const baseline = {
+      events: (await this.#reader.getChannel(sceneChannel(name)))?.lastSeq ?? 0,
+      snapshots: (await this.#reader.getChannel(snapshotChannel(name)))?.lastSeq ?? 0,
+    };
+    if (this.#scenes.has(name)) throw new PlayheadError('scene_exists', `scene ${name} exists already: DELETE /v1/scenes/${name} first`);
+    const definition = { name, index: this.#nextSceneIndex, auth: options.auth ?? this.#config.defaultAuth, metadata: options.metadata ?? null, baseline };
+    this.#nextSceneIndex += 1;
+    await this.#catalog.record({ op: 'scene', ...definition });
+    const scene = new Scene(definition, this.#accepted);
+    this.#add(scene);
+    return scene;
+  }
+
+  async deleteScene(name: string): Promise<void> {
+    this.scene(name);
+    await this.#catalog.record({ op: 'dropScene', name });
+    this.#remove(name);
+  }
+
+  async createObject(sceneName: string, attributes: ObjectAttributes): Promise<SceneObject> {
+    const scene = this.scene(sceneName);
+    const name = validateObjectName(attributes.name);
+    if (scene.objects.has(name)) throw new PlayheadError('scene_exists', `scene ${scene.name} has an object named ${name} already: update it with PATCH, or delete it first`);
+    if (scene.objects.size >= this.#config.maxObjectsPerScene) {
+      throw new PlayheadError('invalid_parameter', `scene ${scene.name} has ${scene.objects.size} objects, the most one scene may hold: delete some first`);
+    }
+    const index = scene.nextObjectIndex;
+    await this.#catalog.record({ op: 'object', scene: scene.name, index, name, type: attributes.type ?? null, metadata: attributes.metadata ?? null });
+    const object = scene.addObject(name, attributes.type ?? null, attributes.metadata ?? null, index);
+    this.#move(scene, object, attributes);
+    return object;
+  }
+
+  async updateObject(sceneName: string, objectName: string, attributes: ObjectAttributes): Promise<SceneObject> {
+    const scene = this.scene(sceneName);
+    const object = scene.object(objectName);
+    const name = attributes.name === undefined ? object.name : validateObjectName(attributes.name);
+    if (name !== object.name && scene.objects.has(name)) throw new PlayheadError('scene_exists', `scene ${scene.name} has an object named ${name} already`);
+    const type = attributes.type === undefined ? object.type : attributes.type;
+    const metadata = attributes.metadata === undefined ? object.metadata : attributes.metadata;
+    if (name !== object.name || type !== object.type || metadata !== object.metadata) {
+      await this.#catalog.record({ op: 'object', scene: scene.name, index: object.index, name, type, metadata });
+      scene.renameObject(object, name);
+      object.type = type;
+      object.metadata = metadata;
+    }
+    this.#move(scene, object, attributes);
+    return object;
+  }
+
+  async deleteObject(sceneName: string, objectName: string): Promise<void> {
+    const scene = this.scene(sceneName);
+    const object = scene.object(objectName);
+    await this.#catalog.record({ op: 'dropObject', scene: scene.name, index: object.index });
+    scene.removeObject(object);
+  }
+
+  /** Adds a device; it receives every object's current transform at once, then every update. */
+  registerDevice(sceneName: string, transport: SceneTransport, options: DeviceOptions = {}): Registration {
+    const scene = this.scene(sceneName);
+    if (scene.devices.size >= this.#config.maxDevicesPerScene) {
+      throw new PlayheadError('invalid_parameter', `scene ${scene.name} has ${scene.devices.size} devices, the most one scene may hold`);
+    }
+    const secret = randomBytes(SECRET_BYTES).toString('hex');
+    const device = scene.addDevice(transport, options.format ?? 'json', options.echo ?? false, Buffer.from(secret), this.#clock.monotonic());
+    if (options.snapshot !== false) scene.sendSnapshot(device);
+    return { device, secret };
+  }
+
+  /** Removes a device; throws `unknown_device`. */
+  removeDevice(sceneName: string, id: string, reason = 'deleted'): void {
+    const scene = this.scene(sceneName);
+    scene.removeDevice(this.device(scene, id), reason);
+  }
+
+  /** The device, or throws `unknown_device`. */
+  device(scene: Scene, id: string): SceneDevice {
+    const device = scene.device(id);
+    if (device === undefined) throw new PlayheadError('unknown_device', `scene ${scene.name} has no device ${describeValue(id)}: register with POST /v1/scenes/${scene.name}/devices`);
+    return device;
+  }
+
+  /** One input datagram from `from` ("host:port"). Never throws: bad input is dropped and counted. */
+  receiveDatagram(bytes: Buffer, from: string): void {
+    this.#datagrams += 1;
+    if (bytes.length > this.#config.maxDatagramBytes) {
+      this.#unattributed.oversize += 1;
+      return;
+    }
+    readDatagram(bytes, from, this.#context);
+  }
+
+  /**
+   * One transform in JSON form from a connection (the WebSocket `transform`
+   * action), sent by `device` when the connection joined the scene.
+   * Throws a structured error for bad input; a stale seq is counted, not an error.
+   */
+  receiveTransform(message: unknown, device: SceneDevice | undefined): void {
+    const input = parseTransformInput(message, this.#clock.now());
+    const scene = this.scene(input.scene);
+    if (device !== undefined) device.lastSeenMs = this.#clock.monotonic();
+    if (input.object === undefined) {
+      scene.counters.heartbeats += 1;
+      return;
+    }
+    const object = scene.object(input.object);
+    const floats = Float64Array.from(object.floats);
+    applyParts(floats, input.parts);
+    scene.apply(object, input.seq, input.time ?? this.#clock.now(), floats, device?.index ?? 0);
+  }
+
+  /**
+   * Moves an object from inside the process (a feed, a simulation): the
+   * same path as a device's update, from no device.
+   */
+  move(sceneName: string, objectName: string, parts: TransformParts, timeMs = this.#clock.now()): void {
+    const scene = this.scene(sceneName);
+    const object = scene.object(objectName);
+    const floats = Float64Array.from(object.floats);
+    applyParts(floats, parts);
+    scene.apply(object, 0, timeMs, floats, 0);
+  }
+
+  /** Transforms of the scene's objects as they were at `atMs` (snapshot + events after it). */
+  async transformsAt(sceneName: string, atMs: number): Promise<TransformAt[]> {
+    const scene = this.scene(sceneName);
+    await this.#recorder.flush();
+    const state = await transformsAt(this.#reader, scene.name, atMs, scene.baseline);
+    return [...state.values()].sort((a, b) => a.index - b.index);
+  }
+
+  /** Counters of the scene, and of datagrams no scene could be charged with. */
+  stats(sceneName: string): Record<string, unknown> {
+    const scene = this.scene(sceneName);
+    return {
+      scene: scene.name, devices: scene.devices.size, objects: scene.objects.size, ...scene.counters.toJSON(),
+      unattributed: { datagrams: this.#datagrams, dropped: { ...this.#unattributed } },
+    };
+  }
+
+  /** Everything accepted so far stored (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.#recorder.flush();
+  }
+
+  async snapshot(): Promise<void> {
+    await this.#recorder.snapshot();
+  }
+
+  /** Stops the timers and stores every accepted update and a last snapshot. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sweepTimer?.cancel();
+    this.#drainTimer?.cancel();
+    this.#flushTimer?.cancel();
+    this.#flushAll();
+    for (const scene of this.#scenes.values()) for (const device of [...scene.devices.values()]) scene.removeDevice(device, 'server closing');
+    await this.#recorder.close();
+  }
+
+  readonly #accepted = (scene: Scene, update: Parameters<SceneRecorder['add']>[1]): void => {
+    if (this.#config.record) this.#recorder.add(scene, update);
+    // Everything that arrives in this loop turn goes out together (DESIGN scene relay).
+    this.#flushTimer ??= this.#clock.setTimer(0, () => {
+      this.#flushTimer = undefined;
+      this.#flushAll();
+    });
+  };
+
+  #flushAll(): void {
+    let behind = false;
+    for (const scene of this.#scenes.values()) {
+      if (scene.hasPending) scene.flush();
+      for (const device of scene.devices.values()) if (device.backlog !== undefined) behind = true;
+    }
+    if (behind) this.#armDrain();
+  }
+
+  #armDrain(): void {
+    if (this.#drainTimer !== undefined || this.#closed) return;
+    this.#drainTimer = this.#clock.setTimer(this.#config.drainIntervalMs, () => {
+      this.#drainTimer = undefined;
+      let behind = false;
+      for (const scene of this.#scenes.values()) if (scene.drain()) behind = true;
+      if (behind) this.#armDrain();
+    });
+  }
+
+  #armSweep(): void {
+    const every = this.#config.deviceTimeoutMs / SWEEPS_PER_TIMEOUT;
+    this.#sweepTimer = this.#clock.setTimer(every, () => {
+      const deadline = this.#clock.monotonic() - this.#config.deviceTimeoutMs;
+      for (const scene of this.#scenes.values()) {
+        for (const device of [...scene.devices.values()]) {
+          if (device.transport.heartbeats && device.lastSeenMs < deadline) {
+            scene.counters.devicesTimedOut += 1;
+            scene.removeDevice(device, `no heartbeat for ${this.#config.deviceTimeoutMs} ms`);
+          }
+        }
+      }
+      if (!this.#closed) this.#armSweep();
+    });
+  }
+
+  #move(scene: Scene, object: SceneObject, parts: TransformParts): void {
+    if (parts.location === undefined && parts.rotation === undefined && parts.scale === undefined) return;
+    const floats = new Float64Array(TRANSFORM_FLOATS);
+    floats.set(object.floats);
+    applyParts(floats, parts);
+    scene.apply(object, 0, this.#clock.now(), floats, 0);
+  }
+
+  #add(scene: Scene): void {
+    this.#scenes.set(scene.name, scene);
+    this.#byIndex.set(scene.index, scene);
+    this.#nextSceneIndex = Math.max(this.#nextSceneIndex, scene.index + 1);
+  }
+
+  #remove(name: string): void {
+    const scene = this.#scenes.get(name);
+    if (scene === undefined) return;
+    for (const device of [...scene.devices.values()]) scene.removeDevice(device, 'scene deleted');
+    this.#recorder.forget(scene);
+    this.#scenes.delete(name);
+    this.#byIndex.delete(scene.index);
+  }
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { HEADER_BYTES, readRecord, type RecordView } from '../../src/scenes/scene-datagram.js';
+import { binaryDatagram, jsonDatagram } from '../scenes/scene-harness.js';
+import { startListeningServer } from '../support/listening-server.js';
+import { UdpDevice } from '../support/udp-device.js';
+
+const json = { 'content-type': 'application/json' };
+
+async function sceneServer(t: TestContext, auth = false, deviceTimeoutMs?: number) {
+  const server = await startListeningServer(t, { scenes: { udpPort: 0, ...(deviceTimeoutMs === undefined ? {} : { config: { deviceTimeoutMs } }) } });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.http}${path}`, { method, headers: json, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
+  };
+  const scene = (await call('POST', '/v1/scenes', { name: 'lab', auth })).body;
+  await call('POST', '/v1/scenes/lab/objects', { name: 'cube1' });
+  const sender = await UdpDevice.open(t);
+  const receiver = await UdpDevice.open(t);
+  const a = (await call('POST', '/v1/scenes/lab/devices', { udp: sender.address, format: 'binary' })).body;
+  const b = (await call('POST', '/v1/scenes/lab/devices', { udp: receiver.address })).body;
+  return { ...server, call, scene, sender, receiver, a, b, udpPort: scene.udpPort as number };
+}
+
+describe('scene UDP input', () => {
+  it('relays a datagram between two registered devices and never back to its sender', async (t) => {
+    const { sender, receiver, a, b, udpPort, scene, call } = await sceneServer(t);
+    assert.equal(typeof udpPort, 'number');
+    assert.deepEqual([a.sceneIndex, a.index, a.format, b.format, a.udpPort], [scene.index, 1, 'binary', 'json', udpPort]);
+    sender.send(binaryDatagram(a.sceneIndex, a.index, [{ object: 1, seq: 1, time: 1_700_000_000_123, floats: [1, 2, 3, 0, 0, 0, 1, 1, 1, 1] }]), udpPort);
+    await receiver.waitFor(() => receiver.messages().length === 1);
+    assert.deepEqual(receiver.messages()[0], { type: 'transform', scene: 'lab', object: 'cube1', seq: 1, time: 1_700_000_000_123, location: [1, 2, 3], rotation: [0, 0, 0, 1], scale: [1, 1, 1] });
+    receiver.send(jsonDatagram({ scene: 'lab', object: 'cube1', seq: 2, location: [4, 5, 6] }), udpPort);
+    await sender.waitFor(() => sender.datagrams.length === 1);
+    const view: RecordView = { objectIndex: 0, seq: 0, time: 0 };
+    const floats = new Float64Array(10);
+    readRecord(sender.datagrams[0] as Buffer, HEADER_BYTES, view, floats);
+    assert.deepEqual([view.objectIndex, view.seq, [...floats.slice(0, 3)]], [1, 2, [4, 5, 6]], 'the sender got only the other device\'s update');
+    const stats = (await call('GET', '/v1/scenes/lab/stats')).body;
+    assert.deepEqual([stats.accepted, stats.delivered], [2, 2]);
+  });
+
+  it('ignores a stale seq and drops malformed, truncated, oversize and NaN datagrams, counting each', async (t) => {
+    const { sender, receiver, udpPort, call } = await sceneServer(t);
+    sender.send(jsonDatagram({ scene: 'lab', object: 'cube1', seq: 5, location: [5, 5, 5] }), udpPort);
+    sender.send(jsonDatagram({ scene: 'lab', object: 'cube1', seq: 3, location: [3, 3, 3] }), udpPort);
+    sender.send(Buffer.from('{"scene":'), udpPort);
+    sender.send(binaryDatagram(1, 0, [{ object: 1, seq: 9 }]).subarray(0, 30), udpPort);
+    sender.send(Buffer.alloc(9_000, 0x5b), udpPort);
+    sender.send(binaryDatagram(1, 0, [{ object: 1, seq: 9, floats: [0, Number.NaN, 0, 0, 0, 0, 1, 1, 1, 1] }]), udpPort);
+    sender.send(jsonDatagram({ scene: 'nowhere', object: 'cube1' }), udpPort);
+    sender.send(jsonDatagram({ scene: 'lab', object: 'cube1', seq: 6, location: [6, 6, 6] }), udpPort);
+    await receiver.waitFor(() => receiver.messages().some((m) => m.seq === 6));
+    assert.deepEqual(receiver.messages().map((m) => m.seq), [5, 6]);
+    const stats = (await call('GET', '/v1/scenes/lab/stats')).body;
+    assert.deepEqual([stats.dropped.stale, stats.dropped.truncated, stats.dropped.invalid], [1, 1, 1]);
+    assert.deepEqual([stats.unattributed.dropped.malformed, stats.unattributed.dropped.oversize, stats.unattributed.dropped.unknownScene], [1, 1, 1]);
+    assert.equal((await call('GET', '/v1/scenes/lab/objects/cube1')).body.seq, 6, 'the server is still up and kept the newest');
+  });
+
+  it('drops a forged HMAC and relays a signed datagram on a scene with auth', async (t) => {
+    const { sender, receiver, a, udpPort, call } = await sceneServer(t, true);
+    sender.send(binaryDatagram(a.sceneIndex, a.index, [{ object: 1, seq: 1 }], 'not-the-secret'), udpPort);
+    sender.send(jsonDatagram({ scene: 'lab', object: 'cube1', seq: 2, device: a.id }, 'not-the-secret'), udpPort);
+    sender.send(binaryDatagram(a.sceneIndex, a.index, [{ object: 1, seq: 3 }], a.secret), udpPort);
+    await receiver.waitFor(() => receiver.messages().length === 1);
+    assert.deepEqual(receiver.messages().map((m) => m.seq), [3]);
+    assert.equal((await call('GET', '/v1/scenes/lab/stats')).body.dropped.forged, 2);
+  });
+
+  it('drops a device that stops sending heartbeats', async (t) => {
+    const { sender, a, b, udpPort, call } = await sceneServer(t, false, 300);
+    const beat = setInterval(() => sender.send(binaryDatagram(a.sceneIndex, a.index, []), udpPort), 50);
+    t.after(() => clearInterval(beat));
+    const deadline = Date.now() + 5_000;
+    let devices: { id: string }[] = [];
+    while (Date.now() < deadline) {
+      devices = (await call('GET', '/v1/scenes/lab/devices')).body.devices;
+      if (devices.length === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(devices.map((d) => d.id), [a.id]);
+    assert.notEqual(a.id, b.id);
+    assert.equal((await call('GET', '/v1/scenes/lab/stats')).body.devicesTimedOut, 1);
+  });
+});
