@@ -62,4 +62,12 @@ describe('TrajectoryTracks #positionsAt', () => {
     assert.equal(tracks.add({ ...frame(0), data: null }), undefined);
     assert.equal(tracks.size, 0);
   });
+
+  it('reads scene transforms seen from above, and leaves out objects scaled to 0 (hidden)', () => {
+    const tracks = new TrajectoryTracks();
+    const transform = (ts: number, scale: number[]) => ({ ...frame(ts), channel: 'scene.lab', data: { object: 'p1', index: 1, seq: ts, location: [ts / FRAME_MS, 2, 0], rotation: [0, 0, 0, 1], scale } });
+    assert.deepEqual(tracks.add(transform(0, [1, 1, 1])), { ts: 0, x: 0, y: 2 });
+    assert.equal(tracks.add(transform(FRAME_MS, [0, 0, 0])), undefined);
+    assert.equal(xAt(tracks, 0), 0);
+  });
 });

@@ -34,7 +34,8 @@ const RATE_WINDOW_SECONDS = 61;
 const RATE_REFRESH_MS = 500;
 const CHANNELS_REFRESH_MS = 15_000;
 const ERROR_SHOWN_MS = 6_000;
-const TRAJECTORY_PREFIX = 'trajectories.';
+/** Channels drawn on the scene canvas: recorded trajectories, and the transforms of a scene (docs/scenes.md). */
+const SCENE_PREFIXES = ['trajectories.', 'scene.'] as const;
 /** Playhead's own records (view definitions and the like): not something to replay. */
 const RESERVED_PREFIX = 'playhead.';
 const MS_PER_SECOND = 1_000;
@@ -144,7 +145,7 @@ async function selectChannel(channel: WireChannel): Promise<void> {
   channelList.select(channel.name);
   channelTitle.textContent = channel.name;
   channelRange.textContent = `${channel.count.toLocaleString('en-US')} events · ${channel.firstTime} → ${channel.lastTime} · ${formatDuration(channel.lastTs - channel.firstTs)}`;
-  showingScene = channel.name.startsWith(TRAJECTORY_PREFIX);
+  showingScene = SCENE_PREFIXES.some((prefix) => channel.name.startsWith(prefix));
   scenePanel.hidden = !showingScene;
   panels.classList.toggle('has-scene', showingScene);
   bounds.clear();

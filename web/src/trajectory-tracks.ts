@@ -51,11 +51,18 @@ class Track {
   }
 }
 
+/**
+ * The object and its position in an event: `{object, x, y}` (a trajectory
+ * channel) or a scene transform `{object, location: [x, y, z], scale}` seen
+ * from above; a scene object scaled to 0 is hidden and has no position.
+ */
 export function trajectorySample(event: WireEvent): { object: string; sample: TrajectorySample } | undefined {
-  const data = event.data as { object?: unknown; x?: unknown; y?: unknown } | null;
+  const data = event.data as { object?: unknown; x?: unknown; y?: unknown; location?: unknown; scale?: unknown } | null;
   if (typeof data !== 'object' || data === null) return undefined;
-  const { object, x, y } = data;
+  const { object } = data;
+  const [x, y] = Array.isArray(data.location) ? (data.location as unknown[]) : [data.x, data.y];
   if ((typeof object !== 'string' && typeof object !== 'number') || typeof x !== 'number' || typeof y !== 'number') return undefined;
+  if (Array.isArray(data.scale) && data.scale.every((factor) => factor === 0)) return undefined;
   return { object: String(object), sample: { ts: event.ts, x, y } };
 }
 
