@@ -64,10 +64,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
     scenes: { udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host },
   });
-  const feeds = options.demo ? await prepareDemoScenes(app.scenes, systemClock) : [];
+  // One pass, not a loop: every update is stored (docs/scenes.md), and a loop left running would grow the store without end; replays loop instead.
+  const feeds = options.demo ? await prepareDemoScenes(app.scenes, systemClock, false) : [];
   for (const { scene, feed } of feeds) {
     feed.start();
-    console.log(`demo: scene ${scene}: ${feed.objects.length} pedestrians at 40 Hz, looping every ${Math.round(feed.durationMs / 1_000)} s`);
+    console.log(`demo: scene ${scene}: ${feed.objects.length} pedestrians live at 40 Hz for ${Math.round(feed.durationMs / 1_000)} s (one pass; replay channel scene.${scene} to see it again)`);
   }
   const shutdown = async () => {
     for (const { feed } of feeds) feed.stop();
