@@ -273,7 +273,8 @@ async function guard<T>(operation: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
-function isUnavailable(error: unknown): error is Error {
+/** Exported for the postgres source (postgres-source-connection.ts), which judges driver errors alike. */
+export function isUnavailable(error: unknown): error is Error {
   if (!(error instanceof Error) || error instanceof PlayheadError) return false;
   const code = 'code' in error ? error.code : undefined;
   if ('severity' in error && typeof code === 'string') {
@@ -285,7 +286,7 @@ function isUnavailable(error: unknown): error is Error {
 }
 
 /** Node reports a refused dual-stack connect as an AggregateError with an empty message and a code. */
-function describeDriverError(error: Error): string {
+export function describeDriverError(error: Error): string {
   if (error.message !== '') return error.message;
   const code = 'code' in error ? error.code : undefined;
   return typeof code === 'string' ? code : error.name;
