@@ -43,6 +43,7 @@ program.command('serve')
   .option('--insecure', 'allow a non-loopback host without --tokens', false)
   .option('--max-body-bytes <n>', 'largest request body', positiveInteger)
   .option('--require-existing-channels', 'refuse to play channels that have no events (catches typos)', false)
+  .option('--source <name=url>', 'mount a table read-only, e.g. trips=postgres://host/db?table=public.trips&time=pickup_at (repeatable; docs/sources.md)', (value: string, list: string[]) => [...list, value], [] as string[])
   .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
   .action((options) => serve(options));
 

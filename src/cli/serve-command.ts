@@ -11,6 +11,7 @@ import { InProcessBus } from '../live/in-process/in-process-bus.js';
 import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
+import { mountSources } from './mount-sources.js';
 import { loadDemo } from './load-demo.js';
 import { packageRoot } from './package-root.js';
 
@@ -24,6 +25,8 @@ export interface ServeOptions {
   readonly logLevel: string;
   readonly maxBodyBytes?: number;
   readonly requireExistingChannels: boolean;
+  /** `NAME=URL` tables to mount read-only (docs/sources.md). */
+  readonly source?: readonly string[];
 }
 
 /** Pending connections the kernel queues while we accept: a connect storm of thousands must not be refused (DESIGN fan-out). */
@@ -38,8 +41,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw new Error(`refusing to listen on ${options.host} without --tokens FILE: anyone who can reach it could read and write every channel (pass --insecure to do it anyway)`);
   }
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
-  const store = await openStore(options.store);
+  const native = await openStore(options.store);
   const bus = new InProcessBus();
+  const { store, sources } = await mountSources(native, bus, options.source ?? []);
   if (options.demo) {
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
     for (const summary of await loadDemo(ingestor)) {
@@ -47,7 +51,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   }
   const app = await buildServer({
-    store, bus, access,
+    store, bus, access, sources,
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
@@ -55,6 +59,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   const shutdown = async () => {
     await app.close();
+    await sources.close();
     await store.close();
     process.exit(0);
   };

@@ -13,6 +13,7 @@ import { mapError } from './error-reply.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDashboard } from './routes/dashboard-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
+import { registerSourceRoutes } from './routes/source-routes.js';
 import { registerViewRoutes } from './routes/view-routes.js';
 import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
@@ -54,6 +55,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const { name, error } of await views.load()) app.log.error({ err: error, view: name }, 'stored view not started');
   app.addHook('onClose', async () => views.close());
   registerViewRoutes(app, views, clock);
+  if (options.sources !== undefined) registerSourceRoutes(app, options.sources);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,

@@ -14,6 +14,7 @@ import {
   type ChannelInfo, type Closable, type EventReader, type Histogram, type HistogramRequest, type ScanRequest, type StoreCapabilities,
 } from '../event-store.js';
 import { fillHistogram, planHistogram } from '../histogram-rollup.js';
+import type { WireSource } from '../../protocol/source-messages.js';
 import type { SourceConnection, SourceRow } from './source-connection.js';
 import type { SourceSpec, TableShape } from './source-spec.js';
 import { ROW_ALIASES, SourceSql, type PageStart } from './source-sql.js';
@@ -30,20 +31,6 @@ export interface SourceEvent {
   readonly event: StoredEvent;
   /** The row's native (time, id), to resume after it. */
   readonly native: { readonly time: unknown; readonly id: unknown };
-}
-
-/** What `GET /v1/sources/{name}` shows. */
-export interface SourceDescription {
-  readonly name: string;
-  readonly kind: string;
-  readonly url: string;
-  readonly table: string;
-  readonly time: { readonly column: string; readonly type: string; readonly reads: string };
-  readonly id: { readonly column: string; readonly type: string };
-  readonly key: { readonly column: string; readonly type: string; readonly channels: string } | null;
-  readonly data: readonly { readonly column: string; readonly type: string }[];
-  readonly index: { readonly usable: boolean; readonly name: string | null; readonly advice: string | null };
-  readonly live: { readonly pollIntervalMs: number; readonly lateWindowMs: number; readonly notify: boolean };
 }
 
 export class TableSource implements EventReader, Closable {
@@ -151,23 +138,24 @@ export class TableSource implements EventReader, Closable {
   }
 
   /** One page of every channel's rows at or after epoch ms `since`, in (time, id) order: what live polls. */
-  async rowsSince(since: number, after: SourceEvent['native'] | undefined, limit: number): Promise<readonly SourceEvent[]> {
+  async rowsSince(since: number | undefined, after: SourceEvent['native'] | undefined, limit: number): Promise<readonly SourceEvent[]> {
     const start: PageStart = after === undefined ? { kind: 'edge' } : { kind: 'cursor', ...after };
     const statement = this.#sql.page({
-      order: 'asc', key: undefined, from: this.shape.codec.lowerBound(since), until: undefined, start, maxId: undefined, limit,
+      order: 'asc', key: undefined, from: since === undefined ? undefined : this.shape.codec.lowerBound(since), until: undefined, start, maxId: undefined, limit,
     });
     const rows = await this.#connection.query(statement, 'poll for new rows');
     const events: SourceEvent[] = [];
     for (const row of rows) {
       const channel = this.channelOf(row[ROW_ALIASES.key]);
       const native = { time: row[ROW_ALIASES.time], id: row[ROW_ALIASES.id] };
-      if (channel !== undefined) events.push({ event: this.#toEvent(row, channel), native });
-      else events.push({ event: this.#toEvent(row, ''), native }); // no channel: still advances the poller
+      // A row whose key names no channel (null, or characters a channel name cannot hold) still moves the poller on.
+      events.push({ event: this.#toEvent(row, channel ?? ''), native });
     }
     return events;
   }
 
-  describe(notify: boolean): SourceDescription {
+  /** The mapping, for `GET /v1/sources/{name}`; `liveError` is the poller's last failure. */
+  describe(liveError: string | null): WireSource {
     const { spec, shape } = this;
     return {
       name: spec.name,
@@ -179,7 +167,7 @@ export class TableSource implements EventReader, Closable {
       key: shape.key === undefined ? null : { column: shape.key.name, type: shape.key.type, channels: `${this.#keyPrefix}{value}` },
       data: shape.data.map((column) => ({ column: column.name, type: column.type })),
       index: { ...shape.index },
-      live: { pollIntervalMs: spec.pollIntervalMs, lateWindowMs: spec.lateWindowMs, notify },
+      live: { pollIntervalMs: spec.pollIntervalMs, lateWindowMs: spec.lateWindowMs, error: liveError },
     };
   }
 
