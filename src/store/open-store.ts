@@ -17,5 +17,9 @@ export async function openStore(url: string): Promise<EventStore> {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
     return new ManagedStore(await PostgresStore.open({ connectionString: url }), 'postgres');
   }
-  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db`);
+  if (url.startsWith('dynamodb://')) {
+    const [{ DynamoDbStore }, { parseDynamoDbUrl }] = await Promise.all([import('./dynamodb/dynamodb-store.js'), import('./dynamodb/dynamodb-config.js')]);
+    return new ManagedStore(await DynamoDbStore.open(parseDynamoDbUrl(url)), 'dynamodb');
+  }
+  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory:, postgres://user@host:5432/db or dynamodb://REGION (dynamodb://local?endpoint=http://127.0.0.1:8000)`);
 }

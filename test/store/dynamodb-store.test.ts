@@ -1,0 +1,60 @@
+/**
+ * The DynamoDB store: the conformance suite against dynalite (DynamoDB's API
+ * on LevelDB, started here on port 0), a table per store; and what only
+ * DynamoDB has: byte-sortable keys, time-bucketed partitions, the store URL.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import dynalite from 'dynalite';
+import { decodeNumber, encodeNumber, positionKey } from '../../src/store/dynamodb/dynamodb-keys.js';
+import { DynamoDbStore } from '../../src/store/dynamodb/dynamodb-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { ManagedStore } from '../../src/store/managed-store.js';
+import { storeSelected } from '../support/services.js';
+import { collect, event, runEventStoreConformance } from './conformance.js';
+
+const T0 = Date.UTC(2018, 2, 7, 16, 16, 17);
+const skip = storeSelected('dynamodb') ? false : 'PLAYHEAD_TEST_STORES does not include dynamodb';
+
+describe('DynamoDbStore against dynalite', { skip }, () => {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  let endpoint = '';
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const table = () => `playhead_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  // Short buckets, so the conformance cases cross partitions.
+  runEventStoreConformance({ name: 'dynamodb', open: async () => new ManagedStore(await DynamoDbStore.open({ endpoint, table: table(), bucketMs: 2_000 }), 'dynamodb') });
+
+  it('opens from the store URL and plays a channel spread over time buckets, both ways', async () => {
+    const store = await openStore(`dynamodb://local?endpoint=${endpoint}&table=${table()}&bucket=1s`);
+    after(() => store.close());
+    await store.append('a', Array.from({ length: 50 }, (_, i) => event(T0 + i * 333, i)));
+    const asc = await collect(store, { channel: 'a', order: 'asc', start: T0 + 1_000, end: T0 + 9_000, pageSize: 4 });
+    assert.deepEqual(asc.map((e) => e.data), Array.from({ length: 24 }, (_, i) => i + 4));
+    const desc = await collect(store, { channel: 'a', order: 'desc', after: asc[5], pageSize: 7 });
+    assert.deepEqual(desc.map((e) => e.data), [8, 7, 6, 5, 4, 3, 2, 1, 0]);
+  });
+
+  it('reports a store that cannot be reached as store_unavailable', async () => {
+    await assert.rejects(DynamoDbStore.open({ endpoint: 'http://127.0.0.1:1', table: table(), maxWriteAttempts: 1 }), (error: Error) => {
+      assert.equal((error as { code?: string }).code, 'store_unavailable');
+      assert.match(error.message, /^dynamodb store could not open table playhead_\w+ at http:\/\/127\.0\.0\.1:1: /);
+      return true;
+    });
+  });
+});
+
+describe('DynamoDB keys', () => {
+  it('sort as bytes in (ts, seq) order, negative times included', () => {
+    const positions = [[-5_000, 1], [-1, 9], [0, 1], [0, 2], [T0, 1], [T0, 256], [T0 + 1, 1], [8.64e15, 1]] as const;
+    const encoded = positions.map(([ts, seq]) => Buffer.from(positionKey(ts, seq)));
+    assert.deepEqual([...encoded].sort(Buffer.compare), encoded);
+    assert.equal(decodeNumber(encodeNumber(-8.64e15)), -8.64e15);
+  });
+});
