@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { decodeNumber, encodeNumber, positionKey } from '../../src/store/dynamodb/dynamodb-keys.js';
 import { DynamoDbStore } from '../../src/store/dynamodb/dynamodb-store.js';
@@ -39,6 +40,27 @@ describe('DynamoDbStore against dynalite', { skip }, () => {
     assert.deepEqual(asc.map((e) => e.data), Array.from({ length: 24 }, (_, i) => i + 4));
     const desc = await collect(store, { channel: 'a', order: 'desc', after: asc[5], pageSize: 7 });
     assert.deepEqual(desc.map((e) => e.data), [8, 7, 6, 5, 4, 3, 2, 1, 0]);
+  });
+
+  it('undoes a batch whose writes fail midway, so resending it stores every event once', async () => {
+    const client = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    after(() => client.destroy());
+    // Fails the second BatchWriteItem of the next append: the failure the API cannot provoke on demand.
+    let batchWrites = 0;
+    let armed = false;
+    client.middlewareStack.add((next, context) => async (args) => {
+      if (armed && context.commandName === 'BatchWriteItemCommand' && ++batchWrites === 2) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      return next(args);
+    }, { step: 'initialize' });
+    const store = await DynamoDbStore.open({ client, table: table(), maxWriteAttempts: 1 });
+    const batch = Array.from({ length: 60 }, (_, i) => event(T0 + i, i, `id-${i}`));
+    armed = true;
+    await assert.rejects(store.append('a', batch), { name: 'PlayheadError', code: 'store_unavailable', message: 'dynamodb store could not append to channel a: socket hang up' });
+    armed = false;
+    assert.deepEqual(await collect(store, { channel: 'a', order: 'asc' }), [], 'the written part was deleted');
+    const again = await store.append('a', batch);
+    assert.deepEqual([again.accepted, again.duplicates], [60, 0]);
+    assert.deepEqual((await collect(store, { channel: 'a', order: 'asc' })).map((e) => e.data), batch.map((e) => e.data));
   });
 
   it('reports a store that cannot be reached as store_unavailable', async () => {

@@ -16,7 +16,9 @@ export interface RetryPolicy {
   readonly backoffBaseMs: number;
 }
 
-type WriteRequest = { readonly PutRequest: { readonly Item: Record<string, unknown> } };
+type WriteRequest =
+  | { readonly PutRequest: { readonly Item: Record<string, unknown> } }
+  | { readonly DeleteRequest: { readonly Key: Record<string, unknown> } };
 
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimer(ms, resolve));
@@ -31,11 +33,18 @@ export function isThrottling(error: unknown): boolean {
 }
 
 /** Puts every item; rejects only when an attempt budget runs out or a non-throttling error comes back. */
-export async function putAll(client: DynamoDBDocumentClient, table: string, items: readonly Record<string, unknown>[], policy: RetryPolicy): Promise<void> {
+export function putAll(client: DynamoDBDocumentClient, table: string, items: readonly Record<string, unknown>[], policy: RetryPolicy): Promise<void> {
+  return writeAll(client, table, items.map((Item) => ({ PutRequest: { Item } })), policy);
+}
+
+/** Deletes every key, with the same batching and retries. */
+export function deleteAll(client: DynamoDBDocumentClient, table: string, keys: readonly Record<string, unknown>[], policy: RetryPolicy): Promise<void> {
+  return writeAll(client, table, keys.map((Key) => ({ DeleteRequest: { Key } })), policy);
+}
+
+async function writeAll(client: DynamoDBDocumentClient, table: string, requests: readonly WriteRequest[], policy: RetryPolicy): Promise<void> {
   const chunks: WriteRequest[][] = [];
-  for (let from = 0; from < items.length; from += MAX_BATCH_ITEMS) {
-    chunks.push(items.slice(from, from + MAX_BATCH_ITEMS).map((Item) => ({ PutRequest: { Item } })));
-  }
+  for (let from = 0; from < requests.length; from += MAX_BATCH_ITEMS) chunks.push(requests.slice(from, from + MAX_BATCH_ITEMS));
   await Promise.all(chunks.map((chunk) => putChunk(client, table, chunk, policy)));
 }
 
@@ -44,7 +53,7 @@ async function putChunk(client: DynamoDBDocumentClient, table: string, chunk: Wr
   for (let attempt = 0; ; attempt += 1) {
     try {
       const result = await client.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      // The SDK's type for unprocessed items is the same put requests we sent.
+      // The SDK's type for unprocessed items is the same requests we sent.
       pending = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
       if (pending.length === 0) return;
     } catch (error) {

@@ -18,7 +18,7 @@ import {
 } from '../event-store.js';
 import { fillHistogram, planHistogram, rollupIncrements } from '../histogram-rollup.js';
 import { keysetStart, MAX_TS, MIN_TS } from '../keyset.js';
-import { backoffMs, isThrottling, putAll, sleep, type RetryPolicy } from './dynamodb-batch.js';
+import { backoffMs, deleteAll, isThrottling, putAll, sleep, type RetryPolicy } from './dynamodb-batch.js';
 import { resolveDynamoDbConfig, type DynamoDbStoreConfig, type ResolvedDynamoDbConfig } from './dynamodb-config.js';
 import { decodeNumber, encodeNumber, keys, positionKey } from './dynamodb-keys.js';
 import { ensureTable } from './dynamodb-schema.js';
@@ -89,12 +89,14 @@ export class DynamoDbStore implements EventStore {
       const accepted = unique.filter((_, index) => claims[index]);
       if (accepted.length === 0) return none;
       let written = false;
+      let eventKeys: Item[] = [];
       try {
         const reserved = await this.#update({ pk: keys.channel(channel), sk: keys.channelSort }, 'ADD reservedSeq :n', { ':n': accepted.length }, 'UPDATED_NEW');
         const lastSeq = Number(reserved?.reservedSeq);
         const firstSeq = lastSeq - accepted.length + 1;
         const stored = accepted.map((event, index): StoredEvent => ({ channel, seq: firstSeq + index, ts: event.ts, id: event.id, data: event.data }));
         const buckets = new Set(accepted.map((event) => this.#bucketOf(event.ts)));
+        eventKeys = stored.map((event) => ({ pk: keys.event(channel, this.#bucketOf(event.ts)), sk: positionKey(event.ts, event.seq) }));
         await putAll(this.#documents, this.#settings.table, [
           ...stored.map((event, index) => ({
             pk: keys.event(channel, this.#bucketOf(event.ts)), sk: positionKey(event.ts, event.seq),
@@ -110,8 +112,8 @@ export class DynamoDbStore implements EventStore {
         await this.#commit(channel, firstSeq, lastSeq, accepted.length);
         return { accepted: accepted.length, duplicates: events.length - accepted.length, firstSeq, lastSeq, stored };
       } catch (error) {
-        // Nothing of the batch is stored yet: free its ids, so a retry stores them.
-        if (!written) await this.#releaseClaims(channel, accepted);
+        // The events are not (all) written: undo what may be, then free the ids so a retry stores them once.
+        if (!written) await this.#rollback(channel, accepted, eventKeys);
         throw error;
       }
     });
@@ -231,6 +233,16 @@ export class DynamoDbStore implements EventStore {
       if (isConditionFailed(error)) return false; // another append took it over first
       throw error;
     }
+  }
+
+  /** Best effort: if the events cannot be deleted (the database is gone), the claims stay, and expire after claimLeaseMs. */
+  async #rollback(channel: string, events: readonly NewEvent[], eventKeys: readonly Item[]): Promise<void> {
+    try {
+      await deleteAll(this.#documents, this.#settings.table, eventKeys, this.#retry);
+    } catch {
+      return; // swallowed: the caller rethrows the append's own error
+    }
+    await this.#releaseClaims(channel, events);
   }
 
   async #releaseClaims(channel: string, events: readonly NewEvent[]): Promise<void> {
