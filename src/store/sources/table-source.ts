@@ -77,7 +77,13 @@ export class TableSource implements EventReader, Closable {
       start = positionStart(this, after);
     }
     for (;;) {
-      const statement = this.#sql.page({ order, key, from, until, start, maxId: request.maxSeq, limit: pageSize });
+      // The near edge goes once a position or cursor bounds the scan: beside the row form, PostgreSQL would range
+      // the index on the edge and filter every row up to the cursor, at every page (DESIGN: only the row form is a range).
+      const edgeOnly = start.kind === 'edge';
+      const statement = this.#sql.page({
+        order, key, from: order === 'asc' && !edgeOnly ? undefined : from, until: order === 'desc' && !edgeOnly ? undefined : until,
+        start, maxId: request.maxSeq, limit: pageSize,
+      });
       const rows = await this.#connection.query(statement, `scan channel ${request.channel}`);
       if (rows.length === 0) return;
       const page = rows.map((row) => this.#toEvent(row, request.channel));
@@ -195,8 +201,10 @@ export class TableSource implements EventReader, Closable {
     const id = row[ROW_ALIASES.id];
     const data: Record<string, unknown> = {};
     for (const column of this.shape.data) {
-      // defineProperty: a column named __proto__ is a plain key, not the prototype.
-      Object.defineProperty(data, column.name, { value: jsonValue(row[column.name], column.decode), enumerable: true, writable: true, configurable: true });
+      const value = jsonValue(row[column.name], column.decode);
+      // defineProperty for __proto__ only: assigning it would set the prototype; it costs too much for every column.
+      if (column.name === '__proto__') Object.defineProperty(data, column.name, { value, enumerable: true, writable: true, configurable: true });
+      else data[column.name] = value;
     }
     return { channel, seq: Number(id), ts: this.#decodeTime(row[ROW_ALIASES.time], id), id: String(id), data };
   }
