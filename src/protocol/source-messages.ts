@@ -24,6 +24,8 @@ export interface WireSource {
   readonly live: {
     readonly pollIntervalMs: number;
     readonly lateWindowMs: number;
+    /** The NOTIFY channel whose notifications poll at once (PostgreSQL), or null. */
+    readonly notify: string | null;
     /** The last poll's failure, until a poll succeeds again; null while healthy. */
     readonly error: string | null;
   };

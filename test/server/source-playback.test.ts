@@ -54,7 +54,7 @@ describe('sources over HTTP and WebSocket (PostgreSQL)', { skip }, () => {
       key: { column: 'vendor_id', type: 'integer', channels: 'trips/vendor_id={value}' },
       data: [{ column: 'fare', type: 'numeric(8,2)' }, { column: 'passengers', type: 'integer' }],
       index: { usable: true, name: 'trips_vendor_time', advice: null },
-      live: { pollIntervalMs: 1000, lateWindowMs: 5000, error: null },
+      live: { pollIntervalMs: 1000, lateWindowMs: 5000, notify: null, error: null },
     });
     assert.deepEqual((await server.request('GET', '/v1/sources')).body?.sources, [shown.body]);
     const channels = (await server.request('GET', '/v1/channels')).body?.channels as { name: string; count: number; firstTs: number; lastSeq: number }[];
@@ -129,6 +129,23 @@ describe('sources over HTTP and WebSocket (PostgreSQL)', { skip }, () => {
     await admin.query(`DELETE FROM ${schema}.trips WHERE trip_id > ${ROWS}`);
   });
 
+  it('polls at once when the documented trigger NOTIFYs, between poll intervals', async (t) => {
+    await admin.query(`CREATE TABLE ${schema}.pings (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+      CREATE FUNCTION ${schema}.playhead_notify() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify(TG_ARGV[0], ''); RETURN NULL; END $$;
+      CREATE TRIGGER pings_playhead AFTER INSERT ON ${schema}.pings FOR EACH STATEMENT EXECUTE FUNCTION ${schema}.playhead_notify('${schema}_pings')`);
+    const server = await startSourceServer(t);
+    // The registry's clock never advances in these tests: only a notification can start a poll.
+    await server.sources.mount('pings', `${POSTGRES_TEST_URL}?table=${schema}.pings&time=at&notify=${schema}_pings`);
+    assert.equal(server.sources.describe('pings').live.notify, `${schema}_pings`);
+    const received: number[] = [];
+    const unsubscribe = server.bus.subscribe('pings', (events) => received.push(...events.map((e) => e.seq)));
+    t.after(unsubscribe);
+    await admin.query(`INSERT INTO ${schema}.pings DEFAULT VALUES; INSERT INTO ${schema}.pings DEFAULT VALUES`);
+    const deadline = Date.now() + 5_000;
+    while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(received, [1, 2]);
+  });
+
   it('refuses writes to a source channel with 405 read_only_channel, and lets native channels write', async (t) => {
     const server = await startSourceServer(t);
     await server.sources.mount('trips', tripsUrl);
@@ -142,7 +159,7 @@ describe('sources over HTTP and WebSocket (PostgreSQL)', { skip }, () => {
     const server = await startSourceServer(t);
     const mounted = await server.request('POST', '/v1/sources', { name: 'readings', url: `${POSTGRES_TEST_URL}?table=${schema}.readings&time=at&poll=0` });
     assert.equal(mounted.status, 201);
-    assert.deepEqual(mounted.body?.index, { usable: false, name: null, advice: `CREATE INDEX ON "${schema}"."readings" ("at")` });
+    assert.deepEqual(mounted.body?.index, { usable: false, name: null, advice: `CREATE INDEX ON "${schema}"."readings" ("at", "id")` });
     assert.deepEqual(mounted.body?.time, { column: 'at', type: 'bigint', reads: 'epoch seconds (integer)' });
     assert.deepEqual(mounted.body?.id, { column: 'id', type: 'integer' });
     const page = await server.request('GET', `/v1/channels/readings/events?start=${new Date(T0 + 50_000).toISOString()}&limit=2`);
@@ -154,7 +171,7 @@ describe('sources over HTTP and WebSocket (PostgreSQL)', { skip }, () => {
     const cases: [string, string, string][] = [
       ['bad', 'mysql://host/db?table=t&time=at', 'source bad: unsupported URL "mysql://host/db?table=t&time=at": use postgres://host/db, redshift://host:5439/db or sqlite:PATH, each with ?table=...&time=...'],
       ['bad', `${POSTGRES_TEST_URL}?time=at`, 'source bad: the URL needs ?table=NAME (or schema.name): the table to read'],
-      ['bad', `${POSTGRES_TEST_URL}?table=t&time=at&colour=red`, 'source bad: unknown parameter "colour": a source takes table, time, id, key, unit, poll, late, and sslmode, application_name, connect_timeout for the driver'],
+      ['bad', `${POSTGRES_TEST_URL}?table=t&time=at&colour=red`, 'source bad: unknown parameter "colour": a source takes table, time, id, key, unit, poll, late, notify, and sslmode, application_name, connect_timeout for the driver'],
       ['bad', `${POSTGRES_TEST_URL}?table=${schema}.nope&time=at`, `source bad: table ${schema}.nope does not exist at 127.0.0.1:5432/test (or is not visible to this user): fix table=`],
       ['bad', `${POSTGRES_TEST_URL}?table=${schema}.trips&time=dropoff_at`, `source bad: table ${schema}.trips has no column "dropoff_at" (it has trip_id, vendor_id, pickup_at, fare, passengers): fix time=`],
       ['bad', `${POSTGRES_TEST_URL}?table=${schema}.bad_times&time=at`, `source bad: time column at of ${schema}.bad_times holds "yesterday", which is not ISO-8601 like 2018-03-07T16:16:17Z: fix the rows or mount a view that converts them`],

@@ -57,7 +57,7 @@ export class PostgresIntrospector {
       id: shapeOf(id),
       key: key === undefined ? undefined : shapeOf(key),
       data: columns.filter((column) => !named.has(column.name)).map(shapeOf),
-      index: await this.indexes(table, sqlName),
+      index: await this.indexes(table, sqlName, id.name),
     });
   }
 
@@ -99,7 +99,7 @@ export class PostgresIntrospector {
   }
 
   /** Index (or sort key) on (key, time): see IndexReport. */
-  protected async indexes(table: FoundTable, sqlName: string): Promise<IndexReport> {
+  protected async indexes(table: FoundTable, sqlName: string, idColumn: string): Promise<IndexReport> {
     const rows = await this.connection.query({
       text: `SELECT ic.relname AS name, (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k (attnum, ord)
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns
@@ -108,12 +108,12 @@ export class PostgresIntrospector {
       values: [table.oid],
     }, 'read the indexes');
     const indexes = rows.map((row) => ({ name: String(row.name), columns: (row.columns ?? []) as string[] }));
-    return indexReport(this.spec, indexes, this.indexAdvice(sqlName));
+    return indexReport(this.spec, indexes, this.indexAdvice(sqlName, idColumn));
   }
 
-  protected indexAdvice(sqlName: string): string {
+  protected indexAdvice(sqlName: string, idColumn: string): string {
     const q = this.connection.dialect.quoteIdentifier;
-    const { keyColumn, timeColumn, idColumn } = this.spec;
+    const { keyColumn, timeColumn } = this.spec;
     const columns = [keyColumn, timeColumn, idColumn].filter((name) => name !== undefined).map(q);
     return `CREATE INDEX ON ${sqlName} (${columns.join(', ')})`;
   }

@@ -68,6 +68,33 @@ export class PostgresSourceConnection implements SourceConnection {
     }
   }
 
+  async listen(channel: string, onNotify: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>> {
+    const client = await this.#pool.connect().catch((error: unknown) => {
+      throw this.#explain(error, `listen on ${channel}`);
+    });
+    let failed = false;
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      onError(this.#explain(error, `listen on ${channel}`));
+    };
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    client.on('error', fail);
+    try {
+      await client.query(`LISTEN ${this.dialect.quoteIdentifier(channel)}`);
+    } catch (error) {
+      client.release(true);
+      throw this.#explain(error, `listen on ${channel}`);
+    }
+    return async () => {
+      client.removeAllListeners('notification');
+      // Destroyed, not returned: a pooled connection must not keep listening.
+      client.release(true);
+    };
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#pool.end();
     return this.#closing;

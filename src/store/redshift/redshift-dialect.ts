@@ -14,7 +14,7 @@ export const REDSHIFT_DIFFERENCES = Object.freeze([
   { topic: 'indexes', postgres: 'CREATE INDEX on (key, time, id)', redshift: 'ALTER TABLE ... ALTER COMPOUND SORTKEY (key, time, id); read from pg_attribute.attsortkeyord' },
   { topic: 'keyset bound', postgres: '(time, id) > ($1, $2)', redshift: '(time > $1 OR (time = $1 AND id > $2)) AND time >= $1: no row values; the leading range lets zone maps skip blocks' },
   { topic: 'epoch ms', postgres: 'extract(epoch from time) * 1000', redshift: "DATEDIFF(millisecond, TIMESTAMP '1970-01-01 00:00:00', time)" },
-  { topic: 'change notification', postgres: 'LISTEN/NOTIFY from a trigger', redshift: 'none: polled' },
+  { topic: 'change notification', postgres: 'LISTEN/NOTIFY from a trigger (notify=)', redshift: 'none: polled; notify= is refused' },
 ] as const);
 
 const MS_PER_UNIT = { s: '1000', ms: '1', us: '0.001' } as const;

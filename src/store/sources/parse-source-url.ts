@@ -11,7 +11,7 @@ import { SOURCE_DEFAULTS, type SourceKind, type SourceSpec } from './source-spec
 import { EPOCH_UNITS, type EpochUnit } from './time-codec.js';
 
 /** Mapping parameters; everything else in a postgres URL's query goes to the driver only if listed in DRIVER_PARAMETERS. */
-const MAPPING_PARAMETERS = ['table', 'time', 'id', 'key', 'unit', 'poll', 'late'] as const;
+const MAPPING_PARAMETERS = ['table', 'time', 'id', 'key', 'unit', 'poll', 'late', 'notify'] as const;
 const DRIVER_PARAMETERS = new Set(['sslmode', 'application_name', 'connect_timeout']);
 /** Source names are channel names without `/` or `=`, short enough to leave room for `/key=value`. */
 export const SOURCE_NAME_MAX_CHARS = 64;
@@ -60,6 +60,9 @@ export function parseSourceUrl(name: string, url: string): SourceSpec {
   if (unitText !== null && !(EPOCH_UNITS as readonly string[]).includes(unitText)) fail(`unit must be one of ${EPOCH_UNITS.join(', ')}, got ${JSON.stringify(unitText)}`);
   if (keyColumn !== undefined && (keyColumn === timeColumn || keyColumn === idColumn)) fail('key must be a column other than time and id');
   if (idColumn !== undefined && idColumn === timeColumn) fail('id must be a column other than time');
+  const notify = params.get('notify') ?? undefined;
+  if (notify !== undefined && kind !== 'postgres') fail(`notify needs PostgreSQL's LISTEN/NOTIFY, which ${kind === 'redshift' ? 'Redshift' : 'SQLite'} does not have: remove it (the table is polled)`);
+  if (notify !== undefined) identifier('notify', notify, fail);
   const base = queryAt < 0 ? url : url.slice(0, queryAt);
   return Object.freeze({
     name,
@@ -74,6 +77,7 @@ export function parseSourceUrl(name: string, url: string): SourceSpec {
     timeUnit: (unitText ?? undefined) as EpochUnit | undefined,
     pollIntervalMs: durationParam(params.get('poll'), 'poll', SOURCE_DEFAULTS.pollIntervalMs, fail),
     lateWindowMs: durationParam(params.get('late'), 'late', SOURCE_DEFAULTS.lateWindowMs, fail),
+    notifyChannel: notify,
   });
 }
 

@@ -17,6 +17,11 @@ export interface SourceConnection {
    * reached, `invalid_source` when the table or a column is gone, both naming the source and `operation`.
    */
   query(statement: SqlStatement, operation: string): Promise<readonly SourceRow[]>;
+  /**
+   * PostgreSQL only: LISTEN on `channel` on a dedicated connection and call `onNotify` for each notification.
+   * Resolves with the function that stops listening; `onError` is told once if the connection is lost.
+   */
+  listen?(channel: string, onNotify: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;
   /** Releases the connection or pool; safe to call twice. */
   close(): Promise<void>;
 }

@@ -37,6 +37,8 @@ export class SourcePoller {
   #timer: TimerHandle | undefined = undefined;
   #running: Promise<void> | undefined = undefined;
   #stopped = false;
+  #unlisten: (() => Promise<void>) | undefined = undefined;
+  #again = false;
 
   constructor(options: SourcePollerOptions) {
     this.#options = options;
@@ -47,15 +49,26 @@ export class SourcePoller {
   /** Reads the baseline now (what exists is history), then polls every interval. */
   async start(): Promise<void> {
     await this.poll();
+    // NOTIFY only wakes a poll early: polling at the interval stays, so a lost listener loses nothing.
+    this.#unlisten = await this.#options.source.listen(() => void this.poll(), (error) => this.#options.onError(error));
   }
 
   /** One poll; resolves when it is done. Errors go to `onError`, never to the caller. */
   poll(): Promise<void> {
+    if (this.#running !== undefined) {
+      // A wake-up during a poll: run one more after it, for rows that poll may have missed.
+      this.#again = true;
+      return this.#running;
+    }
     this.#timer?.cancel();
     this.#timer = undefined;
-    this.#running ??= this.#pollOnce().finally(() => {
+    this.#running = this.#pollOnce().finally(() => {
       this.#running = undefined;
-      if (!this.#stopped && this.#intervalMs > 0) this.#timer = this.#options.clock.setTimer(this.#intervalMs, () => void this.poll());
+      if (this.#stopped) return;
+      if (this.#again) {
+        this.#again = false;
+        void this.poll();
+      } else if (this.#intervalMs > 0) this.#timer = this.#options.clock.setTimer(this.#intervalMs, () => void this.poll());
     });
     return this.#running;
   }
@@ -64,6 +77,7 @@ export class SourcePoller {
     this.#stopped = true;
     this.#timer?.cancel();
     this.#timer = undefined;
+    await this.#unlisten?.();
     await this.#running;
   }
 

@@ -51,7 +51,7 @@ export class SourceRegistry {
     try {
       const source = await (this.#options.open ?? openSource)(spec);
       const mounted: Mounted = { source, poller: undefined, liveError: null };
-      mounted.poller = spec.pollIntervalMs === 0 ? undefined : new SourcePoller({
+      mounted.poller = spec.pollIntervalMs === 0 && spec.notifyChannel === undefined ? undefined : new SourcePoller({
         source,
         clock: this.#options.clock,
         publish: this.#options.publish,

@@ -29,6 +29,8 @@ export interface SourceSpec {
   readonly pollIntervalMs: number;
   /** How far behind the newest time a row may arrive and still be sent live, in ms. @default 5000 */
   readonly lateWindowMs: number;
+  /** PostgreSQL: a NOTIFY channel that a trigger on the table signals; each notification polls at once (docs/sources.md). */
+  readonly notifyChannel: string | undefined;
 }
 
 export const SOURCE_DEFAULTS = Object.freeze({ pollIntervalMs: 1_000, lateWindowMs: 5_000 });

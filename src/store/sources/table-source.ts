@@ -160,6 +160,13 @@ export class TableSource implements EventReader, Closable {
     return events;
   }
 
+  /** Wakes `onNotify` at each NOTIFY on the spec's notify channel; undefined when the source has none. */
+  listen(onNotify: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>> | undefined {
+    const channel = this.spec.notifyChannel;
+    if (channel === undefined || this.#connection.listen === undefined) return undefined;
+    return this.#connection.listen(channel, onNotify, onError);
+  }
+
   /** The mapping, for `GET /v1/sources/{name}`; `liveError` is the poller's last failure. */
   describe(liveError: string | null): WireSource {
     const { spec, shape } = this;
@@ -173,7 +180,7 @@ export class TableSource implements EventReader, Closable {
       key: shape.key === undefined ? null : { column: shape.key.name, type: shape.key.type, channels: `${this.#keyPrefix}{value}` },
       data: shape.data.map((column) => ({ column: column.name, type: column.type })),
       index: { ...shape.index },
-      live: { pollIntervalMs: spec.pollIntervalMs, lateWindowMs: spec.lateWindowMs, error: liveError },
+      live: { pollIntervalMs: spec.pollIntervalMs, lateWindowMs: spec.lateWindowMs, notify: spec.notifyChannel ?? null, error: liveError },
     };
   }
 
