@@ -75,6 +75,29 @@ describe('a SQLite table as a source', () => {
     assert.deepEqual(client.messages.slice(liveFrom).filter((m) => m.type === 'event').map((m) => [m.channel, m.seq]), [['readings/device=a', 602], ['readings/device=a', 604]]);
   });
 
+  it('loops a window, and keeps a live view over a source channel', async (t) => {
+    const { path, db } = readingsFile(t);
+    const server = await startSourceServer(t);
+    await server.sources.mount('readings', `sqlite:${path}?table=readings&time=at&key=device`);
+    const client = await TestClient.connect(`${server.ws}/v1/ws`);
+    t.after(() => client.close());
+    // 10 s of device b (50 rows) at 100x: an iteration every 100 ms.
+    client.send({ action: 'play', sub: 'b', channel: 'readings/device=b', start: T0 + 100, end: T0 + 10_100, speed: 100, loop: true });
+    const last = await client.waitFor((m) => m.type === 'event' && m.seq === 99);
+    await client.waitFor((m) => m.type === 'event' && m.seq === 1, client.messages.indexOf(last) + 1);
+    client.send({ action: 'stop', sub: 'b' });
+    const seqs = client.of('event').map((e) => e.seq);
+    const round = Array.from({ length: 50 }, (_, i) => 1 + 2 * i);
+    assert.deepEqual(seqs.slice(0, 51), [...round, 1], 'the window again from its start');
+
+    const view = await server.request('POST', '/v1/views', { sql: 'CREATE VIEW warm AS SELECT count(*) AS n FROM "readings/device=a" WHERE data.celsius > 50' });
+    assert.equal(view.status, 201, JSON.stringify(view.body));
+    assert.deepEqual((await server.request('GET', '/v1/views/warm')).body?.rows, [{ n: 50 }]);
+    db.prepare('INSERT INTO readings (id, device, at, celsius) VALUES (?, ?, ?, ?)').run(602, 'a', new Date(T0 + 60_200).toISOString(), 99);
+    await server.sources.pollNow();
+    assert.deepEqual((await server.request('GET', '/v1/views/warm')).body?.rows, [{ n: 51 }]);
+  });
+
   it('names the missing column, the missing file and the WITHOUT ROWID table without an id', async (t) => {
     const { path, db } = readingsFile(t);
     db.exec('CREATE TABLE pairs (a TEXT, b TEXT, at INTEGER, PRIMARY KEY (a, b)) WITHOUT ROWID');

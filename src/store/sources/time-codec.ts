@@ -10,6 +10,10 @@ export type EpochUnit = 's' | 'ms' | 'us';
 export const EPOCH_UNITS: readonly EpochUnit[] = ['s', 'ms', 'us'];
 const UNITS_PER_SECOND: Readonly<Record<EpochUnit, number>> = { s: 1, ms: 1_000, us: 1_000_000 };
 const MS_PER_SECOND = 1_000;
+/** 0001-01-01 and 9999-12-31T23:59:59.999Z: bounds outside (a reader's "from the beginning") are clamped, since ISO text and SQL take four-digit years. */
+const FIRST_ISO_MS = -62_135_596_800_000;
+const LAST_ISO_MS = 253_402_300_799_999;
+const clampIso = (ts: number) => Math.min(LAST_ISO_MS, Math.max(FIRST_ISO_MS, ts));
 
 /** The shape of ISO strings in a text column, read from a sample value. */
 export interface IsoTextFormat {
@@ -46,7 +50,7 @@ export function timeCodec(encoding: TimeEncoding): TimeCodec {
         encoding,
         decode: (value) => decodeText(value instanceof Date ? value.toISOString() : value),
         // ISO with "Z" for timestamptz; without a zone for timestamp, which the column reads as UTC wall time.
-        lowerBound: (ts) => (withZone ? formatTime(ts) : formatTime(ts).slice(0, -1)),
+        lowerBound: (ts) => (withZone ? formatTime(clampIso(ts)) : formatTime(clampIso(ts)).slice(0, -1)),
         describe: () => (withZone ? 'timestamp with time zone' : 'timestamp without time zone (read as UTC)'),
       };
     }
@@ -73,7 +77,7 @@ export function timeCodec(encoding: TimeEncoding): TimeCodec {
           // With fewer than 3 fraction digits, the first string at or after ts is the next whole unit.
           const step = 10 ** Math.max(0, 3 - fractionDigits);
           const rounded = Math.ceil(ts / step) * step;
-          const iso = formatTime(rounded); // 2018-03-07T16:16:17.123Z
+          const iso = formatTime(clampIso(rounded)); // 2018-03-07T16:16:17.123Z
           const fraction = iso.slice(20, 23).padEnd(fractionDigits, '0').slice(0, fractionDigits);
           return `${iso.slice(0, 10)}${separator}${iso.slice(11, 19)}${fractionDigits > 0 ? `.${fraction}` : ''}${suffix}`;
         },

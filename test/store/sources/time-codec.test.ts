@@ -14,6 +14,9 @@ describe('timeCodec #lowerBound', () => {
     assert.equal(timeCodec({ kind: 'timestamp' }).lowerBound(T), '2018-03-07T16:16:17.123');
     assert.equal(timeCodec({ kind: 'iso-text', format: { separator: ' ', fractionDigits: 0, suffix: '' } }).lowerBound(T), '2018-03-07 16:16:18');
     assert.equal(timeCodec({ kind: 'iso-text', format: { separator: 'T', fractionDigits: 6, suffix: '+00:00' } }).lowerBound(T), '2018-03-07T16:16:17.123000+00:00');
+    // "From the beginning" (keyset.ts MIN_TS) and "to the end": four-digit years, as SQL and ISO text take them.
+    assert.equal(timeCodec({ kind: 'timestamptz' }).lowerBound(-Number.MAX_SAFE_INTEGER), '0001-01-01T00:00:00.000Z');
+    assert.equal(timeCodec({ kind: 'iso-text', format: { separator: 'T', fractionDigits: 3, suffix: 'Z' } }).lowerBound(Number.MAX_SAFE_INTEGER), '9999-12-31T23:59:59.999Z');
   });
 });
 
