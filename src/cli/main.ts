@@ -26,7 +26,7 @@ function port(value: string): number {
   return number;
 }
 
-const storeOption = () => new Option('--store <url>', 'sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db').env('PLAYHEAD_STORE').default(DEFAULT_STORE_URL);
+const storeOption = () => new Option('--store <url>', 'sqlite:PATH, sqlite::memory:, postgres://user@host:5432/db or dynamodb://REGION').env('PLAYHEAD_STORE').default(DEFAULT_STORE_URL);
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 const program = new Command('playhead')

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { startServeProcess } from '../support/cli-process.js';
+import { runCli, startServeProcess } from '../support/cli-process.js';
 import { startSourceServer } from '../support/source-server.js';
 import { TestClient } from '../support/ws-client.js';
 
@@ -43,6 +43,12 @@ describe('a SQLite table as a source', () => {
       { column: 'at', type: 'TEXT', reads: 'ISO-8601 text like "2018-03-07T16:16:17.111Z" (UTC, one format for every row)' }]]);
     const channels = (await (await fetch(`${server.url}/v1/channels`)).json()) as { channels: { name: string; count: number }[] };
     assert.deepEqual(channels.channels.map((c) => [c.name, c.count]), [['readings/device=a', 300], ['readings/device=b', 300]]);
+  });
+
+  it('stops playhead serve at start with the error of a --source that cannot be mounted', async () => {
+    const result = await runCli(['serve', '--port', '0', '--store', 'sqlite::memory:', '--source', 'x=sqlite:./no-such-file.db?table=t&time=at']);
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr.trim(), 'playhead: invalid_source: source x: cannot open the SQLite database ./no-such-file.db: unable to open database file: fix the path after sqlite:');
   });
 
   it('plays a window, seeks, and goes live as another connection inserts rows', async (t) => {
