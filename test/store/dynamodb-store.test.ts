@@ -8,7 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
+import { DynamoDbClaims } from '../../src/store/dynamodb/dynamodb-claims.js';
 import { decodeNumber, encodeNumber, positionKey } from '../../src/store/dynamodb/dynamodb-keys.js';
 import { DynamoDbStore } from '../../src/store/dynamodb/dynamodb-store.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -61,6 +64,20 @@ describe('DynamoDbStore against dynalite', { skip }, () => {
     const again = await store.append('a', batch);
     assert.deepEqual([again.accepted, again.duplicates], [60, 0]);
     assert.deepEqual((await collect(store, { channel: 'a', order: 'asc' })).map((e) => e.data), batch.map((e) => e.data));
+  });
+
+  it('lets an id claimed by an append that died be claimed again once its lease ends', async () => {
+    const client = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    after(() => client.destroy());
+    const name = table();
+    await (await DynamoDbStore.open({ client, table: name })).close(); // creates the table
+    const clock = new VirtualClock(T0);
+    const claims = new DynamoDbClaims(DynamoDBDocumentClient.from(client), name, clock, 60_000);
+    assert.equal(await claims.claim('a', 'x'), true);
+    assert.equal(await claims.claim('a', 'x'), false, 'held by an append still in flight');
+    clock.advance(60_001);
+    assert.equal(await claims.claim('a', 'x'), true, 'the first append died: its lease ended');
+    assert.equal(await claims.claim('a', 'x'), false);
   });
 
   it('reports a store that cannot be reached as store_unavailable', async () => {

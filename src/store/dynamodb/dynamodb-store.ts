@@ -8,7 +8,7 @@
  * append has: the history-to-live switch stays gapless (live-tail.ts).
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { PlayheadError } from '../../core/errors.js';
 import { compareReplayOrder, type NewEvent, type Position, type StoredEvent } from '../../core/event.js';
@@ -21,10 +21,9 @@ import { keysetStart, MAX_TS, MIN_TS } from '../keyset.js';
 import { backoffMs, deleteAll, isThrottling, putAll, sleep, type RetryPolicy } from './dynamodb-batch.js';
 import { resolveDynamoDbConfig, type DynamoDbStoreConfig, type ResolvedDynamoDbConfig } from './dynamodb-config.js';
 import { decodeNumber, encodeNumber, keys, positionKey } from './dynamodb-keys.js';
+import { CONCURRENCY, DynamoDbClaims, isConditionFailed, mapLimit } from './dynamodb-claims.js';
 import { ensureTable } from './dynamodb-schema.js';
 
-/** Requests in flight at once for per-item work (claims, counts). */
-const CONCURRENCY = 16;
 const MAX_BATCH_GET = 100;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -53,6 +52,7 @@ export class DynamoDbStore implements EventStore {
   readonly #ownsClient: boolean;
   readonly #clock: Clock;
   readonly #retry: RetryPolicy;
+  readonly #claims: DynamoDbClaims;
 
   static async open(options: DynamoDbStoreOptions): Promise<DynamoDbStore> {
     const store = new DynamoDbStore(options);
@@ -78,6 +78,7 @@ export class DynamoDbStore implements EventStore {
     });
     this.#documents = DynamoDBDocumentClient.from(this.#client, { marshallOptions: { removeUndefinedValues: true } });
     this.#retry = { clock: this.#clock, maxAttempts: this.#settings.maxWriteAttempts, backoffBaseMs: this.#settings.backoffBaseMs };
+    this.#claims = new DynamoDbClaims(this.#documents, this.#settings.table, this.#clock, this.#settings.claimLeaseMs);
   }
 
   async append(channel: string, events: readonly NewEvent[]): Promise<AppendResult> {
@@ -85,7 +86,7 @@ export class DynamoDbStore implements EventStore {
     if (events.length === 0) return none;
     return this.#guard(`append to channel ${channel}`, async () => {
       const unique = withoutRepeatedIds(events);
-      const claims = await mapLimit(unique, CONCURRENCY, (event) => (event.id === null ? Promise.resolve(true) : this.#claim(channel, event.id)));
+      const claims = await mapLimit(unique, CONCURRENCY, (event) => (event.id === null ? Promise.resolve(true) : this.#claims.claim(channel, event.id)));
       const accepted = unique.filter((_, index) => claims[index]);
       if (accepted.length === 0) return none;
       let written = false;
@@ -208,33 +209,6 @@ export class DynamoDbStore implements EventStore {
     if (this.#ownsClient) this.#client.destroy();
   }
 
-  /** True when this append now holds the id: it was free, or its claim was left by an append that died (older than the lease). */
-  async #claim(channel: string, id: string): Promise<boolean> {
-    const key = { pk: keys.claim(channel), sk: keys.claimSort(id) };
-    const now = this.#clock.now();
-    try {
-      await this.#documents.send(new PutCommand({
-        TableName: this.#settings.table, Item: { ...key, state: 'pending', claimedAt: now }, ConditionExpression: 'attribute_not_exists(pk)',
-      }));
-      return true;
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
-    const existing = (await this.#documents.send(new GetCommand({ TableName: this.#settings.table, Key: key, ConsistentRead: true }))).Item;
-    if (existing === undefined || existing.state === 'done' || Number(existing.claimedAt) > now - this.#settings.claimLeaseMs) return false;
-    try {
-      await this.#documents.send(new PutCommand({
-        TableName: this.#settings.table, Item: { ...key, state: 'pending', claimedAt: now },
-        ConditionExpression: '#state = :pending AND claimedAt = :then', ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':pending': 'pending', ':then': existing.claimedAt },
-      }));
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false; // another append took it over first
-      throw error;
-    }
-  }
-
   /** Best effort: if the events cannot be deleted (the database is gone), the claims stay, and expire after claimLeaseMs. */
   async #rollback(channel: string, events: readonly NewEvent[], eventKeys: readonly Item[]): Promise<void> {
     try {
@@ -242,20 +216,7 @@ export class DynamoDbStore implements EventStore {
     } catch {
       return; // swallowed: the caller rethrows the append's own error
     }
-    await this.#releaseClaims(channel, events);
-  }
-
-  async #releaseClaims(channel: string, events: readonly NewEvent[]): Promise<void> {
-    await mapLimit(events.filter((event) => event.id !== null), CONCURRENCY, async (event) => {
-      try {
-        await this.#documents.send(new DeleteCommand({
-          TableName: this.#settings.table, Key: { pk: keys.claim(channel), sk: keys.claimSort(event.id as string) },
-        }));
-      } catch {
-        // Best effort: a claim left behind expires after claimLeaseMs.
-      }
-      return true;
-    });
+    await this.#claims.release(channel, events);
   }
 
   /** Histogram counts, and the channel's first and last ts (only ever widened). */
@@ -384,19 +345,3 @@ function toChannelInfo(name: string, meta: Meta | undefined): ChannelInfo | unde
   return { name, count: Number(meta.count ?? 0), firstTs: meta.firstTs ?? null, lastTs: meta.lastTs ?? null, lastSeq: Number(meta.lastSeq) };
 }
 
-function isConditionFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, body: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await body(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
