@@ -6,10 +6,20 @@
  * as rows per second. The two sides alternate which goes first. Loopback
  * only, bounded: loading dominates (~20 s for 5M rows on 2 shared cores).
  *
- *   npm run bench:sources -- [--rows 5000000] [--seeks 400] [--window-rows 300000]
+ * Then the DynamoDB store on dynalite (started here, port 0): seek beside a
+ * hand-written SDK `Query` of the same bucket.
+ *
+ *   npm run bench:sources -- [--rows 5000000] [--seeks 400] [--window-rows 300000] [--dynamodb-events 20000]
  */
 import { parseArgs } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
 import pg from 'pg';
+import { normalizeEvent } from '../src/core/event.js';
+import { keys, positionKey } from '../src/store/dynamodb/dynamodb-keys.js';
+import { DynamoDbStore } from '../src/store/dynamodb/dynamodb-store.js';
 import { openSource } from '../src/store/sources/open-source.js';
 import { parseSourceUrl } from '../src/store/sources/parse-source-url.js';
 import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
@@ -21,6 +31,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '5000000' },
     seeks: { type: 'string', default: '400' },
     'window-rows': { type: 'string', default: '300000' },
+    'dynamodb-events': { type: 'string', default: '20000' },
     postgres: { type: 'string', default: process.env.PLAYHEAD_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 });
@@ -114,6 +125,55 @@ try {
   }
   const best = (list: number[]) => Math.round(Math.max(...list.slice(1))); // the first round of each warms the cache
   emit({ metric: 'window_read_rows_per_s', windowRows: WINDOW_ROWS, pageSize: WINDOW_PAGE, ours: best(rates.ours), byHand: best(rates.hand), slowdown: round(best(rates.hand) / best(rates.ours), 2) });
+
+  await benchDynamoDb(Number(values['dynamodb-events']));
 } finally {
   await runCleanup();
+}
+
+/** The DynamoDB store's seek on dynalite beside the Query a developer would write for the same bucket. */
+async function benchDynamoDb(events: number): Promise<void> {
+  const server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  onCleanup('dynalite', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  onCleanup('dynamodb client', () => client.destroy());
+  const bucketMs = 3_600_000;
+  const store = await DynamoDbStore.open({ client, table: 'bench_events', bucketMs });
+  const loading = performance.now();
+  const stepMs = 50;
+  for (let from = 0; from < events; from += 1_000) {
+    const batch = Array.from({ length: Math.min(1_000, events - from) }, (_, i) => normalizeEvent({ time: T0 + (from + i) * stepMs, data: { i: from + i } }, { now: T0, maxEventBytes: 1 << 20 }));
+    await store.append('readings', batch);
+  }
+  emit({ metric: 'dynamodb_load', events, seconds: round((performance.now() - loading) / 1000, 1) });
+  const documents = DynamoDBDocumentClient.from(client);
+  const ours = async (from: number) => {
+    for await (const page of store.scan({ channel: 'readings', order: 'asc', start: from, pageSize: PAGE })) return page;
+    return [];
+  };
+  const byHand = (from: number) => documents.send(new QueryCommand({
+    TableName: 'bench_events',
+    KeyConditionExpression: 'pk = :pk AND sk >= :from',
+    ExpressionAttributeValues: { ':pk': keys.event('readings', Math.floor(from / bucketMs)), ':from': positionKey(from, 0) },
+    Limit: PAGE,
+  }));
+  const random = seededRandom(7);
+  // Seeks that stay in one bucket, so one hand Query answers them.
+  const times: number[] = [];
+  while (times.length < 200) {
+    const from = T0 + randomInt(random, 0, events - 2 * PAGE) * stepMs;
+    if (Math.floor(from / bucketMs) === Math.floor((from + PAGE * stepMs) / bucketMs)) times.push(from);
+  }
+  const samples = { ours: [] as number[], hand: [] as number[] };
+  for (const [index, from] of times.entries()) {
+    for (const side of index % 2 === 0 ? (['ours', 'hand'] as const) : (['hand', 'ours'] as const)) {
+      const began = performance.now();
+      await (side === 'ours' ? ours(from) : byHand(from));
+      samples[side].push(performance.now() - began);
+    }
+  }
+  const [mine, hand] = [summarize(samples.ours.slice(20)), summarize(samples.hand.slice(20))];
+  emit({ metric: 'dynamodb_seek_first_page_ms', events, pageSize: PAGE, ours: mine, byHand: hand, slowdownP50: round(mine.p50 / hand.p50, 2), slowdownP99: round(mine.p99 / hand.p99, 2) });
 }

@@ -130,9 +130,8 @@ export class DynamoDbStore implements EventStore {
       ? [after(from), before({ ts: request.end ?? MAX_TS, seq: 0 })]
       : [{ ts: request.start ?? MIN_TS, seq: 0 }, before(from)];
     if (compareReplayOrder(low, high) > 0) return;
-    const buckets = await this.#guard(`scan channel ${request.channel}`, () => this.#bucketsBetween(request.channel, low.ts, high.ts, ascending));
     let page: StoredEvent[] = [];
-    for (const bucket of buckets) {
+    for await (const bucket of this.#bucketOrder(request.channel, low.ts, high.ts, ascending)) {
       let start: Item | undefined;
       do {
         const result = await this.#guard(`scan channel ${request.channel}`, () => this.#documents.send(new QueryCommand({
@@ -276,10 +275,19 @@ export class DynamoDbStore implements EventStore {
     }
   }
 
-  async #bucketsBetween(channel: string, lowTs: number, highTs: number, ascending: boolean): Promise<number[]> {
-    const items = await this.#queryAll(`scan channel ${channel}`, keys.buckets(channel), encodeNumber(this.#bucketOf(lowTs)), encodeNumber(this.#bucketOf(highTs)));
+  /**
+   * The buckets a scan reads, in scan order: the one at the scan's start first, without a lookup (a seek
+   * usually ends in it: bench:sources measured the lookup as half a seek), then the channel's bucket list.
+   */
+  async *#bucketOrder(channel: string, lowTs: number, highTs: number, ascending: boolean): AsyncIterable<number> {
+    const [lowBucket, highBucket] = [this.#bucketOf(lowTs), this.#bucketOf(highTs)];
+    const first = ascending ? lowBucket : highBucket;
+    yield first;
+    if (lowBucket === highBucket) return;
+    const [from, to] = ascending ? [first + 1, highBucket] : [lowBucket, first - 1];
+    const items = await this.#queryAll(`scan channel ${channel}`, keys.buckets(channel), encodeNumber(from), encodeNumber(to));
     const buckets = items.map((item) => decodeNumber(item.sk as Uint8Array));
-    return ascending ? buckets : buckets.reverse();
+    yield* ascending ? buckets : buckets.reverse();
   }
 
   /** Every item of a partition, optionally with sk in [low, high], in sk order. */
