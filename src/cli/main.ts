@@ -30,7 +30,7 @@ function port(value: string): number {
   return number;
 }
 
-const storeOption = () => new Option('--store <url>', 'sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db').env('PLAYHEAD_STORE').default(DEFAULT_STORE_URL);
+const storeOption = () => new Option('--store <url>', 'sqlite:PATH, sqlite::memory:, postgres://user@host:5432/db or dynamodb://REGION').env('PLAYHEAD_STORE').default(DEFAULT_STORE_URL);
 const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 const program = new Command('playhead')
@@ -50,6 +50,7 @@ program.command('serve')
   .option('--max-body-bytes <n>', 'largest request body', positiveInteger)
   .option('--require-existing-channels', 'refuse to play channels that have no events (catches typos)', false)
   .addOption(new Option('--scene-udp-port <port>', 'UDP port for scene datagrams, on --host (0 picks a free one)').env('PLAYHEAD_SCENE_UDP_PORT').default(8081).argParser(port))
+  .option('--source <name=url>', 'mount a table read-only, e.g. trips=postgres://host/db?table=public.trips&time=pickup_at (repeatable; docs/sources.md)', (value: string, list: string[]) => [...list, value], [] as string[])
   .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
   .action((options) => serve(options));
 

@@ -12,6 +12,7 @@ import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
 import { DEMO_VIEWS } from './demo-views.js';
+import { mountSources } from './mount-sources.js';
 import { loadDemo } from './load-demo.js';
 import { prepareDemoScenes } from './demo-scenes.js';
 import { packageRoot } from './package-root.js';
@@ -31,6 +32,8 @@ export interface ServeOptions {
   readonly requireExistingChannels: boolean;
   /** UDP port of scene datagrams (0: a free one). @default 8081 */
   readonly sceneUdpPort?: number;
+  /** `NAME=URL` tables to mount read-only (docs/sources.md). */
+  readonly source?: readonly string[];
 }
 
 export const DEFAULT_SCENE_UDP_PORT = 8081;
@@ -47,8 +50,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     throw new Error(`refusing to listen on ${options.host} without --tokens FILE: anyone who can reach it could read and write every channel (pass --insecure to do it anyway)`);
   }
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
-  const store = await openStore(options.store);
+  const native = await openStore(options.store);
   const bus = await openBus(options.bus, options.nodeId);
+  const { store, sources } = await mountSources(native, bus, options.source ?? []);
   if (options.demo) {
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
     for (const summary of await loadDemo(ingestor)) {
@@ -56,7 +60,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   }
   const app = await buildServer({
-    store, bus, access,
+    store, bus, access, sources,
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
@@ -73,6 +77,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const shutdown = async () => {
     for (const { feed } of feeds) feed.stop();
     await app.close();
+    await sources.close();
     await bus.close();
     await store.close();
     process.exit(0);

@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   unknown_subscription: { status: 400, when: 'a message on /v1/ws names a sub that is not open' },
   invalid_state: { status: 409, when: 'a control does not apply to the session as it is (step while playing, seek when stopped)' },
   slow_consumer: { status: 503, when: 'a live subscriber fell further behind than the send-buffer limit', closeCode: 1013 },
+  invalid_source: { status: 400, when: 'a source URL is malformed, or its table, columns or time values do not fit the mapping' },
+  unknown_source: { status: 404, when: 'no source has this name' },
+  source_exists: { status: 409, when: 'a source (or a channel prefix) with this name is mounted already' },
+  read_only_channel: { status: 405, when: 'a write was sent to a channel of a mounted source (sources are read-only)' },
   store_unavailable: { status: 503, when: 'the store cannot be reached or refused the operation' },
   internal: { status: 500, when: 'an unexpected server fault (logged with the request id)' },
 } as const satisfies Record<string, ErrorSpec>;

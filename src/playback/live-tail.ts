@@ -10,6 +10,7 @@
 import type { Position, StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { EventReader, SeqLog } from '../store/event-store.js';
+import { isSeqLog } from '../store/seq-log.js';
 
 export interface LiveTailOptions {
   readonly channel: string;
@@ -82,14 +83,16 @@ export class LiveTail {
 
   /** Delivers what was held, reading any gap from the log first, until nothing is held. */
   async #release(): Promise<void> {
+    // A fill that finds nothing (the log has a hole there, or is a source's) ends the search: what is held goes out.
+    let found = true;
     for (;;) {
       const held = (this.#held ?? []).filter((event) => event === GAP_HINT || event.seq > this.#lastSeq).sort((a, b) => a.seq - b.seq);
       const hinted = held.some((event) => event === GAP_HINT);
       const events = held.filter((event) => event !== GAP_HINT);
       if (this.#stopped) return;
-      if (this.#log !== undefined && (hinted || !this.#contiguous(events))) {
+      if (this.#log !== undefined && found && (hinted || !this.#contiguous(events))) {
         this.#held = events;
-        await this.#fill(this.#log);
+        found = (await this.#fill(this.#log)) > 0;
         continue;
       }
       this.#held = undefined;
@@ -98,13 +101,15 @@ export class LiveTail {
     }
   }
 
-  /** Reads the log after the last delivered seq to its end. */
-  async #fill(log: SeqLog): Promise<void> {
+  /** Reads the log after the last delivered seq to its end; returns how many events it read. */
+  async #fill(log: SeqLog): Promise<number> {
+    let read = 0;
     for (;;) {
       const page = await log.readSince(this.#options.channel, this.#lastSeq, FILL_PAGE_EVENTS);
-      if (this.#stopped) return;
+      if (this.#stopped) return read;
+      read += page.length;
       this.#forward(page);
-      if (page.length < FILL_PAGE_EVENTS) return;
+      if (page.length < FILL_PAGE_EVENTS) return read;
     }
   }
 
@@ -130,6 +135,3 @@ export class LiveTail {
 /** Stands in a held list for "the bus may have missed events here". */
 const GAP_HINT: StoredEvent = Object.freeze({ channel: '', seq: Number.POSITIVE_INFINITY, ts: 0, id: null, data: null });
 
-function isSeqLog(reader: EventReader): reader is EventReader & SeqLog {
-  return typeof (reader as Partial<SeqLog>).readSince === 'function';
-}

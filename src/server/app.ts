@@ -13,6 +13,7 @@ import { mapError } from './error-reply.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDashboard } from './routes/dashboard-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
+import { registerSourceRoutes } from './routes/source-routes.js';
 import { registerViewRoutes } from './routes/view-routes.js';
 import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
@@ -70,6 +71,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await scenes.close();
   });
   registerSceneRoutes(app, { scenes, clock, udp: () => udp });
+  if (options.sources !== undefined) registerSourceRoutes(app, options.sources);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,

@@ -5,6 +5,7 @@ import type { IngestLimits } from '../ingest/ingestor.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
+import type { SourceRegistry } from '../store/sources/source-registry.js';
 import type { AccessPolicy } from './auth/access-policy.js';
 import type { WebSocketLimits } from './ws/ws-connection.js';
 import type { SceneRegistryConfig } from '../scenes/scene-registry.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   readonly views?: readonly string[];
   /** Scenes: the UDP input port and the registry's settings. */
   readonly scenes?: SceneServerOptions;
+  /** Mounted tables (docs/sources.md): enables /v1/sources. `store` must then route to them (RoutingStore). */
+  readonly sources?: SourceRegistry;
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }

@@ -64,9 +64,17 @@ export interface StoreCapabilities {
   readonly writable: boolean;
   /** Largest batch the adapter writes in one statement group. */
   readonly maxBatchRows: number;
+  /**
+   * `readSince` reads a dense log: every seq up to the channel's last one is
+   * there. False where seqs may have holes (DynamoDB) or there is no seq
+   * order (sources), so a live reader does not look for missing seqs.
+   */
+  readonly readsSince: boolean;
 }
 
-export const DEFAULT_CAPABILITIES: StoreCapabilities = Object.freeze({ writable: true, maxBatchRows: 10_000 });
+export const DEFAULT_CAPABILITIES: StoreCapabilities = Object.freeze({ writable: true, maxBatchRows: 10_000, readsSince: false });
+/** The native SQL stores: seqs are dense and on a key (channel, seq). */
+export const SEQ_LOG_CAPABILITIES: StoreCapabilities = Object.freeze({ ...DEFAULT_CAPABILITIES, readsSince: true });
 export const DEFAULT_PAGE_SIZE = 1_000;
 export const MAX_HISTOGRAM_BUCKETS = 5_000;
 
@@ -98,7 +106,7 @@ export interface EventWriter {
 /**
  * The log in append (seq) order: what a node reads to fill a gap when it
  * missed bus messages (DESIGN "scale out"), so live delivery stays gapless
- * across nodes. Sources have no such order and do not implement it.
+ * across nodes. Stores that have it say so with `capabilities.readsSince`.
  */
 export interface SeqLog {
   /** Up to `limit` events of the channel with `seq > afterSeq`, in seq order. */
@@ -110,4 +118,4 @@ export interface Closable {
   close(): Promise<void>;
 }
 
-export type EventStore = EventReader & EventWriter & SeqLog & Closable;
+export type EventStore = EventReader & EventWriter & Closable;

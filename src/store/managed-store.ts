@@ -4,10 +4,11 @@
  */
 import type { NewEvent, StoredEvent } from '../core/event.js';
 import type {
-  AppendResult, ChannelInfo, EventStore, Histogram, HistogramRequest, ScanRequest, StoreCapabilities,
+  AppendResult, ChannelInfo, EventStore, Histogram, HistogramRequest, ScanRequest, SeqLog, StoreCapabilities,
 } from './event-store.js';
+import { isSeqLog } from './seq-log.js';
 
-export class ManagedStore implements EventStore {
+export class ManagedStore implements EventStore, SeqLog {
   readonly #inner: EventStore;
   readonly #label: string;
   #closing: Promise<void> | undefined;
@@ -48,6 +49,7 @@ export class ManagedStore implements EventStore {
 
   async readSince(channel: string, afterSeq: number, limit: number): Promise<readonly StoredEvent[]> {
     this.#assertOpen();
+    if (!isSeqLog(this.#inner)) throw new TypeError(`the ${this.#label} store has no log in seq order (capabilities.readsSince is false)`);
     return this.#inner.readSince(channel, afterSeq, limit);
   }
 

@@ -21,5 +21,9 @@ export async function openStore(url: string): Promise<EventStore> {
     parsed.searchParams.delete('schema');
     return new ManagedStore(await PostgresStore.open({ connectionString: parsed.toString(), schema }), 'postgres');
   }
-  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db[?schema=NAME]`);
+  if (url.startsWith('dynamodb://')) {
+    const [{ DynamoDbStore }, { parseDynamoDbUrl }] = await Promise.all([import('./dynamodb/dynamodb-store.js'), import('./dynamodb/dynamodb-config.js')]);
+    return new ManagedStore(await DynamoDbStore.open(parseDynamoDbUrl(url)), 'dynamodb');
+  }
+  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory:, postgres://user@host:5432/db [?schema=NAME] or dynamodb://REGION (dynamodb://local?endpoint=http://127.0.0.1:8000)`);
 }

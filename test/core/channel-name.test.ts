@@ -15,3 +15,15 @@ describe('validateChannelName', () => {
     }
   });
 });
+
+describe('validateChannelName with a source key', () => {
+  it('accepts one /key=value of the same characters, as a source names its channels', () => {
+    for (const name of ['trips/vendor_id=2', 'readings/device=sensor:42-b', `t/k=${'v'.repeat(124)}`]) assert.equal(validateChannelName(name), name);
+  });
+
+  it('rejects a second segment, an empty part or a name over 128 characters', () => {
+    for (const name of ['a/b', 'a/b=c/d=e', '/k=v', 'a/=v', 'a/k=', 'a/k=v=w', `t/k=${'v'.repeat(125)}`]) {
+      assert.throws(() => validateChannelName(name), { code: 'invalid_channel' }, name);
+    }
+  });
+});

@@ -33,6 +33,8 @@ const DRIVERS: Readonly<Record<string, string>> = {
   pg: 'src/store/postgres/',
   'pg-copy-streams': 'src/store/postgres/',
   nats: 'src/live/nats/',
+  '@aws-sdk/client-dynamodb': 'src/store/dynamodb/',
+  '@aws-sdk/lib-dynamodb': 'src/store/dynamodb/',
 };
 
 function sourceFiles(folder: string): string[] {

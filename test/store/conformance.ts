@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalizeEvent, type NewEvent, type StoredEvent } from '../../src/core/event.js';
 import type { EventStore, ScanRequest } from '../../src/store/event-store.js';
+import { isSeqLog } from '../../src/store/seq-log.js';
 
 export interface ConformanceOptions {
   readonly name: string;
@@ -139,6 +140,7 @@ export function runEventStoreConformance({ name, open, skip = {} }: ConformanceO
 
     describe('#readSince', () => {
       test('reads the log in append order after a seq, late events in their seq place, in bounded pages', async (store) => {
+        assert.ok(isSeqLog(store), 'the store declares capabilities.readsSince and has readSince (or the adapter skips this case)');
         await store.append('a', [event(T0 + 20, 1), event(T0, 2), event(T0 + 10, 3)]);
         await store.append('b', [event(T0, 9)]);
         await store.append('a', [event(T0 - 5, 4)]);

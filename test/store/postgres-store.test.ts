@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import type { EventStore } from '../../src/store/event-store.js';
+import type { EventStore, SeqLog } from '../../src/store/event-store.js';
 import { ManagedStore } from '../../src/store/managed-store.js';
 import type {
   PostgresPool, PostgresQuery, PostgresQueryResult, PostgresSubmittable,
@@ -40,7 +40,7 @@ describe('PostgresStore against a server', { skip }, () => {
   async function openScoped(): Promise<EventStore> {
     const schema = uniqueSchema();
     const store = await PostgresStore.open({ connectionString: POSTGRES_TEST_URL, schema });
-    const scoped: EventStore = {
+    const scoped: EventStore & SeqLog = {
       capabilities: store.capabilities,
       scan: (request) => store.scan(request),
       histogram: (channel, request) => store.histogram(channel, request),
@@ -48,7 +48,7 @@ describe('PostgresStore against a server', { skip }, () => {
       getChannel: (name) => store.getChannel(name),
       ping: () => store.ping(),
       append: (channel, events) => store.append(channel, events),
-      readSince: (channel, afterSeq, limit) => store.readSince(channel, afterSeq, limit),
+      readSince: (channel: string, afterSeq: number, limit: number) => store.readSince(channel, afterSeq, limit),
       close: async () => {
         await store.close();
         await dropSchema(schema);

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { NewEvent, StoredEvent } from '../../core/event.js';
 import { PlayheadError } from '../../core/errors.js';
 import {
-  DEFAULT_CAPABILITIES, DEFAULT_PAGE_SIZE,
+  SEQ_LOG_CAPABILITIES, DEFAULT_PAGE_SIZE,
   type AppendResult, type ChannelInfo, type EventStore, type Histogram, type HistogramRequest, type ScanRequest,
 } from '../event-store.js';
 import { fillHistogram, planHistogram, rollupIncrements } from '../histogram-rollup.js';
@@ -51,7 +51,7 @@ const keepText: TypeParser = (text) => text;
 const TYPES: NonNullable<PostgresQuery['types']> = { getTypeParser: (oid) => PARSERS.get(oid) ?? keepText };
 
 export class PostgresStore implements EventStore {
-  readonly capabilities = DEFAULT_CAPABILITIES;
+  readonly capabilities = SEQ_LOG_CAPABILITIES;
   readonly #pool: PostgresPool;
   readonly #ownsPool: boolean;
   readonly #sql: PostgresStatements;
@@ -278,7 +278,8 @@ async function guard<T>(operation: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
-function isUnavailable(error: unknown): error is Error {
+/** Exported for the postgres source (postgres-source-connection.ts), which judges driver errors alike. */
+export function isUnavailable(error: unknown): error is Error {
   if (!(error instanceof Error) || error instanceof PlayheadError) return false;
   const code = 'code' in error ? error.code : undefined;
   if ('severity' in error && typeof code === 'string') {
@@ -290,7 +291,7 @@ function isUnavailable(error: unknown): error is Error {
 }
 
 /** Node reports a refused dual-stack connect as an AggregateError with an empty message and a code. */
-function describeDriverError(error: Error): string {
+export function describeDriverError(error: Error): string {
   if (error.message !== '') return error.message;
   const code = 'code' in error ? error.code : undefined;
   return typeof code === 'string' ? code : error.name;

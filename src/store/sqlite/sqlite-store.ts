@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import type { NewEvent, StoredEvent } from '../../core/event.js';
 import { PlayheadError } from '../../core/errors.js';
 import {
-  DEFAULT_CAPABILITIES, DEFAULT_PAGE_SIZE,
+  SEQ_LOG_CAPABILITIES, DEFAULT_PAGE_SIZE,
   type AppendResult, type ChannelInfo, type EventStore, type Histogram, type HistogramRequest, type ScanRequest,
 } from '../event-store.js';
 import { fillHistogram, planHistogram, rollupIncrements } from '../histogram-rollup.js';
@@ -33,7 +33,7 @@ interface ChannelRow extends ChannelInfo {
 }
 
 export class SqliteStore implements EventStore {
-  readonly capabilities = DEFAULT_CAPABILITIES;
+  readonly capabilities = SEQ_LOG_CAPABILITIES;
   readonly #database: Database.Database;
   readonly #ownsDatabase: boolean;
   readonly #statements: Record<StatementName, Statement>;

@@ -1,0 +1,73 @@
+/**
+ * SourceRegistry: mount, route and unmount, and live polling on a
+ * VirtualClock: rows inserted after mount are published once, in id order,
+ * at the poll interval; a row older than the late window is left to scans.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import Database from 'better-sqlite3';
+import type { StoredEvent } from '../../../src/core/event.js';
+import { VirtualClock } from '../../../src/core/virtual-clock.js';
+import { SourceRegistry } from '../../../src/store/sources/source-registry.js';
+
+const T0 = Date.UTC(2018, 2, 7);
+
+function fixture(t: TestContext) {
+  const folder = mkdtempSync(join(tmpdir(), 'playhead-registry-'));
+  const path = join(folder, 'rows.db');
+  const db = new Database(path);
+  db.exec('CREATE TABLE rows (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, v REAL)');
+  const insert = db.prepare('INSERT INTO rows (id, at, v) VALUES (?, ?, ?)');
+  for (let i = 1; i <= 10; i += 1) insert.run(i, T0 + i * 1_000, i);
+  const clock = new VirtualClock(0);
+  const published: StoredEvent[][] = [];
+  const registry = new SourceRegistry({ clock, publish: (_channel, events) => void published.push([...events]) });
+  t.after(async () => {
+    await registry.close();
+    db.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+  return { url: `sqlite:${path}?table=rows&time=at&unit=ms&poll=1s&late=5s`, insert, clock, published, registry };
+}
+
+/** Runs due timers and lets the poll they start finish (SQLite answers synchronously, in one turn). */
+async function tick(clock: VirtualClock, ms: number): Promise<void> {
+  clock.advance(ms);
+  for (let turn = 0; turn < 5; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('SourceRegistry', () => {
+  it('routes a source\'s channel to it, and nothing after unmount', async (t) => {
+    const { url, registry } = fixture(t);
+    await registry.mount('rows', url);
+    assert.equal(registry.route('rows')?.spec.name, 'rows');
+    assert.equal(registry.route('rows/x=1'), undefined, 'an unkeyed source owns only its name');
+    assert.equal(registry.route('other'), undefined);
+    await registry.unmount('rows');
+    assert.equal(registry.route('rows'), undefined);
+    await assert.rejects(registry.unmount('rows'), { code: 'unknown_source', message: 'no source is named "rows": GET /v1/sources lists them' });
+    await registry.close();
+    await registry.close();
+  });
+
+  it('publishes rows inserted after mount once each at the poll interval, and leaves rows older than the late window to scans', async (t) => {
+    const { url, insert, clock, published, registry } = fixture(t);
+    await registry.mount('rows', url);
+    assert.equal(published.length, 0, 'what the table held at mount is history');
+    insert.run(12, T0 + 12_000, 12);
+    insert.run(11, T0 + 11_000, 11);
+    await tick(clock, 999);
+    assert.equal(published.length, 0, 'not before the interval');
+    await tick(clock, 1);
+    assert.deepEqual(published.map((batch) => batch.map((e) => [e.seq, e.ts])), [[[11, T0 + 11_000], [12, T0 + 12_000]]]);
+    insert.run(13, T0 + 8_000, 13); // late, within 5 s of the newest (12 s)
+    insert.run(14, T0 + 6_000, 14); // later than the window: a scan finds it, live does not
+    await tick(clock, 1_000);
+    await tick(clock, 1_000);
+    assert.deepEqual(published.slice(1).map((batch) => batch.map((e) => e.seq)), [[13]]);
+    assert.equal((await registry.route('rows')?.getChannel('rows'))?.count, 14);
+  });
+});
