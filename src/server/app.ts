@@ -14,6 +14,8 @@ import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDashboard } from './routes/dashboard-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerViewRoutes } from './routes/view-routes.js';
+import { registerTimelineRoutes } from './routes/timeline-routes.js';
+import { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
@@ -54,6 +56,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const { name, error } of await views.load()) app.log.error({ err: error, view: name }, 'stored view not started');
   app.addHook('onClose', async () => views.close());
   registerViewRoutes(app, views, clock);
+  const timelines = new TimelineRegistry({
+    reader: options.store, writer: options.store, bus: options.bus, clock,
+    onTimelineFailed: (name, error) => app.log.error({ err: error, timeline: name }, 'timeline stopped: its channel could not be read'),
+  });
+  for (const { name, error } of await timelines.load()) app.log.error({ err: error, timeline: name }, 'stored timeline not started');
+  app.addHook('onClose', async () => timelines.close());
+  registerTimelineRoutes(app, timelines, clock);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,

@@ -63,8 +63,9 @@ export function readColumn(data: unknown, segments: readonly string[]): Scalar |
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-export function compileTimeline(query: string | TimelineQuery | object): TimelinePlan {
-  const parsed = typeof query === 'string' ? parseTimeline(query) : parseTimeline(query);
+/** Compiles DSL text or a JSON AST (TimelineQuery); throws `invalid_timeline`. */
+export function compileTimeline(query: unknown): TimelinePlan {
+  const parsed = parseTimeline(query);
   const nodes: PlanNode[] = [];
   const columns: string[][] = [];
   const columnIndex = new Map<string, number>();

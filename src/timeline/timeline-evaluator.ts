@@ -136,10 +136,12 @@ export class TimelineEvaluator {
     return timeline === undefined ? null : this.#output(timeline.valueAt(0, t));
   }
 
-  /** The key's result over [start, end) as intervals; unknown before its first event. */
-  intervals(key: string, start: number, end: number | undefined = undefined): TimelineInterval[] {
+  /** The key's result over [start, end) as intervals (start omitted: from its first event); unknown before its first event. */
+  intervals(key: string, startAt: number | undefined = undefined, end: number | undefined = undefined): TimelineInterval[] {
     const timeline = this.#keys.get(key);
     const pieces = timeline === undefined ? [] : timeline.pieces(0);
+    const start = startAt ?? pieces[0]?.start;
+    if (start === undefined) return [];
     const out: TimelineInterval[] = [];
     const firstStart = pieces[0]?.start ?? Number.POSITIVE_INFINITY;
     if (start < firstStart) out.push({ start, end: end === undefined || firstStart < end ? (firstStart === Number.POSITIVE_INFINITY ? null : firstStart) : end, value: null });
