@@ -7,7 +7,7 @@
  * them against the reader's clock.
  */
 
-export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view'] as const;
+export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view', 'timeline'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 /** A time as sent: ISO-8601, epoch ms, "now" or "now-15m". */
@@ -53,9 +53,16 @@ export interface ViewAction extends Addressed {
   readonly asOf?: WireTime;
 }
 
+/** Follows a timeline's changes on /v1/ws: of one key, or of every key. */
+export interface TimelineAction extends Addressed {
+  readonly action: 'timeline';
+  readonly timeline: string;
+  readonly key?: string;
+}
+
 /** The actions that drive a playback session. */
 export type PlaybackMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
-export type ClientMessage = PlaybackMessage | ViewAction;
+export type ClientMessage = PlaybackMessage | ViewAction | TimelineAction;
 
 export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
 
@@ -79,9 +86,10 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   live: { after: 'position' },
   stop: {},
   view: { view: 'string', asOf: 'time' },
+  timeline: { timeline: 'string', key: 'string' },
 };
 
-const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'] };
+const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'], timeline: ['timeline'] };
 
 export function isClientAction(value: unknown): value is ClientAction {
   return typeof value === 'string' && (CLIENT_ACTIONS as readonly string[]).includes(value);

@@ -1,7 +1,7 @@
 /** What the server sends on a WebSocket (docs/protocol.md "WebSocket"). */
 import type { WireEvent } from './wire-event.js';
 
-export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta'] as const;
+export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta', 'timeline'] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
 export const PLAYBACK_STATUSES = ['playing', 'paused', 'live', 'ended', 'stopped'] as const;
@@ -59,4 +59,19 @@ export interface DeltaMessage extends Addressed {
   readonly changes: readonly { readonly row: ViewRow; readonly diff: 1 | -1 }[];
 }
 
-export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage;
+/**
+ * A timeline's value for `key` from event time `at` (epoch ms) on: durations
+ * in seconds, `rate` per second while one grows, null while unknown.
+ * `revised`: a late event rewrote the key's timeline from `at`; `value` is the value now.
+ */
+export interface TimelineMessage extends Addressed {
+  readonly type: 'timeline';
+  readonly timeline: string;
+  readonly key: string;
+  readonly at: number;
+  readonly value: string | number | boolean | null;
+  readonly rate?: number;
+  readonly revised?: true;
+}
+
+export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage | TimelineMessage;

@@ -72,6 +72,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     playback: options.playback ?? {},
     requireExistingChannels: options.requireExistingChannels ?? false,
     views,
+    timelines,
   });
   await app.ready();
   return app;

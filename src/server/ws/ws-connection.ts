@@ -21,6 +21,8 @@ import { encodeError } from './message-encoder.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
 import { SocketSink } from './socket-sink.js';
 import { ViewStream } from './view-stream.js';
+import { TimelineStream } from './timeline-stream.js';
+import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 
 export interface WebSocketLimits {
   /** Largest client frame answered normally, bytes; larger ones get `payload_too_large`. @default 64 KiB */
@@ -43,12 +45,14 @@ export interface ConnectionContext {
   readonly playback: Partial<PlaybackConfig>;
   readonly requireExistingChannels: boolean;
   readonly views: ViewRegistry;
+  readonly timelines: TimelineRegistry;
   readonly logError: (error: unknown) => void;
 }
 
 type Subscription =
   | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession }
-  | { readonly kind: 'view'; readonly stream: ViewStream };
+  | { readonly kind: 'view'; readonly stream: ViewStream }
+  | { readonly kind: 'timeline'; readonly stream: TimelineStream };
 
 /** The key of the single session on a per-channel connection. */
 const ONLY = Symbol('only');
@@ -110,6 +114,7 @@ export class WsConnection {
   }
 
   async #dispatch(message: ClientMessage): Promise<void> {
+    if (message.action === 'timeline') return this.#openTimeline(message.sub, message.timeline, message.key);
     if (message.action === 'view') {
       if (message.asOf !== undefined) return this.#sendViewAt(message.sub, message.view, message.asOf);
       return this.#openView(message.sub, message.view);
@@ -119,7 +124,7 @@ export class WsConnection {
       throw new PlayheadError('invalid_parameter', `this connection plays channel ${this.#channel}: use /v1/ws to play several channels`);
     }
     const existing = this.#subscriptions.get(key);
-    if (message.action === 'stop' && existing?.kind === 'view') {
+    if (message.action === 'stop' && existing !== undefined && existing.kind !== 'playback') {
       closeSubscription(existing);
       this.#subscriptions.delete(key);
       return;
@@ -182,6 +187,16 @@ export class WsConnection {
     this.#checkViewAccess(view);
     this.#reserve(key);
     this.#subscriptions.set(key, { kind: 'view', stream: new ViewStream(this.#socket, key, view, views, clock, limits.maxBufferedBytes) });
+  }
+
+  #openTimeline(sub: string | undefined, timeline: string, timelineKey: string | undefined): void {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'timelines are streamed on /v1/ws, not on a channel\'s endpoint');
+    const key = requireSub({ sub });
+    const { timelines, clock, grant, limits } = this.#context;
+    timelines.describe(timeline);
+    this.#reserve(key);
+    const stream = new TimelineStream({ socket: this.#socket, sub: key, timeline, key: timelineKey, timelines, clock, grant, maxBufferedBytes: limits.maxBufferedBytes });
+    this.#subscriptions.set(key, { kind: 'timeline', stream });
   }
 
   async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {
