@@ -34,7 +34,8 @@ export interface KeyState {
 }
 
 const NO_PIECES: readonly Piece[] = Object.freeze([]);
-const UNKNOWN_LEFT = piece(Number.NEGATIVE_INFINITY, null);
+// Its start is never read (slope 0); 0 keeps it JSON-safe for durable checkpoints.
+const UNKNOWN_LEFT = piece(0, null);
 
 function before(aTs: number, aSeq: number, bTs: number, bSeq: number): boolean {
   return aTs < bTs || (aTs === bTs && aSeq < bSeq);

@@ -4,7 +4,7 @@
  * evaluated from its channel's history and kept live from the bus with the
  * gapless switch of LiveTail.
  */
-import type { Clock } from '../core/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { validateChannelName } from '../core/channel-name.js';
 import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
@@ -14,7 +14,8 @@ import { LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { compileTimeline } from './compile-timeline.js';
 import type { AggregateRow } from './timeline-aggregate.js';
-import { TimelineEvaluator, type ChangeListener, type TimelineInterval } from './timeline-evaluator.js';
+import { TimelineCheckpointStore } from './timeline-checkpoints.js';
+import { TimelineEvaluator, type ChangeListener, type EvaluatorStats, type TimelineInterval } from './timeline-evaluator.js';
 import type { Scalar } from './timeline-piece.js';
 
 export const TIMELINE_DEFINITIONS_CHANNEL = 'playhead.timelines';
@@ -41,7 +42,17 @@ interface LiveTimeline {
   readonly id: number;
   readonly evaluator: TimelineEvaluator;
   readonly tail: LiveTail;
+  /** History read: from now on events come in seq order, so "every seq <= lastSeq applied" holds. */
+  live: boolean;
+  /** Highest seq applied (and, once live, every seq below it). */
+  lastSeq: number;
+  watermarkTs: number;
+  /** Events applied since the last durable checkpoint. */
+  dirty: boolean;
+  checkpointNumber: number;
 }
+
+export const TIMELINE_REGISTRY_DEFAULTS = Object.freeze({ checkpointIntervalMs: 30_000, resumeWindowMs: 3_600_000 });
 
 export interface TimelineRegistryOptions {
   readonly reader: EventReader;
@@ -50,6 +61,16 @@ export interface TimelineRegistryOptions {
   readonly clock: Clock;
   /** Told when a timeline stops following its channel (the store failed); the timeline is removed. */
   readonly onTimelineFailed?: (name: string, error: unknown) => void;
+  /** How often each timeline's state is checkpointed to the store, ms; 0: never. @default 30 s */
+  readonly checkpointIntervalMs?: number;
+  /**
+   * On resume from a checkpoint, the channel is read from this long before
+   * the checkpoint's latest event time (for events appended after the
+   * checkpoint with older times), ms. @default 1 h
+   */
+  readonly resumeWindowMs?: number;
+  /** Told when a checkpoint could not be written (the timeline keeps running). */
+  readonly onCheckpointFailed?: (name: string, error: unknown) => void;
 }
 
 /** Validates a definition body; throws `invalid_parameter`, `invalid_channel` or `invalid_timeline`. */
@@ -74,9 +95,20 @@ export function validateTimelineDefinition(body: unknown): TimelineDefinition {
 export class TimelineRegistry {
   readonly #options: TimelineRegistryOptions;
   readonly #timelines = new Map<string, LiveTimeline>();
+  readonly #checkpoints: TimelineCheckpointStore;
+  readonly #checkpointIntervalMs: number;
+  readonly #resumeWindowMs: number;
+  #ticker: TimerHandle | undefined = undefined;
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(options: TimelineRegistryOptions) {
     this.#options = options;
+    this.#checkpoints = new TimelineCheckpointStore(options.reader, options.writer, options.clock);
+    this.#checkpointIntervalMs = options.checkpointIntervalMs ?? TIMELINE_REGISTRY_DEFAULTS.checkpointIntervalMs;
+    this.#resumeWindowMs = options.resumeWindowMs ?? TIMELINE_REGISTRY_DEFAULTS.resumeWindowMs;
+    if (!(this.#checkpointIntervalMs >= 0)) throw new RangeError('checkpointIntervalMs must be >= 0');
+    if (!(this.#resumeWindowMs >= 0)) throw new RangeError('resumeWindowMs must be >= 0');
+    this.#tick();
   }
 
   /** Recreates every stored timeline (at server start); one that no longer compiles is skipped and reported. */
@@ -122,6 +154,12 @@ export class TimelineRegistry {
     return this.#get(name).definition;
   }
 
+  /** Keys, events applied since this process started it (a resumed timeline counts only what followed its checkpoint), late ones. */
+  stats(name: string): EvaluatorStats & { readonly appliedSeq: number } {
+    const timeline = this.#get(name);
+    return { ...timeline.evaluator.stats(), appliedSeq: timeline.lastSeq };
+  }
+
   list(): TimelineDefinition[] {
     return [...this.#timelines.values()].map((timeline) => timeline.definition).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
@@ -152,8 +190,39 @@ export class TimelineRegistry {
     return this.#get(name).evaluator;
   }
 
-  close(): void {
+  /** Writes a checkpoint of every live timeline with news (also done every `checkpointIntervalMs`). */
+  checkpoint(): Promise<void> {
+    this.#writing = this.#writing.then(async () => {
+      for (const [name, timeline] of this.#timelines) {
+        if (!timeline.live || !timeline.dirty) continue;
+        timeline.dirty = false;
+        timeline.checkpointNumber += 1;
+        const checkpoint = { seq: timeline.lastSeq, watermarkTs: timeline.watermarkTs, keys: [...timeline.evaluator.keyStates()] };
+        try {
+          await this.#checkpoints.write(name, timeline.id, timeline.checkpointNumber, checkpoint);
+        } catch (error) {
+          timeline.dirty = true;
+          this.#options.onCheckpointFailed?.(name, error);
+        }
+      }
+    });
+    return this.#writing;
+  }
+
+  /** Stops every timeline after a last checkpoint. */
+  async close(): Promise<void> {
+    this.#ticker?.cancel();
+    this.#ticker = undefined;
+    if (this.#checkpointIntervalMs > 0) await this.checkpoint();
     for (const [name, timeline] of this.#timelines) this.#stop(name, timeline);
+  }
+
+  #tick(): void {
+    if (this.#checkpointIntervalMs === 0) return;
+    this.#ticker = this.#options.clock.setTimer(this.#checkpointIntervalMs, () => {
+      void this.checkpoint();
+      this.#tick();
+    });
   }
 
   #stop(name: string, timeline: LiveTimeline): void {
@@ -165,10 +234,20 @@ export class TimelineRegistry {
   async #start(definition: TimelineDefinition, id: number): Promise<void> {
     const { reader, bus, clock } = this.#options;
     const evaluator = new TimelineEvaluator({ plan: compileTimeline(definition.query), key: definition.key, clock });
+    const restored = await this.#checkpoints.latest(definition.name, id);
+    const coveredSeq = restored?.checkpoint.seq ?? 0;
+    for (const [key, state] of restored?.checkpoint.keys ?? []) evaluator.restoreKey(key, state);
     const tail = new LiveTail({
       channel: definition.channel, reader, bus,
       deliver: (events: readonly StoredEvent[]) => {
-        for (const event of events) evaluator.push(event);
+        for (const event of events) {
+          // Already in the checkpoint: applying it again would count it twice.
+          if (event.seq <= coveredSeq) continue;
+          evaluator.push(event);
+          if (event.seq > timeline.lastSeq) timeline.lastSeq = event.seq;
+          if (event.ts > timeline.watermarkTs) timeline.watermarkTs = event.ts;
+          timeline.dirty = true;
+        }
         return true;
       },
       onError: (error) => {
@@ -177,8 +256,14 @@ export class TimelineRegistry {
         this.#options.onTimelineFailed?.(definition.name, error);
       },
     });
-    this.#timelines.set(definition.name, { definition, id, evaluator, tail });
-    await tail.start(FROM_THE_BEGINNING);
+    const timeline: LiveTimeline = {
+      definition, id, evaluator, tail, live: false,
+      lastSeq: coveredSeq, watermarkTs: restored?.checkpoint.watermarkTs ?? Number.NEGATIVE_INFINITY, dirty: false,
+      checkpointNumber: restored?.number ?? 0,
+    };
+    this.#timelines.set(definition.name, timeline);
+    await tail.start(restored === undefined ? FROM_THE_BEGINNING : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
+    timeline.live = true;
   }
 
   async #record(record: Record_): Promise<number> {

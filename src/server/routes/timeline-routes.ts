@@ -20,7 +20,8 @@ export function registerTimelineRoutes(app: FastifyInstance, timelines: Timeline
   }));
 
   app.get('/v1/timelines/:name', { config: { access: { action: 'read' } }, schema: { params: nameParams, querystring: querySchema({}) } }, async (request) => {
-    return readable(request, timelines.describe((request.params as { name: string }).name));
+    const { name } = request.params as { name: string };
+    return { ...readable(request, timelines.describe(name)), stats: timelines.stats(name) };
   });
 
   app.get('/v1/timelines/:name/keys/:key', {
