@@ -50,7 +50,7 @@ export function batchEvaluate(plan: TimelinePlan, rows: readonly TimelineRow[]):
       case 'and':
       case 'or': {
         let combined = out[node.children[0] as number] as Piece[];
-        for (const child of node.children.slice(1)) combined = combinePieces(combined, out[child] as Piece[], node.op === 'and' ? and3 : or3);
+        for (const child of node.children.slice(1)) combined = combinePieces(combined, out[child] as Piece[], node.op === 'and' ? and3 : or3, first.ts);
         out.push(combined);
         continue;
       }
@@ -58,10 +58,10 @@ export function batchEvaluate(plan: TimelinePlan, rows: readonly TimelineRow[]):
         out.push(mapPieces(out[node.child] as Piece[], not3));
         continue;
       case 'duration_where':
-        out.push(integrateTruth(out[node.child] as Piece[], 0));
+        out.push(integrateTruth(out[node.child] as Piece[], 0, first.ts));
         continue;
       case 'duration_in_cur_state':
-        out.push(timeInState(out[node.child] as Piece[], null));
+        out.push(timeInState(out[node.child] as Piece[], null, first.ts));
         continue;
     }
     out.push(timeline);

@@ -6,7 +6,7 @@
  */
 import type { TimelinePlan, TimelineRow } from './compile-timeline.js';
 import { stepNode, type StepContext } from './step-rules.js';
-import { appendPiece, leftLimit, piece, piecesFrom, valueAt, type Piece, type PieceValue } from './timeline-piece.js';
+import { appendPiece, extrapolate, leftLimit, piece, piecesFrom, valueAt, type Piece, type PieceValue } from './timeline-piece.js';
 
 export interface KeyTimelineOptions {
   /** Events between two checkpoints: a late event replays at most this many plus those after it. @default 64 */
@@ -37,6 +37,29 @@ const NO_PIECES: readonly Piece[] = Object.freeze([]);
 // Its start is never read (slope 0); 0 keeps it JSON-safe for durable checkpoints.
 const UNKNOWN_LEFT = piece(0, null);
 
+const INITIAL_STATES = new WeakMap<TimelinePlan, KeyState>();
+
+/** The state before any event, the same for every key of a plan (one object, not one per key). */
+function initialState(plan: TimelinePlan, tails: readonly (readonly Piece[])[], lefts: readonly Piece[]): KeyState {
+  let state = INITIAL_STATES.get(plan);
+  if (state === undefined) {
+    state = Object.freeze({ applied: 0, started: false, firstTs: 0, frontierTs: 0, frontierSeq: 0, tails: tails.slice(), lefts: lefts.slice() });
+    INITIAL_STATES.set(plan, state);
+  }
+  return state;
+}
+
+/** Appends the part of `tail` within [from, until) (a tail may begin before `from`). */
+function appendClipped(target: Piece[], tail: readonly Piece[], from: number, until: number): void {
+  for (let index = 0; index < tail.length; index += 1) {
+    const p = tail[index] as Piece;
+    if (p.start >= until) break;
+    const next = tail[index + 1];
+    if (next !== undefined && next.start <= from) continue;
+    appendPiece(target, p.start >= from ? p : piece(from, extrapolate(p, from), p.slope));
+  }
+}
+
 function before(aTs: number, aSeq: number, bTs: number, bSeq: number): boolean {
   return aTs < bTs || (aTs === bTs && aSeq < bSeq);
 }
@@ -59,6 +82,7 @@ export class KeyTimeline {
   #rows: TimelineRow[] = [];
   #rowBase = 0;
   #checkpoints: KeyState[] = [];
+  readonly #context: StepContext;
 
   constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState) {
     this.#plan = plan;
@@ -69,9 +93,10 @@ export class KeyTimeline {
     this.#spare = new Array<readonly Piece[]>(count).fill(NO_PIECES);
     this.#lefts = new Array<Piece>(count).fill(UNKNOWN_LEFT);
     this.#histories = this.#results.map(() => []);
+    this.#context = { t: 0, row: { ts: 0, seq: 0, values: [] }, first: true, old: this.#tails, next: this.#spare, lefts: this.#lefts };
     if (state !== undefined) this.#restore(state, true);
     this.#rowBase = this.#applied;
-    this.#checkpoints.push(this.#capture(false));
+    this.#checkpoints.push(state === undefined ? initialState(plan, this.#tails, this.#lefts) : this.#capture(false));
   }
 
   get started(): boolean {
@@ -120,7 +145,7 @@ export class KeyTimeline {
   /** The whole timeline of a result: history, then the tail (what happens if no event comes). */
   pieces(result: number): Piece[] {
     const out = (this.#histories[result] as Piece[]).slice();
-    for (const p of this.#tails[this.#results[result] as number] as Piece[]) appendPiece(out, p);
+    if (this.#started) appendClipped(out, this.#tails[this.#results[result] as number] as Piece[], this.#frontierTs, Number.POSITIVE_INFINITY);
     return out;
   }
 
@@ -157,14 +182,17 @@ export class KeyTimeline {
     const first = !this.#started;
     const old = this.#tails;
     if (!first && t > this.#frontierTs) {
-      for (let r = 0; r < this.#results.length; r += 1) {
-        const history = this.#histories[r] as Piece[];
-        for (const p of old[this.#results[r] as number] as Piece[]) if (p.start < t) appendPiece(history, p);
-      }
+      for (let r = 0; r < this.#results.length; r += 1) appendClipped(this.#histories[r] as Piece[], old[this.#results[r] as number] as Piece[], this.#frontierTs, t);
       for (let index = 0; index < nodes.length; index += 1) if (needsLeft[index]) this.#lefts[index] = leftLimit(old[index] as Piece[], t);
     }
     const next = this.#spare;
-    const context: StepContext = { t, row, first, old, next, lefts: this.#lefts };
+    const context = this.#context;
+    context.t = t;
+    context.row = row;
+    context.first = first;
+    context.old = old;
+    context.next = next;
+    context.lefts = this.#lefts;
     for (let index = 0; index < nodes.length; index += 1) next[index] = stepNode(nodes[index] as TimelinePlan['nodes'][number], index, context);
     this.#tails = next;
     this.#spare = old;

@@ -86,17 +86,22 @@ export function mapPieces(pieces: readonly Piece[], f: (value: PieceValue) => Pi
   return out;
 }
 
-/** Pointwise `f` of two constant-valued piece lists that start at the same instant. */
-export function combinePieces(a: readonly Piece[], b: readonly Piece[], f: (x: PieceValue, y: PieceValue) => PieceValue): Piece[] {
+/**
+ * Pointwise `f` of two constant-valued piece lists, from `from` on. A list
+ * may begin before `from` (a tail kept from an earlier event): breakpoints
+ * before `from` are moved to it, and the last of them wins.
+ */
+export function combinePieces(a: readonly Piece[], b: readonly Piece[], f: (x: PieceValue, y: PieceValue) => PieceValue, from: number): Piece[] {
   const out: Piece[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
     const pa = a[i];
     const pb = b[j];
-    const start = Math.min(pa?.start ?? Number.POSITIVE_INFINITY, pb?.start ?? Number.POSITIVE_INFINITY);
-    if (pa !== undefined && pa.start === start) i += 1;
-    if (pb !== undefined && pb.start === start) j += 1;
+    const breakpoint = Math.min(pa?.start ?? Number.POSITIVE_INFINITY, pb?.start ?? Number.POSITIVE_INFINITY);
+    if (pa !== undefined && pa.start === breakpoint) i += 1;
+    if (pb !== undefined && pb.start === breakpoint) j += 1;
+    const start = breakpoint < from ? from : breakpoint;
     const va = i > 0 ? extrapolate(a[i - 1] as Piece, start) : null;
     const vb = j > 0 ? extrapolate(b[j - 1] as Piece, start) : null;
     appendPiece(out, piece(start, f(va, vb)));
@@ -104,31 +109,50 @@ export function combinePieces(a: readonly Piece[], b: readonly Piece[], f: (x: P
   return out;
 }
 
-/** Time (ms) `pieces` has been true, starting from `accumulated` at the first piece's start. */
-export function integrateTruth(pieces: readonly Piece[], accumulated: number): Piece[] {
+/** Index of the piece covering `from` (the first piece when all start after it). */
+function firstIndexAt(pieces: readonly Piece[], from: number): number {
+  let index = 0;
+  while (index + 1 < pieces.length && (pieces[index + 1] as Piece).start <= from) index += 1;
+  return index;
+}
+
+/** Time (ms) `pieces` has been true, from `accumulated` at `from`. */
+export function integrateTruth(pieces: readonly Piece[], accumulated: number, from: number): Piece[] {
   const out: Piece[] = [];
   let total = accumulated;
-  for (let index = 0; index < pieces.length; index += 1) {
+  for (let index = firstIndexAt(pieces, from); index < pieces.length; index += 1) {
     const p = pieces[index] as Piece;
+    const start = p.start < from ? from : p.start;
     const slope = p.value === true ? 1 : 0;
-    appendPiece(out, piece(p.start, total, slope));
+    appendPiece(out, piece(start, total, slope));
     const next = pieces[index + 1];
-    if (next !== undefined) total += slope * (next.start - p.start);
+    if (next !== undefined) total += slope * (next.start - start);
   }
   return out;
 }
 
 /**
- * Time (ms) since `pieces` last changed: `elapsed` at the first piece (null:
- * it changed there), 0 at every later boundary (a normal list has a change at
- * each), unknown while the value is unknown.
+ * Time (ms) since `pieces` last changed, from `from` on: `elapsed` at
+ * `from` (null: it changed there), 0 at every later boundary (a normal list
+ * has a change at each), unknown while the value is unknown.
  */
-export function timeInState(pieces: readonly Piece[], elapsed: number | null): Piece[] {
+export function timeInState(pieces: readonly Piece[], elapsed: number | null, from: number): Piece[] {
   const out: Piece[] = [];
-  for (let index = 0; index < pieces.length; index += 1) {
+  const first = firstIndexAt(pieces, from);
+  for (let index = first; index < pieces.length; index += 1) {
     const p = pieces[index] as Piece;
-    if (p.value === null) appendPiece(out, piece(p.start, null));
-    else appendPiece(out, piece(p.start, index === 0 && elapsed !== null ? elapsed : 0, 1));
+    const start = p.start < from ? from : p.start;
+    if (p.value === null) appendPiece(out, piece(start, null));
+    else appendPiece(out, piece(start, index === first && elapsed !== null ? elapsed : 0, 1));
   }
   return out;
+}
+
+/** The state of `pieces` at `t`, as a piece starting at `t`. */
+export function stateAt(pieces: readonly Piece[], t: number): Piece {
+  for (let index = pieces.length - 1; index >= 0; index -= 1) {
+    const p = pieces[index] as Piece;
+    if (p.start <= t) return p.start === t ? p : piece(t, extrapolate(p, t), p.slope);
+  }
+  return piece(t, null);
 }
