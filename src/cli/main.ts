@@ -11,6 +11,7 @@ import { InProcessBus } from '../live/in-process/in-process-bus.js';
 import { DEFAULT_STORE_URL, openStore } from '../store/open-store.js';
 import { ingestFile } from './ingest-command.js';
 import { loadDemo } from './load-demo.js';
+import { loadVideoDemo } from './video-demo.js';
 import { packageRoot } from './package-root.js';
 import { serve } from './serve-command.js';
 
@@ -65,7 +66,8 @@ program.command('demo')
   .action(async (options: { store: string }) => {
     const store = await openStore(options.store);
     try {
-      for (const summary of await loadDemo(new Ingestor({ writer: store, bus: new InProcessBus(), clock: systemClock }))) {
+      const ingestor = new Ingestor({ writer: store, bus: new InProcessBus(), clock: systemClock });
+      for (const summary of [...(await loadDemo(ingestor)), await loadVideoDemo(ingestor)]) {
         console.log(`${summary.channel}: ${summary.records} events (${summary.accepted} new)`);
       }
     } finally {

@@ -12,6 +12,7 @@ import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openStore } from '../store/open-store.js';
 import { loadDemo } from './load-demo.js';
+import { installVideoDemoTimelines, loadVideoDemo, VIDEO_DEMO_SESSIONS } from './video-demo.js';
 import { packageRoot } from './package-root.js';
 
 export interface ServeOptions {
@@ -45,6 +46,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     for (const summary of await loadDemo(ingestor)) {
       console.log(`demo: ${summary.channel}: ${summary.records} events (${summary.accepted} new)`);
     }
+    const video = await loadVideoDemo(ingestor);
+    console.log(`demo: ${video.channel}: ${video.records} events (${video.accepted} new, generated, seed ${VIDEO_DEMO_SESSIONS.seed})`);
   }
   const app = await buildServer({
     store, bus, access,
@@ -53,6 +56,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     requireExistingChannels: options.requireExistingChannels,
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
   });
+  if (options.demo) for (const name of await installVideoDemoTimelines(app)) console.log(`demo: timeline ${name} created`);
   const shutdown = async () => {
     await app.close();
     await store.close();
