@@ -62,3 +62,22 @@ describe('KeyTimeline (incremental) against batchEvaluate', () => {
     );
   });
 });
+
+describe('KeyTimeline restored from a durable state', () => {
+  it('continues exactly as if it had never stopped (state through JSON, for events after it)', () => {
+    fc.assert(
+      fc.property(timeline, events, fc.nat(), (node, list, cut) => {
+        const plan = compileTimeline({ timeline: node });
+        const rows = list.map((event, index) => toRow(plan, event.ts, index + 1, event.data)).sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+        const split = cut % (rows.length + 1);
+        const options = { checkpointEvery: 3, lateHorizonMs: Number.POSITIVE_INFINITY };
+        const before = new KeyTimeline(plan, options);
+        for (const row of rows.slice(0, split)) before.push(row);
+        const restored = new KeyTimeline(plan, options, JSON.parse(JSON.stringify(before.state())));
+        for (const row of rows.slice(split)) restored.push(row);
+        assert.deepEqual(restored.pieces(0), batchEvaluate(plan, rows)[plan.root]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
