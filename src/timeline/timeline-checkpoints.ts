@@ -18,6 +18,8 @@ const MAX_PART_BYTES = 64 << 20;
 const SCAN_PAGE_EVENTS = 8;
 
 export interface TimelineCheckpoint {
+  /** Every key (a base), or only the keys changed since the previous checkpoint. */
+  readonly full: boolean;
   /** Every event of the timeline's channel with seq <= this was applied. */
   readonly seq: number;
   /** The largest event time applied: where a resume starts reading. */
@@ -32,6 +34,7 @@ interface CheckpointPart {
   readonly number: number;
   readonly part: number;
   readonly parts: number;
+  readonly full: boolean;
   readonly seq: number;
   readonly watermarkTs: number;
   readonly keys: readonly (readonly [string, KeyState])[];
@@ -54,27 +57,35 @@ export class TimelineCheckpointStore {
     if (chunks.length === 0) chunks.push([]);
     const now = this.#clock.now();
     const events = chunks.map((keys, part) => {
-      const data: CheckpointPart = { timeline, id, number, part, parts: chunks.length, seq: checkpoint.seq, watermarkTs: checkpoint.watermarkTs, keys };
+      const data: CheckpointPart = { timeline, id, number, part, parts: chunks.length, full: checkpoint.full, seq: checkpoint.seq, watermarkTs: checkpoint.watermarkTs, keys };
       return normalizeEvent({ data }, { now, maxEventBytes: MAX_PART_BYTES });
     });
     await this.#writer.append(TIMELINE_CHECKPOINTS_CHANNEL, events);
   }
 
-  /** The newest complete checkpoint of this timeline, or undefined. */
+  /**
+   * The state as of this timeline's newest checkpoint: the newest full one
+   * with every later incremental one applied over it, or undefined.
+   */
   async latest(timeline: string, id: number): Promise<{ readonly number: number; readonly checkpoint: TimelineCheckpoint } | undefined> {
-    let collecting: { number: number; parts: Map<number, CheckpointPart> } | undefined;
-    for await (const page of this.#reader.scan({ channel: TIMELINE_CHECKPOINTS_CHANNEL, order: 'desc', pageSize: SCAN_PAGE_EVENTS })) {
+    const chain: CheckpointPart[][] = [];
+    let collecting: CheckpointPart[] = [];
+    scan: for await (const page of this.#reader.scan({ channel: TIMELINE_CHECKPOINTS_CHANNEL, order: 'desc', pageSize: SCAN_PAGE_EVENTS })) {
       for (const event of page) {
         const part = event.data as CheckpointPart;
         if (part.timeline !== timeline || part.id !== id) continue;
-        if (collecting === undefined || collecting.number !== part.number) collecting = { number: part.number, parts: new Map() };
-        collecting.parts.set(part.part, part);
-        if (collecting.parts.size === part.parts) {
-          const ordered = [...collecting.parts.values()].sort((a, b) => a.part - b.part);
-          return { number: part.number, checkpoint: { seq: part.seq, watermarkTs: part.watermarkTs, keys: ordered.flatMap((p) => p.keys) } };
-        }
+        if (collecting[0] !== undefined && collecting[0].number !== part.number) collecting = [];
+        collecting.push(part);
+        if (collecting.length < part.parts) continue;
+        chain.push(collecting.sort((a, b) => a.part - b.part));
+        collecting = [];
+        if (part.full) break scan;
       }
     }
-    return undefined;
+    const newest = chain[0]?.[0];
+    if (newest === undefined || chain.at(-1)?.[0]?.full !== true) return undefined;
+    const keys = new Map<string, KeyState>();
+    for (const parts of chain.reverse()) for (const part of parts) for (const [key, state] of part.keys) keys.set(key, state);
+    return { number: newest.number, checkpoint: { full: true, seq: newest.seq, watermarkTs: newest.watermarkTs, keys: [...keys] } };
   }
 }

@@ -74,6 +74,8 @@ export class TimelineEvaluator {
   readonly #listeners = new Set<ChangeListener>();
   readonly #notify = new Map<string, NotifyState>();
   readonly #heap = new DueHeap();
+  /** Keys changed since the last `takeStates`. */
+  readonly #dirty = new Set<string>();
   #timer: TimerHandle | undefined = undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   #events = 0;
@@ -112,6 +114,7 @@ export class TimelineEvaluator {
     }
     const outcome = timeline.push(toRow(this.#plan, event.ts, event.seq, event.data));
     this.#events += 1;
+    if (outcome === 'applied' || outcome === 'revised') this.#dirty.add(key);
     if (outcome === 'revised') this.#late += 1;
     else if (outcome === 'too_late') this.#tooLate += 1;
     if (this.#listeners.size > 0 && (outcome === 'applied' || outcome === 'revised')) this.#afterPush(key, timeline, outcome === 'revised' ? event.ts : undefined);
@@ -196,12 +199,13 @@ export class TimelineEvaluator {
     this.#arm();
   }
 
-  /** Every key's state, for a durable checkpoint. */
-  keyStates(): IterableIterator<[string, KeyState]> {
-    const keys = this.#keys;
-    return (function* () {
-      for (const [key, timeline] of keys) yield [key, timeline.state()] as [string, KeyState];
-    })();
+  /** The state of every key (`all`) or of the keys changed since the last call, for a durable checkpoint. */
+  takeStates(all: boolean): [string, KeyState][] {
+    const out: [string, KeyState][] = [];
+    const keys = all ? this.#keys.keys() : this.#dirty.values();
+    for (const key of keys) out.push([key, (this.#keys.get(key) as KeyTimeline).state()]);
+    this.#dirty.clear();
+    return out;
   }
 
   /** Restores keys from a durable checkpoint (before pushing anything newer). */

@@ -50,7 +50,11 @@ interface LiveTimeline {
   /** Events applied since the last durable checkpoint. */
   dirty: boolean;
   checkpointNumber: number;
+  /** A write failed: the next checkpoint must hold every key. */
+  needsFull: boolean;
 }
+
+const FULL_CHECKPOINT_EVERY = 10;
 
 export const TIMELINE_REGISTRY_DEFAULTS = Object.freeze({ checkpointIntervalMs: 30_000, resumeWindowMs: 3_600_000 });
 
@@ -197,11 +201,16 @@ export class TimelineRegistry {
         if (!timeline.live || !timeline.dirty) continue;
         timeline.dirty = false;
         timeline.checkpointNumber += 1;
-        const checkpoint = { seq: timeline.lastSeq, watermarkTs: timeline.watermarkTs, keys: [...timeline.evaluator.keyStates()] };
+        // Mostly only the keys that changed; every FULL_CHECKPOINT_EVERY-th one holds every key, so a resume reads a short chain.
+        const full = timeline.checkpointNumber % FULL_CHECKPOINT_EVERY === 1 || timeline.needsFull;
+        timeline.needsFull = false;
+        const checkpoint = { full, seq: timeline.lastSeq, watermarkTs: timeline.watermarkTs, keys: timeline.evaluator.takeStates(full) };
         try {
           await this.#checkpoints.write(name, timeline.id, timeline.checkpointNumber, checkpoint);
         } catch (error) {
+          // The changed keys were taken: only a full checkpoint is sure to hold them now.
           timeline.dirty = true;
+          timeline.needsFull = true;
           this.#options.onCheckpointFailed?.(name, error);
         }
       }
@@ -259,7 +268,7 @@ export class TimelineRegistry {
     const timeline: LiveTimeline = {
       definition, id, evaluator, tail, live: false,
       lastSeq: coveredSeq, watermarkTs: restored?.checkpoint.watermarkTs ?? Number.NEGATIVE_INFINITY, dirty: false,
-      checkpointNumber: restored?.number ?? 0,
+      checkpointNumber: restored?.number ?? 0, needsFull: false,
     };
     this.#timelines.set(definition.name, timeline);
     await tail.start(restored === undefined ? FROM_THE_BEGINNING : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });

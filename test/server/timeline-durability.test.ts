@@ -40,6 +40,7 @@ describe('timeline checkpoints', () => {
     const dir = mkdtempSync(join(tmpdir(), 'playhead-timelines-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const url = `sqlite:${join(dir, 'log.db')}`;
+    const onlyA = events(20, 25).filter((event) => event.data.session === 'a');
     const clock = new VirtualClock(TEST_NOW);
     const storeA = await openStore(url);
     const a = await buildServer({ store: storeA, bus: new InProcessBus(), clock });
@@ -48,8 +49,15 @@ describe('timeline checkpoints', () => {
     clock.advance(30 * S);
     for (let i = 0; i < 100 && (await storeA.getChannel('playhead.timeline-checkpoints')) === undefined; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.ok(await storeA.getChannel('playhead.timeline-checkpoints'), 'a checkpoint was written');
-    // Appended after the checkpoint, then the process dies: no final checkpoint is written.
-    await a.inject({ method: 'POST', url: '/v1/channels/player/events', headers: json, payload: events(20, 30) });
+    // Only key a changes: the next checkpoint holds only a, over the first (full) one.
+    await a.inject({ method: 'POST', url: '/v1/channels/player/events', headers: json, payload: onlyA });
+    clock.advance(30 * S);
+    for (let i = 0; i < 100 && (await storeA.getChannel('playhead.timeline-checkpoints'))?.count !== 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const checkpoints = [];
+    for await (const page of storeA.scan({ channel: 'playhead.timeline-checkpoints', order: 'asc' })) checkpoints.push(...page.map((e) => e.data as { full: boolean; keys: [string][] }));
+    assert.deepEqual(checkpoints.map((c) => [c.full, c.keys.map(([key]) => key)]), [[true, ['a', 'b', 'c']], [false, ['a']]]);
+    // Appended after the last checkpoint, then the process dies: no final checkpoint is written.
+    await a.inject({ method: 'POST', url: '/v1/channels/player/events', headers: json, payload: events(25, 30) });
     const before = await answers(a);
 
     const storeB = await openStore(url);
@@ -62,7 +70,7 @@ describe('timeline checkpoints', () => {
     });
     assert.deepEqual(await answers(b), before, 'the same results as before the crash');
     const { stats } = (await b.inject({ url: '/v1/timelines/rebuffering' })).json();
-    assert.equal(stats.events, 30, 'only the 30 events after the checkpoint were evaluated, not the 90 of the log');
+    assert.equal(stats.events, 15, 'only the 15 events after the last checkpoint were evaluated, not the 80 of the log');
     assert.equal(stats.keys, 3);
 
     // And it continues exactly: the same as evaluating the whole log from scratch.
@@ -73,7 +81,7 @@ describe('timeline checkpoints', () => {
       await fresh.close();
       await freshStore.close();
     });
-    await fresh.inject({ method: 'POST', url: '/v1/channels/player/events', headers: json, payload: events(0, 40) });
+    await fresh.inject({ method: 'POST', url: '/v1/channels/player/events', headers: json, payload: [...events(0, 20), ...onlyA, ...events(25, 40)] });
     await fresh.inject({ method: 'POST', url: '/v1/timelines', headers: json, payload: DEFINITION });
     assert.deepEqual(await answers(b), await answers(fresh));
   });
