@@ -25,7 +25,7 @@ interface Accumulator {
  * numbers, with true as 1 and false as 0 (so `sum` of a boolean counts the
  * keys where it holds); strings count but add nothing.
  */
-export function aggregateValues(spec: AggregateSpec, entries: Iterable<readonly [PieceValue, PieceValue]>): AggregateRow[] {
+export function aggregateValues(spec: AggregateSpec, entries: Iterable<readonly [PieceValue, PieceValue]>, divisor = 1): AggregateRow[] {
   const groups = new Map<Scalar | null, Accumulator>();
   for (const [value, group] of entries) {
     if (value === null) continue;
@@ -48,10 +48,11 @@ export function aggregateValues(spec: AggregateSpec, entries: Iterable<readonly 
     const some = accumulator.numeric > 0;
     for (const name of spec.functions) {
       if (name === 'count') row.count = accumulator.count;
-      else if (name === 'sum') row.sum = some ? accumulator.sum : null;
-      else if (name === 'avg') row.avg = some ? accumulator.sum / accumulator.numeric : null;
-      else if (name === 'min') row.min = some ? accumulator.min : null;
-      else row.max = some ? accumulator.max : null;
+      // Summed in the evaluator's unit (whole ms for durations) and divided once, so sums stay exact.
+      else if (name === 'sum') row.sum = some ? accumulator.sum / divisor : null;
+      else if (name === 'avg') row.avg = some ? accumulator.sum / divisor / accumulator.numeric : null;
+      else if (name === 'min') row.min = some ? accumulator.min / divisor : null;
+      else row.max = some ? accumulator.max / divisor : null;
     }
     rows.push(row as unknown as AggregateRow);
   }

@@ -164,10 +164,10 @@ export class TimelineEvaluator {
   aggregate(t: number): AggregateRow[] {
     const spec = this.#plan.aggregate ?? { functions: ['count', 'sum', 'avg', 'min', 'max'] as const };
     const grouped = this.#plan.groupRoot >= 0;
-    const entries = function* (keys: Map<string, KeyTimeline>, output: (value: PieceValue) => PieceValue): Generator<readonly [PieceValue, PieceValue]> {
-      for (const timeline of keys.values()) yield [output(timeline.valueAt(0, t)), grouped ? timeline.valueAt(1, t) : null];
+    const entries = function* (keys: Map<string, KeyTimeline>): Generator<readonly [PieceValue, PieceValue]> {
+      for (const timeline of keys.values()) yield [timeline.valueAt(0, t), grouped ? timeline.valueAt(1, t) : null];
     };
-    return aggregateValues(spec, entries(this.#keys, (value) => this.#output(value)));
+    return aggregateValues(spec, entries(this.#keys), this.#plan.rootIsDuration ? MS_PER_SECOND : 1);
   }
 
   /**
