@@ -18,3 +18,8 @@ export type { ServerMessage, EventMessage, StateMessage, ErrorMessage, PlaybackS
 export { buildServer } from './server/app.js';
 export type { ServerOptions } from './server/server-config.js';
 export { AccessPolicy } from './server/auth/access-policy.js';
+export { compileTimeline, type TimelinePlan } from './timeline/compile-timeline.js';
+export { parseTimeline } from './timeline/parse-timeline.js';
+export type { TimelineQuery, TimelineNode, PredicateNode, AggregateSpec } from './timeline/timeline-ast.js';
+export { TimelineEvaluator, type TimelineEvaluatorOptions, type TimelineChange, type TimelineInterval, type TimelineEvent } from './timeline/timeline-evaluator.js';
+export { batchEvaluate } from './timeline/batch-evaluate.js';

@@ -13,6 +13,7 @@ import { DEFAULT_BUS_URL } from '../live/open-bus.js';
 import { DEFAULT_STORE_URL, openStore } from '../store/open-store.js';
 import { ingestFile } from './ingest-command.js';
 import { loadDemo } from './load-demo.js';
+import { loadVideoDemo } from './video-demo.js';
 import { packageRoot } from './package-root.js';
 import { serve } from './serve-command.js';
 import { SceneRegistry } from '../scenes/scene-registry.js';
@@ -73,7 +74,8 @@ program.command('demo')
   .action(async (options: { store: string }) => {
     const store = await openStore(options.store);
     try {
-      for (const summary of await loadDemo(new Ingestor({ writer: store, bus: new InProcessBus(), clock: systemClock }))) {
+      const ingestor = new Ingestor({ writer: store, bus: new InProcessBus(), clock: systemClock });
+      for (const summary of [...(await loadDemo(ingestor)), await loadVideoDemo(ingestor)]) {
         console.log(`${summary.channel}: ${summary.records} events (${summary.accepted} new)`);
       }
       const scenes = new SceneRegistry({ reader: store, writer: store, clock: systemClock });

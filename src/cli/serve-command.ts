@@ -15,6 +15,7 @@ import { DEMO_VIEWS } from './demo-views.js';
 import { mountSources } from './mount-sources.js';
 import { loadDemo } from './load-demo.js';
 import { prepareDemoScenes } from './demo-scenes.js';
+import { installVideoDemoTimelines, loadVideoDemo, VIDEO_DEMO_SESSIONS } from './video-demo.js';
 import { packageRoot } from './package-root.js';
 
 export interface ServeOptions {
@@ -58,6 +59,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     for (const summary of await loadDemo(ingestor)) {
       console.log(`demo: ${summary.channel}: ${summary.records} events (${summary.accepted} new)`);
     }
+    const video = await loadVideoDemo(ingestor);
+    console.log(`demo: ${video.channel}: ${video.records} events (${video.accepted} new, generated, seed ${VIDEO_DEMO_SESSIONS.seed})`);
   }
   const app = await buildServer({
     store, bus, access, sources,
@@ -74,6 +77,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     feed.start();
     console.log(`demo: scene ${scene}: ${feed.objects.length} pedestrians live at 40 Hz for ${Math.round(feed.durationMs / 1_000)} s (one pass; replay channel scene.${scene} to see it again)`);
   }
+  if (options.demo) for (const name of await installVideoDemoTimelines(app)) console.log(`demo: timeline ${name} created`);
   const shutdown = async () => {
     for (const { feed } of feeds) feed.stop();
     await app.close();

@@ -9,7 +9,7 @@
 
 import type { TransformInputMessage } from './scene-messages.js';
 
-export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view', 'scene', 'transform'] as const;
+export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view', 'scene', 'transform', 'timeline'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 /** A time as sent: ISO-8601, epoch ms, "now" or "now-15m". */
@@ -75,9 +75,16 @@ export interface TransformAction extends Omit<TransformInputMessage, 'scene'>, A
   readonly scene: string;
 }
 
+/** Follows a timeline's changes on /v1/ws: of one key, or of every key. */
+export interface TimelineAction extends Addressed {
+  readonly action: 'timeline';
+  readonly timeline: string;
+  readonly key?: string;
+}
+
 /** The actions that drive a playback session. */
 export type PlaybackMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
-export type ClientMessage = PlaybackMessage | ViewAction | SceneAction | TransformAction;
+export type ClientMessage = PlaybackMessage | ViewAction | SceneAction | TransformAction | TimelineAction;
 
 export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
 
@@ -103,9 +110,10 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   view: { view: 'string', asOf: 'time', follow: 'string' },
   scene: { scene: 'string', at: 'time', format: 'format', echo: 'boolean', leave: 'boolean' },
   transform: { scene: 'string', object: 'string', seq: 'integer', time: 'time', location: 'json', rotation: 'json', scale: 'json', device: 'string' },
+  timeline: { timeline: 'string', key: 'string' },
 };
 
-const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'], scene: ['scene'], transform: ['scene', 'object'] };
+const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'], scene: ['scene'], transform: ['scene', 'object'], timeline: ['timeline'] };
 
 export function isClientAction(value: unknown): value is ClientAction {
   return typeof value === 'string' && (CLIENT_ACTIONS as readonly string[]).includes(value);

@@ -2,7 +2,7 @@
 import type { SceneMessage } from './scene-messages.js';
 import type { WireEvent } from './wire-event.js';
 
-export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta', 'scene', 'transform'] as const;
+export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta', 'scene', 'transform', 'timeline'] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
 export const PLAYBACK_STATUSES = ['playing', 'paused', 'live', 'ended', 'stopped'] as const;
@@ -60,5 +60,20 @@ export interface DeltaMessage extends Addressed {
   readonly changes: readonly { readonly row: ViewRow; readonly diff: 1 | -1 }[];
 }
 
+/**
+ * A timeline's value for `key` from event time `at` (epoch ms) on: durations
+ * in seconds, `rate` per second while one grows, null while unknown.
+ * `revised`: a late event rewrote the key's timeline from `at`; `value` is the value now.
+ */
+export interface TimelineMessage extends Addressed {
+  readonly type: 'timeline';
+  readonly timeline: string;
+  readonly key: string;
+  readonly at: number;
+  readonly value: string | number | boolean | null;
+  readonly rate?: number;
+  readonly revised?: true;
+}
+
 /** `transform` messages come packed, as a JSON array in one frame (docs/scenes.md), so they are not in this union. */
-export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage | SceneMessage;
+export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage | SceneMessage | TimelineMessage;

@@ -15,6 +15,8 @@ import { registerDashboard } from './routes/dashboard-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerSourceRoutes } from './routes/source-routes.js';
 import { registerViewRoutes } from './routes/view-routes.js';
+import { registerTimelineRoutes } from './routes/timeline-routes.js';
+import { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
@@ -72,6 +74,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   registerSceneRoutes(app, { scenes, clock, udp: () => udp });
   if (options.sources !== undefined) registerSourceRoutes(app, options.sources);
+  const timelines = new TimelineRegistry({
+    reader: options.store, writer: options.store, bus: options.bus, clock,
+    onTimelineFailed: (name, error) => app.log.error({ err: error, timeline: name }, 'timeline stopped: its channel could not be read'),
+  });
+  for (const { name, error } of await timelines.load()) app.log.error({ err: error, timeline: name }, 'stored timeline not started');
+  app.addHook('onClose', async () => timelines.close());
+  registerTimelineRoutes(app, timelines, clock);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,
@@ -82,6 +91,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     requireExistingChannels: options.requireExistingChannels ?? false,
     views,
     scenes,
+    timelines,
   });
   await app.ready();
   return app;

@@ -106,6 +106,7 @@ export async function createHarness(t: TestContext, offsetsMs: readonly number[]
     if (!parsed.ok) throw new Error(`${parsed.code}: ${parsed.message}`);
     if (parsed.message.action === 'view') throw new Error('views are not playback');
     if (parsed.message.action === 'scene' || parsed.message.action === 'transform') throw new Error('scenes are not playback');
+    if (parsed.message.action === 'timeline') throw new Error('timelines are not playback');
     session.handle(resolveCommand(parsed.message, clock.now()));
   };
   const run = async (ms: number, stepMs = 1) => {

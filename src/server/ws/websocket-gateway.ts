@@ -17,6 +17,7 @@ import { TimerWheel } from '../../playback/timer-wheel.js';
 import type { EventReader } from '../../store/event-store.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
 import type { SceneRegistry } from '../../scenes/scene-registry.js';
+import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 import type { AccessPolicy, Grant } from '../auth/access-policy.js';
 import { requestToken } from '../auth/request-token.js';
 import { WsConnection, type WebSocketLimits } from './ws-connection.js';
@@ -31,6 +32,7 @@ export interface GatewayOptions {
   readonly requireExistingChannels: boolean;
   readonly views: ViewRegistry;
   readonly scenes?: SceneRegistry;
+  readonly timelines: TimelineRegistry;
 }
 
 /** Frames past this are cut by `ws` itself (close 1009), bounding memory; smaller oversize frames get an error and the socket stays open. */

@@ -26,6 +26,8 @@ import { ViewStream } from './view-stream.js';
 import { FollowedReplay } from './followed-replay.js';
 import { ObservedSink } from '../../playback/observed-sink.js';
 import { ReplayView } from '../../views/replay-view.js';
+import { TimelineStream } from './timeline-stream.js';
+import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 
 export interface WebSocketLimits {
   /** Largest client frame answered normally, bytes; larger ones get `payload_too_large`. @default 64 KiB */
@@ -55,12 +57,14 @@ export interface ConnectionContext {
   readonly views: ViewRegistry;
   /** Scenes joined and moved on /v1/ws; undefined where the server has none. */
   readonly scenes?: SceneRegistry;
+  readonly timelines: TimelineRegistry;
   readonly logError: (error: unknown) => void;
 }
 
 type Subscription =
   | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink }
-  | { readonly kind: 'view'; readonly stream: ViewStream; readonly follows?: FollowedReplay };
+  | { readonly kind: 'view'; readonly stream: ViewStream; readonly follows?: FollowedReplay }
+  | { readonly kind: 'timeline'; readonly stream: TimelineStream };
 
 /** The key of the single session on a per-channel connection. */
 const ONLY = Symbol('only');
@@ -126,6 +130,7 @@ export class WsConnection {
 
   async #dispatch(message: ClientMessage): Promise<void> {
     if (message.action === 'scene' || message.action === 'transform') return this.#scenes().handle(message);
+    if (message.action === 'timeline') return this.#openTimeline(message.sub, message.timeline, message.key);
     if (message.action === 'view') {
       if (message.asOf !== undefined) return this.#sendViewAt(message.sub, message.view, message.asOf);
       if (message.follow !== undefined) return this.#followReplay(message.sub, message.view, message.follow);
@@ -136,7 +141,7 @@ export class WsConnection {
       throw new PlayheadError('invalid_parameter', `this connection plays channel ${this.#channel}: use /v1/ws to play several channels`);
     }
     const existing = this.#subscriptions.get(key);
-    if (message.action === 'stop' && existing?.kind === 'view') {
+    if (message.action === 'stop' && existing !== undefined && existing.kind !== 'playback') {
       closeSubscription(existing);
       this.#subscriptions.delete(key);
       return;
@@ -227,6 +232,16 @@ export class WsConnection {
     const stream = new ViewStream(this.#socket, key, view, clock, limits.maxBufferedBytes);
     const follows = new FollowedReplay({ view: new ReplayView(views.plan(view), reader), session: played.session, output: played.output, stream, logError });
     this.#subscriptions.set(key, { kind: 'view', stream, follows });
+  }
+
+  #openTimeline(sub: string | undefined, timeline: string, timelineKey: string | undefined): void {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'timelines are streamed on /v1/ws, not on a channel\'s endpoint');
+    const key = requireSub({ sub });
+    const { timelines, clock, grant, limits } = this.#context;
+    timelines.describe(timeline);
+    this.#reserve(key);
+    const stream = new TimelineStream({ socket: this.#socket, sub: key, timeline, key: timelineKey, timelines, clock, grant, maxBufferedBytes: limits.maxBufferedBytes });
+    this.#subscriptions.set(key, { kind: 'timeline', stream });
   }
 
   async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {

@@ -1,0 +1,309 @@
+/**
+ * Evaluates one compiled timeline query per key over a channel's events:
+ * push events (in any order), read the value at an instant, the intervals
+ * over a range, the aggregate across keys, and receive changes as they
+ * happen, including the ones no event marks (a window's end, a crossing),
+ * fired from the injected Clock (DESIGN "One clock").
+ */
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { columnSegments, readColumn, toRow, type TimelinePlan } from './compile-timeline.js';
+import { DueHeap } from './due-heap.js';
+import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
+import { aggregateValues, type AggregateRow } from './timeline-aggregate.js';
+import { extrapolate, pieceIndexAt, sameState, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
+
+export interface TimelineEvent {
+  readonly ts: number;
+  readonly seq: number;
+  readonly data: unknown;
+}
+
+/** One interval of a key's result; `rate` (per second) only on a growing duration. */
+export interface TimelineInterval {
+  readonly start: number;
+  /** Exclusive; null: open-ended (the value holds until an event changes it). */
+  readonly end: number | null;
+  /** Value at `start`: durations in seconds; null is unknown. */
+  readonly value: Scalar | null;
+  readonly rate?: number;
+}
+
+/** A change of a key's result at event time `at`; `revised`: a late event rewrote the key's history from `at`. */
+export interface TimelineChange {
+  readonly key: string;
+  readonly at: number;
+  readonly value: Scalar | null;
+  readonly rate?: number;
+  readonly revised?: true;
+}
+
+export type ChangeListener = (change: TimelineChange) => void;
+
+export interface TimelineEvaluatorOptions extends Partial<KeyTimelineOptions> {
+  readonly plan: TimelinePlan;
+  /** Path of the event's key, e.g. `data.session` (a leading `data.` is optional). */
+  readonly key: string;
+  readonly clock: Clock;
+}
+
+export interface EvaluatorStats {
+  readonly keys: number;
+  readonly events: number;
+  /** Events without a string or number at the key path. */
+  readonly keyless: number;
+  readonly late: number;
+  readonly tooLate: number;
+}
+
+const MS_PER_SECOND = 1_000;
+
+interface NotifyState {
+  /** Every change at or before this time was sent. */
+  sentUntil: number;
+  last: Piece | undefined;
+  /** The due entry in the heap that is current for this key. */
+  due: number;
+}
+
+export class TimelineEvaluator {
+  readonly #plan: TimelinePlan;
+  readonly #keySegments: readonly string[];
+  readonly #clock: Clock;
+  readonly #options: KeyTimelineOptions;
+  readonly #keys = new Map<string, KeyTimeline>();
+  readonly #listeners = new Set<ChangeListener>();
+  readonly #notify = new Map<string, NotifyState>();
+  readonly #heap = new DueHeap();
+  /** Keys changed since the last `takeStates`. */
+  readonly #dirty = new Set<string>();
+  #timer: TimerHandle | undefined = undefined;
+  #timerDue = Number.POSITIVE_INFINITY;
+  #events = 0;
+  #keyless = 0;
+  #late = 0;
+  #tooLate = 0;
+
+  constructor(options: TimelineEvaluatorOptions) {
+    this.#plan = options.plan;
+    this.#keySegments = columnSegments(options.key);
+    this.#clock = options.clock;
+    this.#options = Object.freeze({
+      checkpointEvery: options.checkpointEvery ?? KEY_TIMELINE_DEFAULTS.checkpointEvery,
+      lateHorizonMs: options.lateHorizonMs ?? KEY_TIMELINE_DEFAULTS.lateHorizonMs,
+    });
+    if (!Number.isInteger(this.#options.checkpointEvery) || this.#options.checkpointEvery < 1) throw new RangeError('checkpointEvery must be an integer >= 1');
+    if (!(this.#options.lateHorizonMs >= 0)) throw new RangeError('lateHorizonMs must be >= 0');
+  }
+
+  get plan(): TimelinePlan {
+    return this.#plan;
+  }
+
+  /** Applies one event; a late one re-evaluates its key. Keyless events are counted and skipped. */
+  push(event: TimelineEvent): PushOutcome | 'keyless' {
+    const raw = readColumn(event.data, this.#keySegments);
+    if (typeof raw !== 'string' && typeof raw !== 'number') {
+      this.#keyless += 1;
+      return 'keyless';
+    }
+    const key = String(raw);
+    let timeline = this.#keys.get(key);
+    if (timeline === undefined) {
+      timeline = new KeyTimeline(this.#plan, this.#options);
+      this.#keys.set(key, timeline);
+    }
+    const outcome = timeline.push(toRow(this.#plan, event.ts, event.seq, event.data));
+    this.#events += 1;
+    if (outcome === 'applied' || outcome === 'revised') this.#dirty.add(key);
+    if (outcome === 'revised') this.#late += 1;
+    else if (outcome === 'too_late') this.#tooLate += 1;
+    if (this.#listeners.size > 0 && (outcome === 'applied' || outcome === 'revised')) this.#afterPush(key, timeline, outcome === 'revised' ? event.ts : undefined);
+    return outcome;
+  }
+
+  keys(): string[] {
+    return [...this.#keys.keys()];
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  stats(): EvaluatorStats {
+    return { keys: this.#keys.size, events: this.#events, keyless: this.#keyless, late: this.#late, tooLate: this.#tooLate };
+  }
+
+  /** The key's result at `t` (durations in seconds); null before its first event or when unknown. */
+  valueAt(key: string, t: number): Scalar | null {
+    const timeline = this.#keys.get(key);
+    return timeline === undefined ? null : this.#output(timeline.valueAt(0, t));
+  }
+
+  /** The key's result over [start, end) as intervals (start omitted: from its first event); unknown before its first event. */
+  intervals(key: string, startAt: number | undefined = undefined, end: number | undefined = undefined): TimelineInterval[] {
+    const timeline = this.#keys.get(key);
+    const pieces = timeline === undefined ? [] : timeline.pieces(0);
+    const start = startAt ?? pieces[0]?.start;
+    if (start === undefined) return [];
+    const out: TimelineInterval[] = [];
+    const firstStart = pieces[0]?.start ?? Number.POSITIVE_INFINITY;
+    if (start < firstStart) out.push({ start, end: end === undefined || firstStart < end ? (firstStart === Number.POSITIVE_INFINITY ? null : firstStart) : end, value: null });
+    for (let index = Math.max(0, pieceIndexAt(pieces, start)); index < pieces.length; index += 1) {
+      const p = pieces[index] as Piece;
+      if (end !== undefined && p.start >= end) break;
+      const from = Math.max(p.start, start);
+      const nextStart = pieces[index + 1]?.start;
+      const until = nextStart === undefined ? (end ?? null) : end === undefined ? nextStart : Math.min(nextStart, end);
+      if (until !== null && until <= from) continue;
+      out.push(this.#interval(from, until, extrapolate(p, from), p.slope));
+    }
+    return out;
+  }
+
+  /** The aggregate of every key's result at `t`, grouped as the query says. */
+  aggregate(t: number): AggregateRow[] {
+    const spec = this.#plan.aggregate ?? { functions: ['count', 'sum', 'avg', 'min', 'max'] as const };
+    const grouped = this.#plan.groupRoot >= 0;
+    const entries = function* (keys: Map<string, KeyTimeline>): Generator<readonly [PieceValue, PieceValue]> {
+      for (const timeline of keys.values()) yield [timeline.valueAt(0, t), grouped ? timeline.valueAt(1, t) : null];
+    };
+    return aggregateValues(spec, entries(this.#keys), this.#plan.rootIsDuration ? MS_PER_SECOND : 1);
+  }
+
+  /**
+   * Calls `listener` with every change from now on. Changes no event marks
+   * are sent when the clock reaches them; a late event sends one `revised`
+   * change at its time.
+   */
+  onChange(listener: ChangeListener): () => void {
+    if (this.#listeners.size === 0) this.#startNotifying();
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.#stopNotifying();
+    };
+  }
+
+  /** Sends every change due at or before `now` (called from the clock's timer; tests may call it directly). */
+  advanceTo(now: number): void {
+    for (;;) {
+      const entry = this.#heap.peek();
+      if (entry === undefined || entry.due > now) break;
+      this.#heap.pop();
+      const state = this.#notify.get(entry.key);
+      const timeline = this.#keys.get(entry.key);
+      if (state === undefined || timeline === undefined || state.due !== entry.due) continue;
+      this.#sendUntil(entry.key, timeline, state, now);
+      this.#schedule(entry.key, timeline, state);
+    }
+    this.#arm();
+  }
+
+  /** The state of every key (`all`) or of the keys changed since the last call, for a durable checkpoint. */
+  takeStates(all: boolean): [string, KeyState][] {
+    const out: [string, KeyState][] = [];
+    const keys = all ? this.#keys.keys() : this.#dirty.values();
+    for (const key of keys) out.push([key, (this.#keys.get(key) as KeyTimeline).state()]);
+    this.#dirty.clear();
+    return out;
+  }
+
+  /** Restores keys from a durable checkpoint (before pushing anything newer). */
+  restoreKey(key: string, state: KeyState): void {
+    this.#keys.set(key, new KeyTimeline(this.#plan, this.#options, state));
+  }
+
+  close(): void {
+    this.#stopNotifying();
+    this.#listeners.clear();
+  }
+
+  #output(value: PieceValue): Scalar | null {
+    return this.#plan.rootIsDuration && typeof value === 'number' ? value / MS_PER_SECOND : value;
+  }
+
+  #interval(start: number, end: number | null, value: PieceValue, slope: number): TimelineInterval {
+    const output = this.#output(value);
+    return slope === 0 ? { start, end, value: output } : { start, end, value: output, rate: slope };
+  }
+
+  #change(key: string, at: number, p: Piece, revised: boolean): TimelineChange {
+    const value = this.#output(extrapolate(p, at));
+    const base = p.slope === 0 ? { key, at, value } : { key, at, value, rate: p.slope };
+    return revised ? { ...base, revised: true } : base;
+  }
+
+  #emit(change: TimelineChange): void {
+    for (const listener of this.#listeners) listener(change);
+  }
+
+  #startNotifying(): void {
+    const now = this.#clock.now();
+    for (const [key, timeline] of this.#keys) {
+      const at = Math.max(now, timeline.frontierTs);
+      const current = timeline.piecesFrom(0, at)[0];
+      const state: NotifyState = { sentUntil: at, last: current, due: Number.POSITIVE_INFINITY };
+      this.#notify.set(key, state);
+      this.#schedule(key, timeline, state);
+    }
+    this.#arm();
+  }
+
+  #stopNotifying(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerDue = Number.POSITIVE_INFINITY;
+    this.#notify.clear();
+    while (this.#heap.pop() !== undefined);
+  }
+
+  #afterPush(key: string, timeline: KeyTimeline, lateTs: number | undefined): void {
+    let state = this.#notify.get(key);
+    if (state === undefined) {
+      state = { sentUntil: Number.NEGATIVE_INFINITY, last: undefined, due: Number.POSITIVE_INFINITY };
+      this.#notify.set(key, state);
+    }
+    if (lateTs !== undefined && lateTs <= state.sentUntil) {
+      const at = state.sentUntil;
+      const current = timeline.piecesFrom(0, at)[0] as Piece;
+      this.#emit(this.#change(key, lateTs, current, true));
+      state.last = current;
+    }
+    this.#sendUntil(key, timeline, state, Math.max(timeline.frontierTs, this.#clock.now()));
+    this.#schedule(key, timeline, state);
+    this.#arm();
+  }
+
+  /** Sends the key's changes in (sentUntil, until], in time order. */
+  #sendUntil(key: string, timeline: KeyTimeline, state: NotifyState, until: number): void {
+    if (until <= state.sentUntil) return;
+    const from = state.sentUntil === Number.NEGATIVE_INFINITY ? timeline.firstTs : state.sentUntil;
+    const pieces = timeline.piecesFrom(0, from);
+    for (const p of pieces) {
+      if (p.start > until) break;
+      if (p.start <= state.sentUntil) continue;
+      if (state.last !== undefined && sameState({ ...state.last, start: p.start, value: extrapolate(state.last, p.start) }, p)) continue;
+      this.#emit(this.#change(key, p.start, p, false));
+      state.last = p;
+    }
+    state.sentUntil = until;
+  }
+
+  #schedule(key: string, timeline: KeyTimeline, state: NotifyState): void {
+    const upcoming = timeline.piecesFrom(0, state.sentUntil).find((p) => p.start > state.sentUntil);
+    state.due = upcoming?.start ?? Number.POSITIVE_INFINITY;
+    if (upcoming !== undefined) this.#heap.push({ due: upcoming.start, key });
+  }
+
+  #arm(): void {
+    const next = this.#heap.peek()?.due;
+    if (next === undefined || next >= this.#timerDue) return;
+    this.#timer?.cancel();
+    this.#timerDue = next;
+    this.#timer = this.#clock.setTimer(Math.max(0, next - this.#clock.now()), () => {
+      this.#timer = undefined;
+      this.#timerDue = Number.POSITIVE_INFINITY;
+      this.advanceTo(this.#clock.now());
+    });
+  }
+}

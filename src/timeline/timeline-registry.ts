@@ -1,0 +1,289 @@
+/**
+ * The server's timelines: definitions kept in the event log itself (the
+ * `playhead.timelines` channel, replayed at start, like views), each one
+ * evaluated from its channel's history and kept live from the bus with the
+ * gapless switch of LiveTail.
+ */
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { validateChannelName } from '../core/channel-name.js';
+import { describeValue } from '../core/describe-value.js';
+import { PlayheadError } from '../core/errors.js';
+import { normalizeEvent, type StoredEvent } from '../core/event.js';
+import type { LiveBus } from '../live/live-bus.js';
+import { LiveTail } from '../playback/live-tail.js';
+import type { EventReader, EventWriter } from '../store/event-store.js';
+import { compileTimeline } from './compile-timeline.js';
+import type { AggregateRow } from './timeline-aggregate.js';
+import { TimelineCheckpointStore } from './timeline-checkpoints.js';
+import { TimelineEvaluator, type ChangeListener, type EvaluatorStats, type TimelineInterval } from './timeline-evaluator.js';
+import type { Scalar } from './timeline-piece.js';
+
+export const TIMELINE_DEFINITIONS_CHANNEL = 'playhead.timelines';
+const FROM_THE_BEGINNING = { ts: -Number.MAX_SAFE_INTEGER, seq: 0 };
+const MAX_DEFINITION_BYTES = 64 << 10;
+const TIMELINE_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const KEY_PATH_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** What POST /v1/timelines takes and GET lists. */
+export interface TimelineDefinition {
+  readonly name: string;
+  readonly channel: string;
+  /** Path of the key in each event, e.g. `data.session`. */
+  readonly key: string;
+  /** DSL text or JSON AST, as given. */
+  readonly query: unknown;
+}
+
+type Record_ = { readonly action: 'create'; readonly definition: TimelineDefinition } | { readonly action: 'delete'; readonly name: string };
+
+interface LiveTimeline {
+  readonly definition: TimelineDefinition;
+  /** Seq of the definition's record: tells a timeline from an older one of the same name. */
+  readonly id: number;
+  readonly evaluator: TimelineEvaluator;
+  readonly tail: LiveTail;
+  /** History read: from now on events come in seq order, so "every seq <= lastSeq applied" holds. */
+  live: boolean;
+  /** Highest seq applied (and, once live, every seq below it). */
+  lastSeq: number;
+  watermarkTs: number;
+  /** Events applied since the last durable checkpoint. */
+  dirty: boolean;
+  checkpointNumber: number;
+  /** A write failed: the next checkpoint must hold every key. */
+  needsFull: boolean;
+}
+
+const FULL_CHECKPOINT_EVERY = 10;
+
+export const TIMELINE_REGISTRY_DEFAULTS = Object.freeze({ checkpointIntervalMs: 30_000, resumeWindowMs: 3_600_000 });
+
+export interface TimelineRegistryOptions {
+  readonly reader: EventReader;
+  readonly writer: EventWriter;
+  readonly bus: LiveBus;
+  readonly clock: Clock;
+  /** Told when a timeline stops following its channel (the store failed); the timeline is removed. */
+  readonly onTimelineFailed?: (name: string, error: unknown) => void;
+  /** How often each timeline's state is checkpointed to the store, ms; 0: never. @default 30 s */
+  readonly checkpointIntervalMs?: number;
+  /**
+   * On resume from a checkpoint, the channel is read from this long before
+   * the checkpoint's latest event time (for events appended after the
+   * checkpoint with older times), ms. @default 1 h
+   */
+  readonly resumeWindowMs?: number;
+  /** Told when a checkpoint could not be written (the timeline keeps running). */
+  readonly onCheckpointFailed?: (name: string, error: unknown) => void;
+}
+
+/** Validates a definition body; throws `invalid_parameter`, `invalid_channel` or `invalid_timeline`. */
+export function validateTimelineDefinition(body: unknown): TimelineDefinition {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new PlayheadError('invalid_parameter', `a timeline definition must be an object {name, channel, key, query}, got ${describeValue(body)}`);
+  }
+  const { name, channel, key, query, ...rest } = body as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new PlayheadError('invalid_parameter', `unknown field ${JSON.stringify(extra)}: a timeline has name, channel, key and query`);
+  if (typeof name !== 'string' || !TIMELINE_NAME_PATTERN.test(name)) {
+    throw new PlayheadError('invalid_parameter', `name must be 1-128 characters of A-Z a-z 0-9 . _ : -, got ${describeValue(name)}`);
+  }
+  if (typeof key !== 'string' || !KEY_PATH_PATTERN.test(key)) {
+    throw new PlayheadError('invalid_parameter', `key must be a path in the event such as "data.session", got ${describeValue(key)}`);
+  }
+  if (query === undefined) throw new PlayheadError('invalid_parameter', 'field "query" is required: DSL text or a JSON AST');
+  compileTimeline(query);
+  return { name, channel: validateChannelName(channel), key, query };
+}
+
+export class TimelineRegistry {
+  readonly #options: TimelineRegistryOptions;
+  readonly #timelines = new Map<string, LiveTimeline>();
+  readonly #checkpoints: TimelineCheckpointStore;
+  readonly #checkpointIntervalMs: number;
+  readonly #resumeWindowMs: number;
+  #ticker: TimerHandle | undefined = undefined;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(options: TimelineRegistryOptions) {
+    this.#options = options;
+    this.#checkpoints = new TimelineCheckpointStore(options.reader, options.writer, options.clock);
+    this.#checkpointIntervalMs = options.checkpointIntervalMs ?? TIMELINE_REGISTRY_DEFAULTS.checkpointIntervalMs;
+    this.#resumeWindowMs = options.resumeWindowMs ?? TIMELINE_REGISTRY_DEFAULTS.resumeWindowMs;
+    if (!(this.#checkpointIntervalMs >= 0)) throw new RangeError('checkpointIntervalMs must be >= 0');
+    if (!(this.#resumeWindowMs >= 0)) throw new RangeError('resumeWindowMs must be >= 0');
+    this.#tick();
+  }
+
+  /** Recreates every stored timeline (at server start); one that no longer compiles is skipped and reported. */
+  async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
+    const latest = new Map<string, { record: Record_; seq: number }>();
+    for await (const page of this.#options.reader.scan({ channel: TIMELINE_DEFINITIONS_CHANNEL, order: 'asc' })) {
+      for (const event of page) {
+        const record = event.data as Record_;
+        latest.set(record.action === 'create' ? record.definition.name : record.name, { record, seq: event.seq });
+      }
+    }
+    const failures: { name: string; error: unknown }[] = [];
+    for (const [name, { record, seq }] of latest) {
+      if (record.action !== 'create') continue;
+      try {
+        await this.#start(validateTimelineDefinition(record.definition), seq);
+      } catch (error) {
+        this.#timelines.get(name)?.tail.stop();
+        this.#timelines.delete(name);
+        failures.push({ name, error });
+      }
+    }
+    return failures;
+  }
+
+  async create(body: unknown): Promise<TimelineDefinition> {
+    const definition = validateTimelineDefinition(body);
+    if (this.#timelines.has(definition.name)) {
+      throw new PlayheadError('timeline_exists', `timeline ${definition.name} exists: DELETE /v1/timelines/${definition.name} first`);
+    }
+    const id = await this.#record({ action: 'create', definition });
+    await this.#start(definition, id);
+    return definition;
+  }
+
+  async delete(name: string): Promise<void> {
+    const timeline = this.#get(name);
+    await this.#record({ action: 'delete', name });
+    this.#stop(name, timeline);
+  }
+
+  describe(name: string): TimelineDefinition {
+    return this.#get(name).definition;
+  }
+
+  /** Keys, events applied since this process started it (a resumed timeline counts only what followed its checkpoint), late ones. */
+  stats(name: string): EvaluatorStats & { readonly appliedSeq: number } {
+    const timeline = this.#get(name);
+    return { ...timeline.evaluator.stats(), appliedSeq: timeline.lastSeq };
+  }
+
+  list(): TimelineDefinition[] {
+    return [...this.#timelines.values()].map((timeline) => timeline.definition).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  valueAt(name: string, key: string, t: number): { readonly value: Scalar | null; readonly rate?: number } {
+    const evaluator = this.#get(name).evaluator;
+    const [interval] = evaluator.intervals(key, t, t + 1);
+    if (interval === undefined) return { value: null };
+    return interval.rate === undefined ? { value: interval.value } : { value: interval.value, rate: interval.rate };
+  }
+
+  intervals(name: string, key: string, start: number | undefined, end: number | undefined): TimelineInterval[] {
+    return this.#get(name).evaluator.intervals(key, start, end);
+  }
+
+  aggregate(name: string, t: number): AggregateRow[] {
+    return this.#get(name).evaluator.aggregate(t);
+  }
+
+  /** Every change of the timeline (of one key, or of all keys) from now on. */
+  subscribe(name: string, key: string | undefined, listener: ChangeListener): () => void {
+    const evaluator = this.#get(name).evaluator;
+    return evaluator.onChange(key === undefined ? listener : (change) => change.key === key && listener(change));
+  }
+
+  /** The evaluator behind a timeline (tests and the checkpointer read it). */
+  evaluator(name: string): TimelineEvaluator {
+    return this.#get(name).evaluator;
+  }
+
+  /** Writes a checkpoint of every live timeline with news (also done every `checkpointIntervalMs`). */
+  checkpoint(): Promise<void> {
+    this.#writing = this.#writing.then(async () => {
+      for (const [name, timeline] of this.#timelines) {
+        if (!timeline.live || !timeline.dirty) continue;
+        timeline.dirty = false;
+        timeline.checkpointNumber += 1;
+        // Mostly only the keys that changed; every FULL_CHECKPOINT_EVERY-th one holds every key, so a resume reads a short chain.
+        const full = timeline.checkpointNumber % FULL_CHECKPOINT_EVERY === 1 || timeline.needsFull;
+        timeline.needsFull = false;
+        const checkpoint = { full, seq: timeline.lastSeq, watermarkTs: timeline.watermarkTs, keys: timeline.evaluator.takeStates(full) };
+        try {
+          await this.#checkpoints.write(name, timeline.id, timeline.checkpointNumber, checkpoint);
+        } catch (error) {
+          // The changed keys were taken: only a full checkpoint is sure to hold them now.
+          timeline.dirty = true;
+          timeline.needsFull = true;
+          this.#options.onCheckpointFailed?.(name, error);
+        }
+      }
+    });
+    return this.#writing;
+  }
+
+  /** Stops every timeline after a last checkpoint. */
+  async close(): Promise<void> {
+    this.#ticker?.cancel();
+    this.#ticker = undefined;
+    if (this.#checkpointIntervalMs > 0) await this.checkpoint();
+    for (const [name, timeline] of this.#timelines) this.#stop(name, timeline);
+  }
+
+  #tick(): void {
+    if (this.#checkpointIntervalMs === 0) return;
+    this.#ticker = this.#options.clock.setTimer(this.#checkpointIntervalMs, () => {
+      void this.checkpoint();
+      this.#tick();
+    });
+  }
+
+  #stop(name: string, timeline: LiveTimeline): void {
+    timeline.tail.stop();
+    timeline.evaluator.close();
+    this.#timelines.delete(name);
+  }
+
+  async #start(definition: TimelineDefinition, id: number): Promise<void> {
+    const { reader, bus, clock } = this.#options;
+    const evaluator = new TimelineEvaluator({ plan: compileTimeline(definition.query), key: definition.key, clock });
+    const restored = await this.#checkpoints.latest(definition.name, id);
+    const coveredSeq = restored?.checkpoint.seq ?? 0;
+    for (const [key, state] of restored?.checkpoint.keys ?? []) evaluator.restoreKey(key, state);
+    const tail = new LiveTail({
+      channel: definition.channel, reader, bus,
+      deliver: (events: readonly StoredEvent[]) => {
+        for (const event of events) {
+          // Already in the checkpoint: applying it again would count it twice.
+          if (event.seq <= coveredSeq) continue;
+          evaluator.push(event);
+          if (event.seq > timeline.lastSeq) timeline.lastSeq = event.seq;
+          if (event.ts > timeline.watermarkTs) timeline.watermarkTs = event.ts;
+          timeline.dirty = true;
+        }
+        return true;
+      },
+      onError: (error) => {
+        this.#timelines.delete(definition.name);
+        evaluator.close();
+        this.#options.onTimelineFailed?.(definition.name, error);
+      },
+    });
+    const timeline: LiveTimeline = {
+      definition, id, evaluator, tail, live: false,
+      lastSeq: coveredSeq, watermarkTs: restored?.checkpoint.watermarkTs ?? Number.NEGATIVE_INFINITY, dirty: false,
+      checkpointNumber: restored?.number ?? 0, needsFull: false,
+    };
+    this.#timelines.set(definition.name, timeline);
+    await tail.start(restored === undefined ? FROM_THE_BEGINNING : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
+    timeline.live = true;
+  }
+
+  async #record(record: Record_): Promise<number> {
+    const event = normalizeEvent({ data: record }, { now: this.#options.clock.now(), maxEventBytes: MAX_DEFINITION_BYTES });
+    const result = await this.#options.writer.append(TIMELINE_DEFINITIONS_CHANNEL, [event]);
+    return result.lastSeq ?? 0;
+  }
+
+  #get(name: string): LiveTimeline {
+    const timeline = this.#timelines.get(name);
+    if (timeline === undefined) throw new PlayheadError('unknown_timeline', `no timeline named ${name}: create it with POST /v1/timelines`);
+    return timeline;
+  }
+}
