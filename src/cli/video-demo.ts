@@ -12,6 +12,7 @@ export const VIDEO_DEMO_CHANNEL = 'video.sessions';
 export const VIDEO_DEMO_SESSIONS: VideoSessionOptions = Object.freeze({ sessions: 200, eventsPerSession: 60, seed: 2026, startTs: Date.UTC(2026, 0, 1, 20) });
 
 export const VIDEO_DEMO_TIMELINES = [
+  { name: 'player-state', channel: VIDEO_DEMO_CHANNEL, key: 'data.session', query: 'latest_event_to_state(playerStateChange)' },
   { name: 'rebuffering', channel: VIDEO_DEMO_CHANNEL, key: 'data.session', query: `${REBUFFERING_QUERY} | aggregate(group_by(country), count, sum, avg, max)` },
   { name: 'buffering-now', channel: VIDEO_DEMO_CHANNEL, key: 'data.session', query: 'latest_event_to_state(playerStateChange) == "buffer" | aggregate(group_by(device), count, sum)' },
 ] as const;

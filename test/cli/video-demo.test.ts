@@ -29,7 +29,7 @@ describe('video demo', () => {
     const total = VIDEO_DEMO_SESSIONS.sessions * VIDEO_DEMO_SESSIONS.eventsPerSession;
     assert.deepEqual(await loadVideoDemo(ingestor), { channel: 'video.sessions', records: total, accepted: total, duplicates: 0 });
     assert.equal((await loadVideoDemo(ingestor)).duplicates, total);
-    assert.deepEqual(await installVideoDemoTimelines(app), ['rebuffering', 'buffering-now']);
+    assert.deepEqual(await installVideoDemoTimelines(app), ['player-state', 'rebuffering', 'buffering-now']);
     assert.deepEqual(await installVideoDemoTimelines(app), []);
     const rows = (await app.inject({ url: `/v1/timelines/rebuffering/aggregate?at=${VIDEO_DEMO_SESSIONS.startTs + 7_200_000}` })).json().rows as { count: number; sum: number }[];
     assert.equal(rows.reduce((n, row) => n + row.count, 0), VIDEO_DEMO_SESSIONS.sessions);

@@ -14,6 +14,7 @@ import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { DEMO_VIEWS } from '../../src/cli/demo-views.js';
 import { loadDemo } from '../../src/cli/load-demo.js';
+import { installVideoDemoTimelines, loadVideoDemo } from '../../src/cli/video-demo.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
@@ -43,8 +44,11 @@ async function buildDashboard(t: TestContext): Promise<string> {
 async function startDemoServer(t: TestContext, dashboardDir: string): Promise<string> {
   const store = await openStore('sqlite::memory:');
   const bus = new InProcessBus();
-  await loadDemo(new Ingestor({ writer: store, bus, clock: systemClock }));
+  const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
+  await loadDemo(ingestor);
+  await loadVideoDemo(ingestor);
   const app = await buildServer({ store, bus, dashboardDir, views: DEMO_VIEWS });
+  await installVideoDemoTimelines(app);
   t.after(async () => {
     await app.close();
     await store.close();
@@ -214,6 +218,20 @@ describe('dashboard', { skip }, () => {
       await byTestId(page, 'fit-button').click();
       await waitForAttribute(page, 'speed', 'data-speed', 'Math.abs(Number(value) - 15) < 0.6');
       await waitForStatus(page, 'playing');
+    });
+
+    await t.test('draws a session\'s timelines as state bands under the scrubber, with the playhead on them', async () => {
+      await page.locator('[data-testid="channel-item"][data-channel="video.sessions"]').click();
+      await waitForStatus(page, 'paused');
+      await byTestId(page, 'timeline-panel').waitFor({ state: 'visible', timeout: WAIT_MS });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="timeline-row"]').length === 3, undefined, { timeout: WAIT_MS });
+      const rows = await page.locator('[data-testid="timeline-row"]').evaluateAll((elements) => elements.map((row) => [row.getAttribute('data-timeline'), row.querySelectorAll('[data-testid="timeline-band"]').length]));
+      assert.deepEqual(rows.map(([name]) => name), ['buffering-now', 'player-state', 'rebuffering']);
+      assert.ok(rows.every(([, bands]) => Number(bands) >= 2), `every timeline has bands: ${JSON.stringify(rows)}`);
+      const states = await page.locator('[data-timeline="player-state"] [data-testid="timeline-band"]').allTextContents();
+      assert.ok(states.includes('play') && states.includes('buffer'), `player states drawn: ${states.join(', ')}`);
+      await byTestId(page, 'timeline-playhead').waitFor({ state: 'visible', timeout: WAIT_MS });
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-timelines.png') });
     });
 
     await t.test('draws a trajectory channel on the canvas', async () => {

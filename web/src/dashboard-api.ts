@@ -1,6 +1,15 @@
 /** The HTTP half of the API the dashboard reads (docs/protocol.md "HTTP API"), with the page's token. */
 import type { ErrorReply, EventsPage, HistogramReply, WireChannel, WireViewSummary } from '../../src/protocol/http-messages.js';
 import type { PageConfig } from './page-config.js';
+import type { TimelineInterval } from './timeline-bands.js';
+
+/** One timeline in the reply to GET /v1/timelines. */
+export interface WireTimeline {
+  readonly name: string;
+  readonly channel: string;
+  readonly key: string;
+  readonly query: unknown;
+}
 
 export class DashboardApi {
   readonly #origin: string;
@@ -20,6 +29,16 @@ export class DashboardApi {
   async views(): Promise<readonly WireViewSummary[]> {
     const reply = await this.#get<{ views: readonly WireViewSummary[] }>('/v1/views');
     return reply.views;
+  }
+
+  async timelines(): Promise<readonly WireTimeline[]> {
+    const reply = await this.#get<{ timelines: readonly WireTimeline[] }>('/v1/timelines');
+    return reply.timelines;
+  }
+
+  async timelineIntervals(timeline: string, key: string): Promise<readonly TimelineInterval[]> {
+    const reply = await this.#get<{ intervals: readonly TimelineInterval[] }>(`/v1/timelines/${encodeURIComponent(timeline)}/keys/${encodeURIComponent(key)}`);
+    return reply.intervals;
   }
 
   histogram(channel: string, buckets: number): Promise<HistogramReply> {

@@ -25,6 +25,7 @@ import { formatDuration, formatIso } from './time-format.js';
 import { TrajectoryTracks } from './trajectory-tracks.js';
 import { TrajectoryView } from './trajectory-view.js';
 import { TransportBar } from './transport-bar.js';
+import { TimelinePanel } from './timeline-panel.js';
 import { ViewPanel } from './view-panel.js';
 
 const MAX_RECENT_EVENTS = 1_000;
@@ -121,6 +122,12 @@ const viewPanel = new ViewPanel({
   bars: byTestId(document, 'view-bars', HTMLElement),
   table: byTestId(document, 'view-table', HTMLTableElement),
 }, showError);
+const timelinePanel = new TimelinePanel({
+  panel: byTestId(document, 'timeline-panel', HTMLElement),
+  key: byTestId(document, 'timeline-key', HTMLSelectElement),
+  range: byTestId(document, 'timeline-range', HTMLElement),
+  rows: byTestId(document, 'timeline-rows', HTMLElement),
+}, api, showError);
 
 const channelList = new ChannelList(byTestId(document, 'channel-list', HTMLElement), (channel) => void selectChannel(channel));
 const scrubber = new Scrubber(byTestId(document, 'scrubber', HTMLElement), {
@@ -152,14 +159,16 @@ async function selectChannel(channel: WireChannel): Promise<void> {
   activeClient = undefined;
   player.stop();
   try {
-    const [histogram, views] = await Promise.all([
+    const [histogram, views, timelines] = await Promise.all([
       api.histogram(channel.name, HISTOGRAM_BUCKETS),
       api.views(),
+      api.timelines(),
       showingScene ? seedSceneBounds(api, channel.name, bounds) : undefined,
     ]);
     if (mine !== selection) return;
     scrubber.show(histogram);
     viewPanel.showViews(views.filter((view) => view.channels.every((name) => name === channel.name)));
+    timelinePanel.show(channel.name, timelines.filter((timeline) => timeline.channel === channel.name)).catch((error: unknown) => showError(`could not load the timelines of ${channel.name}: ${error instanceof Error ? error.message : String(error)}`));
     // The window is [start, end): one past the last event includes it.
     player.select(channel.name, { start: channel.firstTs, end: channel.lastTs + 1 });
     transport.setEnabled(true);
@@ -179,6 +188,7 @@ async function refreshChannels(): Promise<void> {
 function animate(now: number): void {
   const position = clock.positionAt(now);
   scrubber.setPlayhead(position);
+  timelinePanel.setPlayhead(position);
   transport.showPosition(position);
   eventCount.textContent = recent.delivered.toLocaleString('en-US');
   eventCount.dataset['count'] = String(recent.delivered);
