@@ -10,7 +10,7 @@ import { Ingestor } from '../ingest/ingestor.js';
 import { InProcessBus } from '../live/in-process/in-process-bus.js';
 import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
-import { openStore } from '../store/open-store.js';
+import { openFeedStore, openStore } from '../store/open-store.js';
 import { loadDemo } from './load-demo.js';
 import { packageRoot } from './package-root.js';
 
@@ -40,6 +40,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
   const store = await openStore(options.store);
   const bus = new InProcessBus();
+  const feeds = await openFeedStore(options.store);
   if (options.demo) {
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
     for (const summary of await loadDemo(ingestor)) {
@@ -47,7 +48,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     }
   }
   const app = await buildServer({
-    store, bus, access,
+    store, bus, access, feeds,
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
@@ -56,6 +57,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const shutdown = async () => {
     await app.close();
     await store.close();
+    await feeds.close();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

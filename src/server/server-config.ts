@@ -5,6 +5,8 @@ import type { IngestLimits } from '../ingest/ingestor.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
+import type { FeedLimits } from '../feeds/feed-config.js';
+import type { FeedStore } from '../store/feed-store.js';
 import type { AccessPolicy } from './auth/access-policy.js';
 import type { WebSocketLimits } from './ws/ws-connection.js';
 
@@ -33,6 +35,10 @@ export interface ServerOptions {
   readonly dashboardDir?: string;
   /** Refuse to play channels that have no events (catches typos). @default false */
   readonly requireExistingChannels?: boolean;
+  /** Where feeds live; the CLI opens it from the same URL as `store`. @default an in-memory SQLite feed store */
+  readonly feeds?: FeedStore;
+  /** Feed bounds, item and page limits. */
+  readonly feedLimits?: Partial<FeedLimits>;
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }
