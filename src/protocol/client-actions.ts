@@ -7,7 +7,7 @@
  * them against the reader's clock.
  */
 
-export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view'] as const;
+export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view', 'feed'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 /** A time as sent: ISO-8601, epoch ms, "now" or "now-15m". */
@@ -53,9 +53,17 @@ export interface ViewAction extends Addressed {
   readonly asOf?: WireTime;
 }
 
+/** Follows a feed on /v1/ws: its first `limit` items as one base, then deltas. */
+export interface FeedAction extends Addressed {
+  readonly action: 'feed';
+  readonly feed: string;
+  /** Items the live page holds. Default 50. */
+  readonly limit?: number;
+}
+
 /** The actions that drive a playback session. */
 export type PlaybackMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
-export type ClientMessage = PlaybackMessage | ViewAction;
+export type ClientMessage = PlaybackMessage | ViewAction | FeedAction;
 
 export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
 
@@ -79,9 +87,10 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   live: { after: 'position' },
   stop: {},
   view: { view: 'string', asOf: 'time' },
+  feed: { feed: 'string', limit: 'integer' },
 };
 
-const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'] };
+const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'], feed: ['feed'] };
 
 export function isClientAction(value: unknown): value is ClientAction {
   return typeof value === 'string' && (CLIENT_ACTIONS as readonly string[]).includes(value);

@@ -70,6 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     playback: options.playback ?? {},
     requireExistingChannels: options.requireExistingChannels ?? false,
     views,
+    feeds,
   });
   await app.ready();
   return app;

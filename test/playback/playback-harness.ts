@@ -105,6 +105,7 @@ export async function createHarness(t: TestContext, offsetsMs: readonly number[]
     const parsed = parseClientMessage(message);
     if (!parsed.ok) throw new Error(`${parsed.code}: ${parsed.message}`);
     if (parsed.message.action === 'view') throw new Error('views are not playback');
+    if (parsed.message.action === 'feed') throw new Error('feeds are not playback');
     session.handle(resolveCommand(parsed.message, clock.now()));
   };
   const run = async (ms: number, stepMs = 1) => {

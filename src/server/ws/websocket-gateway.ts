@@ -16,6 +16,7 @@ import type { PlaybackConfig } from '../../playback/playback-session.js';
 import { TimerWheel } from '../../playback/timer-wheel.js';
 import type { EventReader } from '../../store/event-store.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
+import type { FeedService } from '../../feeds/feed-service.js';
 import type { AccessPolicy, Grant } from '../auth/access-policy.js';
 import { requestToken } from '../auth/request-token.js';
 import { WsConnection, type WebSocketLimits } from './ws-connection.js';
@@ -29,6 +30,7 @@ export interface GatewayOptions {
   readonly playback: Partial<PlaybackConfig>;
   readonly requireExistingChannels: boolean;
   readonly views: ViewRegistry;
+  readonly feeds: FeedService;
 }
 
 /** Frames past this are cut by `ws` itself (close 1009), bounding memory; smaller oversize frames get an error and the socket stays open. */

@@ -21,6 +21,9 @@ import { encodeError } from './message-encoder.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
 import { SocketSink } from './socket-sink.js';
 import { ViewStream } from './view-stream.js';
+import { FeedStream } from './feed-stream.js';
+import { feedScopeTarget, validateFeedKey } from '../../feeds/feed-key.js';
+import type { FeedService } from '../../feeds/feed-service.js';
 
 export interface WebSocketLimits {
   /** Largest client frame answered normally, bytes; larger ones get `payload_too_large`. @default 64 KiB */
@@ -43,12 +46,14 @@ export interface ConnectionContext {
   readonly playback: Partial<PlaybackConfig>;
   readonly requireExistingChannels: boolean;
   readonly views: ViewRegistry;
+  readonly feeds: FeedService;
   readonly logError: (error: unknown) => void;
 }
 
 type Subscription =
   | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession }
-  | { readonly kind: 'view'; readonly stream: ViewStream };
+  | { readonly kind: 'view'; readonly stream: ViewStream }
+  | { readonly kind: 'feed'; readonly stream: FeedStream };
 
 /** The key of the single session on a per-channel connection. */
 const ONLY = Symbol('only');
@@ -114,11 +119,17 @@ export class WsConnection {
       if (message.asOf !== undefined) return this.#sendViewAt(message.sub, message.view, message.asOf);
       return this.#openView(message.sub, message.view);
     }
+    if (message.action === 'feed') return this.#openFeed(message.sub, message.feed, message.limit);
     const key = this.#channel === undefined ? requireSub(message) : ONLY;
     if (this.#channel !== undefined && message.channel !== undefined && message.channel !== this.#channel) {
       throw new PlayheadError('invalid_parameter', `this connection plays channel ${this.#channel}: use /v1/ws to play several channels`);
     }
     const existing = this.#subscriptions.get(key);
+    if (message.action === 'stop' && existing?.kind === 'feed') {
+      closeSubscription(existing);
+      this.#subscriptions.delete(key);
+      return;
+    }
     if (message.action === 'stop' && existing?.kind === 'view') {
       closeSubscription(existing);
       this.#subscriptions.delete(key);
@@ -182,6 +193,27 @@ export class WsConnection {
     this.#checkViewAccess(view);
     this.#reserve(key);
     this.#subscriptions.set(key, { kind: 'view', stream: new ViewStream(this.#socket, key, view, views, clock, limits.maxBufferedBytes) });
+  }
+
+  #openFeed(sub: string | undefined, feed: string, limit: number | undefined): void {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'feeds are streamed on /v1/ws, not on a channel\'s endpoint');
+    const key = requireSub({ sub });
+    const feedKey = validateFeedKey(feed);
+    const { grant, feeds, clock, limits } = this.#context;
+    const target = feedScopeTarget(feedKey);
+    if (grant !== null && !grant.allows('read', target)) {
+      throw new PlayheadError('forbidden', `the token may not read feed ${feedKey}: it needs scope read:${target}`);
+    }
+    const pageItems = limit ?? feeds.limits.defaultPageItems;
+    if (pageItems < 1 || pageItems > feeds.limits.maxPageItems) {
+      throw new PlayheadError('invalid_parameter', `limit must be an integer from 1 to ${feeds.limits.maxPageItems}, got ${pageItems}`);
+    }
+    this.#reserve(key);
+    const stream = new FeedStream({
+      socket: this.#socket, sub: key, key: feedKey, limit: pageItems, feeds, clock,
+      maxBufferedBytes: limits.maxBufferedBytes, logError: this.#context.logError,
+    });
+    this.#subscriptions.set(key, { kind: 'feed', stream });
   }
 
   async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {
