@@ -14,9 +14,7 @@ import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDashboard } from './routes/dashboard-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerViewRoutes } from './routes/view-routes.js';
-import { registerFeedRoutes } from './routes/feed-routes.js';
-import { FeedService } from '../feeds/feed-service.js';
-import { openFeedStore } from '../store/open-store.js';
+import { registerFeeds } from './register-feeds.js';
 import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
@@ -57,10 +55,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const { name, error } of await views.load()) app.log.error({ err: error, view: name }, 'stored view not started');
   app.addHook('onClose', async () => views.close());
   registerViewRoutes(app, views, clock);
-  const feedStore = options.feeds ?? (await openFeedStore('sqlite::memory:'));
-  if (options.feeds === undefined) app.addHook('onClose', async () => feedStore.close());
-  const feeds = new FeedService({ store: feedStore, clock, limits: options.feedLimits });
-  registerFeedRoutes(app, feeds);
+  const feeds = await registerFeeds(app, options, clock);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,
