@@ -169,6 +169,25 @@ export function runFeedStoreConformance(options: FeedConformanceOptions): void {
       assert.equal(await store.rulePosition('r'), 0);
     });
 
+    test('answers each of many concurrent writes with the changes of its own feeds, versions contiguous', async (store) => {
+      const writes = Array.from({ length: 120 }, (_, i) => [
+        { kind: 'add' as const, key: `k${i % 7}`, items: [{ id: `a${i}`, time: i, dataJson: null }] },
+        { kind: 'add' as const, key: `m${i % 5}`, items: [{ id: `b${i}`, time: -i, dataJson: null }, { id: `b${i}`, time: i, dataJson: null }] },
+      ]);
+      const results = await Promise.all(writes.map((write) => store.write(write, { defaultMaxItems: 10 })));
+      const versions = new Map<string, number[]>();
+      results.forEach((changes, i) => {
+        assert.deepEqual(changes.map((c) => c.key), [`k${i % 7}`, `m${i % 5}`]);
+        assert.deepEqual(changes.map((c) => c.added.map((item) => item.id)), [[`a${i}`], [`b${i}`]].map((ids, j) => (changes[j]?.added.length === 0 ? [] : ids)));
+        for (const change of changes) versions.set(change.key, [...(versions.get(change.key) ?? []), change.from]);
+      });
+      for (const [key, froms] of versions) assert.deepEqual(froms.sort((a, b) => a - b), froms.map((_, i) => i), key);
+      for (let k = 0; k < 7; k += 1) {
+        const expected = writes.map((_, i) => i).filter((i) => i % 7 === k).slice(-10).reverse().map((i) => `a${i}`);
+        assert.deepEqual((await store.read(`k${k}`, { limit: 100 })).items.map((item) => item.id), expected);
+      }
+    });
+
     test('gives eight concurrent writers exactly the maxItems newest, never showing more', async (store) => {
       const writers = [store];
       for (let i = 1; i < 8; i += 1) writers.push(options.openPeer === undefined ? store : await options.openPeer(store));

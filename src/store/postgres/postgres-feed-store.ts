@@ -3,10 +3,13 @@
  * the rows of the feeds it touches (in key order, so two multi-feed writes
  * never deadlock), upserts, trims to the bound and commits; a read is one
  * statement, so it sees one snapshot and never a feed above its bound.
+ * Concurrent add-only writes to distinct feeds are merged into one
+ * transaction of set-based statements (group commit: one fsync, a fixed
+ * number of round trips however many feeds), at most `maxPoolSize` at once.
  */
 import { FeedChangeTracker, lastById, toFeedItem, type FeedRow, type FeedState } from '../feed-change-tracker.js';
 import {
-  FEED_NEWEST, FEED_OLDEST,
+  FEED_NEWEST, FEED_OLDEST, type FeedItemInput,
   type FeedChange, type FeedOperation, type FeedPage, type FeedReadRequest, type FeedStore, type FeedWriteOptions,
 } from '../feed-store.js';
 import {
@@ -29,6 +32,25 @@ async function feedRows(client: PostgresPoolClient, text: string, values: unknow
   return rows.map((row) => ({ id: row.id, time: Number(row.time), dataJson: row.dataJson }));
 }
 
+type AddOperation = Extract<FeedOperation, { kind: 'add' }>;
+
+interface PendingAdd {
+  readonly operations: readonly AddOperation[];
+  readonly defaultMaxItems: number;
+  readonly items: number;
+  readonly resolve: (changes: readonly FeedChange[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Most items one merged transaction carries. */
+const MAX_GROUP_ITEMS = 2_000;
+
+/** Add-only, each feed once: writes like these can share a transaction with others on other feeds. */
+function mergeable(operations: readonly FeedOperation[]): operations is readonly AddOperation[] {
+  if (operations.length === 0 || operations.some((operation) => operation.kind !== 'add')) return false;
+  return new Set(operations.map((operation) => operation.key)).size === operations.length;
+}
+
 interface PageRow {
   readonly version: number;
   readonly count: number;
@@ -42,12 +64,15 @@ export class PostgresFeedStore implements FeedStore {
   readonly #pool: PostgresPool;
   readonly #ownsPool: boolean;
   readonly #sql: PostgresFeedStatements;
+  readonly #maxInFlight: number;
+  readonly #pending: PendingAdd[] = [];
+  #inFlight = 0;
   #closing: Promise<void> | undefined = undefined;
 
   /** Connects (or takes `config.pool`) and migrates the feed tables; rejects with `store_unavailable`. */
   static async open(config: PostgresStoreConfig): Promise<PostgresFeedStore> {
     const settings = resolvePostgresConfig(config);
-    const store = new PostgresFeedStore(settings.pool ?? createPool(settings), settings.pool === undefined, settings.schema);
+    const store = new PostgresFeedStore(settings.pool ?? createPool(settings), settings.pool === undefined, settings.schema, settings.maxPoolSize);
     try {
       await store.#transaction('migrate feed tables', (client) => migratePostgresFeeds(client, settings.schema));
     } catch (error) {
@@ -57,14 +82,117 @@ export class PostgresFeedStore implements FeedStore {
     return store;
   }
 
-  private constructor(pool: PostgresPool, ownsPool: boolean, schema: string) {
+  private constructor(pool: PostgresPool, ownsPool: boolean, schema: string, maxInFlight: number) {
+    this.#maxInFlight = maxInFlight;
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#sql = postgresFeedStatements(schema);
   }
 
   write(operations: readonly FeedOperation[], options: FeedWriteOptions): Promise<readonly FeedChange[]> {
-    return this.#transaction('write feeds', (client) => this.#apply(client, operations, options));
+    if (options.checkpoint !== undefined || !mergeable(operations)) {
+      return this.#transaction('write feeds', (client) => this.#apply(client, operations, options));
+    }
+    return new Promise((resolve, reject) => {
+      const items = operations.reduce((n, operation) => n + operation.items.length, 0);
+      this.#pending.push({ operations, defaultMaxItems: options.defaultMaxItems, items, resolve, reject });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#maxInFlight && this.#pending.length > 0) {
+      const group = this.#takeGroup();
+      this.#inFlight += 1;
+      void this.#runGroup(group).finally(() => {
+        this.#inFlight -= 1;
+        this.#pump();
+      });
+    }
+  }
+
+  /** The oldest pending write, and after it those on other feeds with the same default bound, up to MAX_GROUP_ITEMS. */
+  #takeGroup(): PendingAdd[] {
+    const first = this.#pending.shift() as PendingAdd;
+    const group = [first];
+    const keys = new Set(first.operations.map((operation) => operation.key));
+    let items = first.items;
+    for (let index = 0; index < this.#pending.length && items < MAX_GROUP_ITEMS;) {
+      const candidate = this.#pending[index] as PendingAdd;
+      if (candidate.defaultMaxItems !== first.defaultMaxItems || candidate.operations.some((operation) => keys.has(operation.key))) {
+        index += 1;
+        continue;
+      }
+      this.#pending.splice(index, 1);
+      for (const operation of candidate.operations) keys.add(operation.key);
+      items += candidate.items;
+      group.push(candidate);
+    }
+    return group;
+  }
+
+  async #runGroup(group: readonly PendingAdd[]): Promise<void> {
+    const defaultMaxItems = (group[0] as PendingAdd).defaultMaxItems;
+    const run = (writes: readonly PendingAdd[]) => this.#transaction('write feeds',
+      (client) => this.#applyAdds(client, writes.flatMap((write) => write.operations), defaultMaxItems));
+    try {
+      const changes = await run(group);
+      for (const write of group) write.resolve(write.operations.map((operation) => changes.get(operation.key) as FeedChange));
+    } catch (error) {
+      if (group.length === 1) return (group[0] as PendingAdd).reject(error);
+      // One write may be what failed the group: each alone, so only its caller hears of it.
+      for (const write of group) {
+        try {
+          const changes = await run([write]);
+          write.resolve(write.operations.map((operation) => changes.get(operation.key) as FeedChange));
+        } catch (single) {
+          write.reject(single);
+        }
+      }
+    }
+  }
+
+  /** Add-only, each feed once: a fixed number of set-based statements for any number of feeds. */
+  async #applyAdds(client: PostgresPoolClient, operations: readonly AddOperation[], defaultMaxItems: number): Promise<Map<string, FeedChange>> {
+    const sql = this.#sql;
+    const states = await this.#lockFeeds(client, operations.map((operation) => operation.key));
+    const writes = operations.map((operation) => [states.get(operation.key) as FeedState, lastById(operation.items)] as const);
+    const feedIds: number[] = [];
+    const ids: string[] = [];
+    const times: number[] = [];
+    const data: (string | null)[] = [];
+    for (const [state, items] of writes) {
+      for (const item of items) {
+        feedIds.push(state.feedId);
+        ids.push(item.id);
+        times.push(item.time);
+        data.push(item.dataJson);
+      }
+    }
+    const previous = new Map<string, FeedRow>();
+    for (const row of await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.itemsByPairs, [feedIds, ids])) {
+      previous.set(`${row.feedId}\u0000${row.id}`, { id: row.id, time: Number(row.time), dataJson: row.dataJson });
+    }
+    await query(client, sql.upsertPairs, [feedIds, ids, times, data]);
+    for (const [state, items] of writes) {
+      for (const item of items as readonly FeedItemInput[]) {
+        const before = previous.get(`${state.feedId}\u0000${item.id}`) ?? null;
+        if (before === null) state.count += 1;
+        state.tracker.touch(item.id, before, item);
+      }
+    }
+    const over = [...states.values()].filter((state) => state.count > (state.maxItems ?? defaultMaxItems));
+    if (over.length > 0) {
+      const byId = new Map(over.map((state) => [state.feedId, state]));
+      const excess = over.map((state) => state.count - (state.maxItems ?? defaultMaxItems));
+      for (const row of await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.trimFeeds, [over.map((state) => state.feedId), excess])) {
+        (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: row.dataJson }, null);
+      }
+      for (const state of over) state.count = state.maxItems ?? defaultMaxItems;
+    }
+    const all = [...states.values()];
+    await query(client, sql.updateFeeds, [all.map((state) => state.feedId), all.map((state) => state.count), all.map((state) => state.version + 1)]);
+    return new Map(all.map((state) => [state.key, state.tracker.change(state.key, state.version, state.count)]));
   }
 
   async read(key: string, request: FeedReadRequest): Promise<FeedPage> {
@@ -94,12 +222,7 @@ export class PostgresFeedStore implements FeedStore {
 
   async #apply(client: PostgresPoolClient, operations: readonly FeedOperation[], options: FeedWriteOptions): Promise<FeedChange[]> {
     const sql = this.#sql;
-    const states = new Map<string, FeedState>();
-    // Locks in key order; the changes come back in order of first touch.
-    for (const key of [...new Set(operations.map((operation) => operation.key))].sort()) {
-      const record = await this.#lockFeed(client, key);
-      states.set(key, { key, ...record, tracker: new FeedChangeTracker() });
-    }
+    const states = await this.#lockFeeds(client, operations.map((operation) => operation.key));
     for (const operation of operations) {
       const state = states.get(operation.key) as FeedState; // locked above
       switch (operation.kind) {
@@ -156,14 +279,14 @@ export class PostgresFeedStore implements FeedStore {
     state.count = limit;
   }
 
-  /** Locks the feed's row until commit, creating it first if needed. */
-  async #lockFeed(client: PostgresPoolClient, key: string): Promise<FeedRecord> {
-    const [found] = await query<FeedRecord>(client, this.#sql.lockFeed, [key]);
-    if (found !== undefined) return found;
-    await query(client, this.#sql.createFeed, [key]);
-    const [created] = await query<FeedRecord>(client, this.#sql.lockFeed, [key]);
-    // Our INSERT created the row, or waited for a concurrent writer that committed it (READ COMMITTED sees it).
-    return created as FeedRecord;
+  /** Creates the missing feeds and locks them all, in key order, until commit. */
+  async #lockFeeds(client: PostgresPoolClient, keys: readonly string[]): Promise<Map<string, FeedState>> {
+    const states = new Map<string, FeedState>();
+    const sorted = [...new Set(keys)].sort();
+    for (const row of await query<FeedRecord & { readonly key: string }>(client, this.#sql.lockFeeds, [sorted])) {
+      states.set(row.key, { key: row.key, feedId: row.feedId, maxItems: row.maxItems, count: row.count, version: row.version, tracker: new FeedChangeTracker() });
+    }
+    return states;
   }
 
   async #transaction<T>(operation: string, body: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
