@@ -12,6 +12,7 @@ import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openFeedStore, openStore } from '../store/open-store.js';
 import { loadDemo } from './load-demo.js';
+import { DEMO_FEED_RULES } from './demo-feed-rules.js';
 import { packageRoot } from './package-root.js';
 
 export interface ServeOptions {
@@ -49,6 +50,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const app = await buildServer({
     store, bus, access, feeds,
+    feedRules: options.demo ? DEMO_FEED_RULES : [],
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,

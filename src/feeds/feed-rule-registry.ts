@@ -84,6 +84,10 @@ export class FeedRuleRegistry {
     await this.#options.feeds.forgetRule(name);
   }
 
+  has(name: string): boolean {
+    return this.#rules.has(name);
+  }
+
   list(): FeedRuleDefinition[] {
     return [...this.#rules.values()].map(({ rule }) => rule.definition).sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1));
   }

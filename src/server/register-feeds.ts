@@ -20,6 +20,9 @@ export async function registerFeeds(app: FastifyInstance, options: ServerOptions
     onRuleFailed: (name, error) => app.log.error({ err: error, rule: name }, 'feed rule stopped: its channel or the feed store failed'),
   });
   for (const { name, error } of await rules.load()) app.log.error({ err: error, rule: name }, 'stored feed rule not started');
+  for (const definition of options.feedRules ?? []) {
+    if (definition.name === undefined || !rules.has(definition.name)) await rules.create(definition);
+  }
   app.addHook('onClose', async () => {
     rules.close();
     if (options.feeds === undefined) await store.close();

@@ -6,6 +6,7 @@ import type { LiveBus } from '../live/live-bus.js';
 import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
 import type { FeedLimits } from '../feeds/feed-config.js';
+import type { FeedRuleDefinition } from '../feeds/feed-rule.js';
 import type { FeedStore } from '../store/feed-store.js';
 import type { AccessPolicy } from './auth/access-policy.js';
 import type { WebSocketLimits } from './ws/ws-connection.js';
@@ -39,6 +40,8 @@ export interface ServerOptions {
   readonly feeds?: FeedStore;
   /** Feed bounds, item and page limits. */
   readonly feedLimits?: Partial<FeedLimits>;
+  /** Feed rules created at start unless a rule of the same name exists (the demo's). */
+  readonly feedRules?: readonly FeedRuleDefinition[];
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }

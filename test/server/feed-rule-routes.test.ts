@@ -8,6 +8,7 @@ import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
 import { openFeedStore, openStore } from '../../src/store/open-store.js';
+import { DEMO_FEED_RULES } from '../../src/cli/demo-feed-rules.js';
 import { startTestServer, TEST_NOW } from '../support/test-server.js';
 
 const json = { 'content-type': 'application/json' };
@@ -94,5 +95,27 @@ describe('/v1/feeds/rules', () => {
     const second = await fileServer(t, folder);
     assert.deepEqual((await second.app.inject({ url: '/v1/feeds/rules' })).json().rules.map((r: { name: string }) => r.name), ['per-user']);
     assert.deepEqual((await second.app.inject({ url: '/v1/feeds/user:Ann' })).json().items, [{ title: 'Rome' }, { title: 'Paris' }, { title: 'Early' }]);
+  });
+
+  it('creates the demo rules at start, once: per-user and per-wiki feeds of the wikipedia channel', async (t) => {
+    const folder = mkdtempSync(join(tmpdir(), 'playhead-demo-rules-'));
+    t.after(() => rmSync(folder, { recursive: true, force: true }));
+    const url = `sqlite:${join(folder, 'p.db')}`;
+    const store = await openStore(url);
+    const events = [
+      { time: TEST_NOW, id: 'r1', data: { user: 'Ann Lee', wiki: 'enwiki', title: 'Berlin', type: 'edit', comment: 'typo' } },
+      { time: TEST_NOW + 1, id: 'r2', data: { user: 'Bob', wiki: 'enwiki', title: 'Paris', type: 'new' } },
+    ];
+    await store.append('wikipedia', normalizeBatch(events, { now: TEST_NOW, maxEventBytes: 1 << 20 }));
+    for (let start = 0; start < 2; start += 1) {
+      const feeds = await openFeedStore(url);
+      const app = await buildServer({ store, feeds, bus: new InProcessBus(), clock: new VirtualClock(TEST_NOW), feedRules: DEMO_FEED_RULES });
+      assert.deepEqual((await app.inject({ url: '/v1/feeds/rules' })).json().rules.map((r: { name: string }) => r.name), ['demo.wikipedia.per-user', 'demo.wikipedia.per-wiki']);
+      assert.deepEqual((await app.inject({ url: '/v1/feeds/user:Ann_Lee' })).json().items, [{ title: 'Berlin', wiki: 'enwiki', type: 'edit', comment: 'typo' }]);
+      assert.deepEqual((await app.inject({ url: '/v1/feeds/wiki:enwiki' })).json().items, [{ title: 'Paris', user: 'Bob', type: 'new' }, { title: 'Berlin', user: 'Ann Lee', type: 'edit' }]);
+      await app.close();
+      await feeds.close();
+    }
+    await store.close();
   });
 });
