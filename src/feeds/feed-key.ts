@@ -10,6 +10,8 @@ export function isFeedKey(value: unknown): value is string {
 
 /** Returns the key unchanged; throws `invalid_parameter` saying the rule. */
 export function validateFeedKey(value: unknown): string {
+  // GET /v1/feeds/rules lists the feed rules, so no feed can be read under that key.
+  if (value === 'rules') throw new PlayheadError('invalid_parameter', 'feed key "rules" is reserved (GET /v1/feeds/rules lists the feed rules): choose another key');
   if (isFeedKey(value)) return value;
   throw new PlayheadError('invalid_parameter', `feed key must be 1-128 characters of A-Z a-z 0-9 . _ : -, got ${describeValue(value)}`);
 }

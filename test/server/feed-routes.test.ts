@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { AccessPolicy } from '../../src/server/auth/access-policy.js';
+import { PostgresFeedStore } from '../../src/store/postgres/postgres-feed-store.js';
+import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
+import { POSTGRES_TEST_URL, serviceSkip, storeSelected } from '../support/services.js';
 import { startTestServer } from '../support/test-server.js';
 
 const json = { 'content-type': 'application/json' };
@@ -16,21 +21,41 @@ function client(app: FastifyInstance, headers: Record<string, string> = {}) {
   };
 }
 
+const pgSkip = storeSelected('postgres') ? await serviceSkip('PostgreSQL', POSTGRES_TEST_URL) : 'PLAYHEAD_TEST_STORES does not include postgres';
+
+/** The issue's example, verbatim: each write answers the first page, newest first, ids or data. */
+async function runIssueExample(app: FastifyInstance): Promise<void> {
+  const feed = client(app);
+  assert.equal((await feed.configure('example', { maxItems: 3 })).statusCode, 200);
+  const items = async (reply: Awaited<ReturnType<typeof feed.add>>) => {
+    assert.equal(reply.statusCode, 200, reply.body);
+    return reply.json().items;
+  };
+  assert.deepEqual(await items(await feed.add('example', { id: '1', time: '2011-01-01T00:00:00Z' })), ['1']);
+  assert.deepEqual(await items(await feed.add('example', { id: '2', time: '2011-01-02T00:00:00Z' })), ['2', '1']);
+  assert.deepEqual(await items(await feed.add('example', { id: '3', time: '2011-01-03T00:00:00Z' })), ['3', '2', '1']);
+  assert.deepEqual(await items(await feed.add('example', { id: '4', time: '2011-01-04T00:00:00Z' })), ['4', '3', '2']);
+  assert.deepEqual(await items(await feed.remove('example', '2')), ['4', '3']);
+  assert.deepEqual(await items(await feed.add('example', { id: '5', time: '2011-01-05T00:00:00Z', data: { body: 'Hello world' } })), [{ body: 'Hello world' }, '4', '3']);
+}
+
 describe('/v1/feeds', () => {
   it('runs the example of the issue: maxItems 3, ids 1-4 on Jan 1-4, delete 2, add 5 with data', async (t) => {
     const { app } = await startTestServer(t);
-    const feed = client(app);
-    assert.equal((await feed.configure('example', { maxItems: 3 })).statusCode, 200);
-    const items = async (reply: Awaited<ReturnType<typeof feed.add>>) => {
-      assert.equal(reply.statusCode, 200, reply.body);
-      return reply.json().items;
-    };
-    assert.deepEqual(await items(await feed.add('example', { id: '1', time: '2011-01-01T00:00:00Z' })), ['1']);
-    assert.deepEqual(await items(await feed.add('example', { id: '2', time: '2011-01-02T00:00:00Z' })), ['2', '1']);
-    assert.deepEqual(await items(await feed.add('example', { id: '3', time: '2011-01-03T00:00:00Z' })), ['3', '2', '1']);
-    assert.deepEqual(await items(await feed.add('example', { id: '4', time: '2011-01-04T00:00:00Z' })), ['4', '3', '2']);
-    assert.deepEqual(await items(await feed.remove('example', '2')), ['4', '3']);
-    assert.deepEqual(await items(await feed.add('example', { id: '5', time: '2011-01-05T00:00:00Z', data: { body: 'Hello world' } })), [{ body: 'Hello world' }, '4', '3']);
+    await runIssueExample(app);
+  });
+
+  it('runs the example on the PostgreSQL feed store, as --store postgres:// does', { skip: pgSkip }, async (t) => {
+    const schema = `playhead_feeds_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const feeds = await PostgresFeedStore.open({ connectionString: POSTGRES_TEST_URL, schema });
+    t.after(async () => {
+      await feeds.close();
+      const admin = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 1 });
+      await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+      await admin.end();
+    });
+    const { app } = await startTestServer(t, { feeds });
+    await runIssueExample(app);
   });
 
   it('moves an item added again to its new time, orders ties by id, and takes arrays, epoch ms and plain numbers', async (t) => {
@@ -81,6 +106,7 @@ describe('/v1/feeds', () => {
       [feed.add('k', [{ id: 'x', time: 1, extra: true }]), 'invalid_item', 'item 0: unknown field "extra": an item has only "id", "time" and "data"'],
       [feed.add('k', []), 'invalid_item', 'the body holds no item: send {"id": "1", "time": …} or an array of them'],
       [feed.add('bad%20key', { id: 'x' }), 'invalid_parameter', 'feed key must be 1-128 characters of A-Z a-z 0-9 . _ : -, got "bad key"'],
+      [feed.add('rules', { id: 'x' }), 'invalid_parameter', 'feed key "rules" is reserved (GET /v1/feeds/rules lists the feed rules): choose another key'],
       [feed.configure('k', { maxItems: 0 }), 'invalid_parameter', 'maxItems must be an integer from 1 to 10000, got 0'],
       [feed.configure('k', { maxItems: 10_001 }), 'invalid_parameter', 'maxItems must be an integer from 1 to 10000, got 10001'],
       [feed.configure('k', { max: 3 }), 'invalid_parameter', 'the body must be {"maxItems": n}'],

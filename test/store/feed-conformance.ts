@@ -153,6 +153,31 @@ export function runFeedStoreConformance(options: FeedConformanceOptions): void {
       assert.deepEqual(await store.read('nothing', { limit: 5 }), { items: [], version: 0, count: 0, maxItems: null });
     });
 
+    test('pages neither skip nor repeat an item while others are added and removed between pages', async (store) => {
+      const write = (operation: FeedOperation) => store.write([operation], { defaultMaxItems: 1_000 });
+      await write({ kind: 'add', key: 'p', items: Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, time: i * 10, dataJson: null })) });
+      const seen: string[] = [];
+      const removed = new Set<string>();
+      let before: FeedPosition | undefined;
+      for (let page = 0; ; page += 1) {
+        const { items } = await store.read('p', { limit: 3, before });
+        seen.push(...items.map((item) => item.id));
+        if (items.length < 3) break;
+        before = items[items.length - 1];
+        // Between pages: one item newer than everything, one older than the cursor, and one not yet read removed.
+        await write({ kind: 'add', key: 'p', items: [{ id: `new${page}`, time: 1_000 + page, dataJson: null }, { id: `old${page}`, time: (before?.time ?? 0) - 5, dataJson: null }] });
+        const victim = `s${Math.max(0, 38 - page * 4)}`;
+        if (!seen.includes(victim)) {
+          removed.add(victim);
+          await write({ kind: 'delete', key: 'p', ids: [victim] });
+        }
+      }
+      assert.equal(new Set(seen).size, seen.length, 'no item twice');
+      const stayed = Array.from({ length: 40 }, (_, i) => `s${i}`).filter((id) => !removed.has(id));
+      assert.deepEqual(stayed.filter((id) => !seen.includes(id)), [], 'every item there from first page to last was seen');
+      assert.ok(seen.some((id) => id.startsWith('old')), 'items added below the cursor are read in later pages');
+    });
+
     test('keeps keys and ids such as __proto__ apart and data exact', async (store) => {
       const data = { ['__proto__']: { polluted: true }, constructor: 1, s: 'nul\u0000 ✓' };
       await store.write([{ kind: 'add', key: '__proto__', items: [{ id: 'constructor', time: 1, dataJson: JSON.stringify(data) }] }], { defaultMaxItems: 5 });
