@@ -1,11 +1,13 @@
 /**
- * Feeds in SQLite. Writes that arrive in the same turn of the event loop are
- * committed together in one IMMEDIATE transaction (group commit: one fsync
- * for all of them, DESIGN "feeds: batch and group-commit"), and each caller
- * is answered only after that commit.
+ * Feeds in SQLite. Writes that arrive in the same turn of the event loop
+ * (the HTTP requests of one poll phase included) are committed together in
+ * one IMMEDIATE transaction (group commit: one fsync for all of them, DESIGN
+ * "feeds: batch and group-commit"), and each caller is answered only after
+ * that commit.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate } from 'node:timers';
 import Database from 'better-sqlite3';
 import { PlayheadError } from '../../core/errors.js';
 import { FeedChangeTracker, lastById, toFeedItem, type FeedRow, type FeedState } from '../feed-change-tracker.js';
@@ -66,12 +68,15 @@ export class SqliteFeedStore implements FeedStore {
   write(operations: readonly FeedOperation[], options: FeedWriteOptions): Promise<readonly FeedChange[]> {
     if (this.#closed) return Promise.reject(new Error('the sqlite feed store is closed'));
     return new Promise((resolve, reject) => {
-      if (this.#queue.length === 0) queueMicrotask(() => this.#flush());
+      // setImmediate, not a microtask: requests parsed in other I/O callbacks of this loop turn join the group.
+      if (this.#queue.length === 0) setImmediate(() => this.#flush());
       this.#queue.push({ operations, options, resolve, reject });
     });
   }
 
   async read(key: string, request: FeedReadRequest): Promise<FeedPage> {
+    // Commits what waits first: a reader that never yields to the event loop must not starve the writers.
+    if (this.#queue.length > 0) this.#flush();
     return guard(`read feed ${key}`, () => this.#read(key, request));
   }
 
