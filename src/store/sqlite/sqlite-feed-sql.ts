@@ -12,8 +12,6 @@ export const FEED_SQL = Object.freeze({
     ON CONFLICT (feed_id, item_id) DO UPDATE SET time = excluded.time, data = excluded.data`,
   deleteItem: 'DELETE FROM feed_items WHERE feed_id = ? AND item_id = ? RETURNING item_id AS id, time, data AS dataJson',
   oldestItems: 'SELECT item_id AS id, time, data AS dataJson FROM feed_items WHERE feed_id = ? ORDER BY time ASC, item_id ASC LIMIT ?',
-  /** Deletes up to and including a position: the trim after oldestItems found the cut. */
-  deleteThrough: 'DELETE FROM feed_items WHERE feed_id = ? AND (time, item_id) <= (?, ?)',
   deleteAll: 'DELETE FROM feed_items WHERE feed_id = ? RETURNING item_id AS id, time, data AS dataJson',
   page: `SELECT item_id AS id, time, data AS dataJson FROM feed_items
     WHERE feed_id = ? AND (time, item_id) < (?, ?) AND (time, item_id) > (?, ?)
