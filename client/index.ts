@@ -8,12 +8,15 @@
  */
 import { Connection, type ConnectOptions } from './connection.js';
 import { LiveView, type ViewOptions } from './live-view.js';
+import { LiveFeed, type FeedOptions } from './live-feed.js';
 import { Playback, type PlayOptions } from './playback.js';
 
 export { PlayheadClientError } from './client-error.js';
 export type { ConnectOptions, WebSocketLike, WebSocketConstructor } from './connection.js';
 export type { Playback, PlayOptions } from './playback.js';
 export type { LiveView, ViewOptions } from './live-view.js';
+export type { LiveFeed, FeedItemInput, FeedOptions } from './live-feed.js';
+export type { FeedPageReply, WireFeedItem } from '../src/protocol/feed-messages.js';
 export type { WireEvent } from '../src/protocol/wire-event.js';
 export type { StateMessage, PlaybackStatus, ViewRow } from '../src/protocol/server-messages.js';
 
@@ -31,6 +34,8 @@ export interface PlayheadClient {
    * `{ asOf }` for the rows as they were, `{ follow: playback }` to move with a replay.
    */
   view(name: string, options?: ViewOptions): LiveView;
+  /** A feed: add, delete and pages over HTTP, and its first page kept live. */
+  feed(key: string, options?: FeedOptions): LiveFeed;
   /** Called with true on each (re)connect and false on each drop. */
   onConnection(listener: (connected: boolean) => void): void;
   /** Drops the socket as a network failure would; subscriptions resume after reconnecting. */
@@ -46,6 +51,7 @@ export function connect(url: string, options: ConnectOptions = {}): PlayheadClie
       live: () => new Playback(connection, name, 'live'),
     }),
     view: (name, viewOptions) => new LiveView(connection, name, viewOptions),
+    feed: (key, feedOptions = {}) => new LiveFeed(connection, key, url.replace(/^ws/, 'http').replace(/\/+$/, ''), options.token, feedOptions),
     onConnection: (listener) => connection.onStatus(listener),
     drop: () => connection.drop(),
     close: () => connection.close(),

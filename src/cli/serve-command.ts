@@ -10,12 +10,13 @@ import { Ingestor } from '../ingest/ingestor.js';
 import { openBus } from '../live/open-bus.js';
 import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
-import { openStore } from '../store/open-store.js';
+import { openFeedStore, openStore } from '../store/open-store.js';
 import { DEMO_VIEWS } from './demo-views.js';
 import { mountSources } from './mount-sources.js';
 import { loadDemo } from './load-demo.js';
 import { prepareDemoScenes } from './demo-scenes.js';
 import { installVideoDemoTimelines, loadVideoDemo, VIDEO_DEMO_SESSIONS } from './video-demo.js';
+import { DEMO_FEED_RULES } from './demo-feed-rules.js';
 import { packageRoot } from './package-root.js';
 
 export interface ServeOptions {
@@ -54,6 +55,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const native = await openStore(options.store);
   const bus = await openBus(options.bus, options.nodeId);
   const { store, sources } = await mountSources(native, bus, options.source ?? []);
+  const feeds = await openFeedStore(options.store);
   if (options.demo) {
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
     for (const summary of await loadDemo(ingestor)) {
@@ -63,7 +65,8 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log(`demo: ${video.channel}: ${video.records} events (${video.accepted} new, generated, seed ${VIDEO_DEMO_SESSIONS.seed})`);
   }
   const app = await buildServer({
-    store, bus, access, sources,
+    store, bus, access, sources, feeds,
+    feedRules: options.demo ? DEMO_FEED_RULES : [],
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
@@ -72,18 +75,19 @@ export async function serve(options: ServeOptions): Promise<void> {
     scenes: { udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host },
   });
   // One pass, not a loop: every update is stored (docs/scenes.md), and a loop left running would grow the store without end; replays loop instead.
-  const feeds = options.demo ? await prepareDemoScenes(app.scenes, systemClock, false) : [];
-  for (const { scene, feed } of feeds) {
+  const sceneFeeds = options.demo ? await prepareDemoScenes(app.scenes, systemClock, false) : [];
+  for (const { scene, feed } of sceneFeeds) {
     feed.start();
     console.log(`demo: scene ${scene}: ${feed.objects.length} pedestrians live at 40 Hz for ${Math.round(feed.durationMs / 1_000)} s (one pass; replay channel scene.${scene} to see it again)`);
   }
   if (options.demo) for (const name of await installVideoDemoTimelines(app)) console.log(`demo: timeline ${name} created`);
   const shutdown = async () => {
-    for (const { feed } of feeds) feed.stop();
+    for (const { feed } of sceneFeeds) feed.stop();
     await app.close();
     await sources.close();
     await bus.close();
     await store.close();
+    await feeds.close();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);

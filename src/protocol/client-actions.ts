@@ -9,7 +9,7 @@
 
 import type { TransformInputMessage } from './scene-messages.js';
 
-export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view', 'scene', 'transform', 'timeline'] as const;
+export const CLIENT_ACTIONS = ['play', 'pause', 'resume', 'seek', 'speed', 'loop', 'step', 'live', 'stop', 'view', 'scene', 'transform', 'timeline', 'feed'] as const;
 export type ClientAction = (typeof CLIENT_ACTIONS)[number];
 
 /** A time as sent: ISO-8601, epoch ms, "now" or "now-15m". */
@@ -82,9 +82,17 @@ export interface TimelineAction extends Addressed {
   readonly key?: string;
 }
 
+/** Follows a feed on /v1/ws: its first `limit` items as one base, then deltas. */
+export interface FeedAction extends Addressed {
+  readonly action: 'feed';
+  readonly feed: string;
+  /** Items the live page holds. Default 50. */
+  readonly limit?: number;
+}
+
 /** The actions that drive a playback session. */
 export type PlaybackMessage = PlayAction | SeekAction | SpeedAction | LoopAction | StepAction | LiveAction | BareAction;
-export type ClientMessage = PlaybackMessage | ViewAction | SceneAction | TransformAction | TimelineAction;
+export type ClientMessage = PlaybackMessage | ViewAction | SceneAction | TransformAction | TimelineAction | FeedAction;
 
 export type ProtocolErrorCode = 'invalid_json' | 'unknown_action' | 'invalid_parameter';
 
@@ -111,9 +119,10 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   scene: { scene: 'string', at: 'time', format: 'format', echo: 'boolean', leave: 'boolean' },
   transform: { scene: 'string', object: 'string', seq: 'integer', time: 'time', location: 'json', rotation: 'json', scale: 'json', device: 'string' },
   timeline: { timeline: 'string', key: 'string' },
+  feed: { feed: 'string', limit: 'integer' },
 };
 
-const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'], scene: ['scene'], transform: ['scene', 'object'], timeline: ['timeline'] };
+const REQUIRED_FIELDS: Readonly<Partial<Record<ClientAction, readonly string[]>>> = { speed: ['speed'], view: ['view'], scene: ['scene'], transform: ['scene', 'object'], timeline: ['timeline'], feed: ['feed'] };
 
 export function isClientAction(value: unknown): value is ClientAction {
   return typeof value === 'string' && (CLIENT_ACTIONS as readonly string[]).includes(value);

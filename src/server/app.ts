@@ -17,6 +17,7 @@ import { registerSourceRoutes } from './routes/source-routes.js';
 import { registerViewRoutes } from './routes/view-routes.js';
 import { registerTimelineRoutes } from './routes/timeline-routes.js';
 import { TimelineRegistry } from '../timeline/timeline-registry.js';
+import { registerFeeds } from './register-feeds.js';
 import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
@@ -81,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const { name, error } of await timelines.load()) app.log.error({ err: error, timeline: name }, 'stored timeline not started');
   app.addHook('onClose', async () => timelines.close());
   registerTimelineRoutes(app, timelines, clock);
+  const feeds = await registerFeeds(app, options, clock);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,
@@ -92,6 +94,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     views,
     scenes,
     timelines,
+    feeds,
   });
   await app.ready();
   return app;

@@ -6,6 +6,9 @@ import type { LiveBus } from '../live/live-bus.js';
 import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
 import type { SourceRegistry } from '../store/sources/source-registry.js';
+import type { FeedLimits } from '../feeds/feed-config.js';
+import type { FeedRuleDefinition } from '../feeds/feed-rule.js';
+import type { FeedStore } from '../store/feed-store.js';
 import type { AccessPolicy } from './auth/access-policy.js';
 import type { WebSocketLimits } from './ws/ws-connection.js';
 import type { SceneRegistryConfig } from '../scenes/scene-registry.js';
@@ -41,6 +44,12 @@ export interface ServerOptions {
   readonly scenes?: SceneServerOptions;
   /** Mounted tables (docs/sources.md): enables /v1/sources. `store` must then route to them (RoutingStore). */
   readonly sources?: SourceRegistry;
+  /** Where feeds live; the CLI opens it from the same URL as `store`. @default an in-memory SQLite feed store */
+  readonly feeds?: FeedStore;
+  /** Feed bounds, item and page limits. */
+  readonly feedLimits?: Partial<FeedLimits>;
+  /** Feed rules created at start unless a rule of the same name exists (the demo's). */
+  readonly feedRules?: readonly FeedRuleDefinition[];
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }

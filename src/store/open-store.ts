@@ -4,6 +4,7 @@
  * their folders").
  */
 import type { EventStore } from './event-store.js';
+import type { FeedStore } from './feed-store.js';
 import { ManagedStore } from './managed-store.js';
 
 export const DEFAULT_STORE_URL = 'sqlite:./data/playhead.db';
@@ -26,4 +27,21 @@ export async function openStore(url: string): Promise<EventStore> {
     return new ManagedStore(await DynamoDbStore.open(parseDynamoDbUrl(url)), 'dynamodb');
   }
   throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory:, postgres://user@host:5432/db [?schema=NAME] or dynamodb://REGION (dynamodb://local?endpoint=http://127.0.0.1:8000)`);
+}
+
+/**
+ * Opens the feed tables beside the event store named by the same URL (the
+ * server's `--store`): a second connection to the SQLite file, or the same
+ * PostgreSQL database.
+ */
+export async function openFeedStore(url: string): Promise<FeedStore> {
+  if (url.startsWith('sqlite:')) {
+    const { SqliteFeedStore } = await import('./sqlite/sqlite-feed-store.js');
+    return SqliteFeedStore.open({ path: url.slice('sqlite:'.length) });
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { PostgresFeedStore } = await import('./postgres/postgres-feed-store.js');
+    return PostgresFeedStore.open({ connectionString: url });
+  }
+  throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db`);
 }

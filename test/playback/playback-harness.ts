@@ -107,6 +107,7 @@ export async function createHarness(t: TestContext, offsetsMs: readonly number[]
     if (parsed.message.action === 'view') throw new Error('views are not playback');
     if (parsed.message.action === 'scene' || parsed.message.action === 'transform') throw new Error('scenes are not playback');
     if (parsed.message.action === 'timeline') throw new Error('timelines are not playback');
+    if (parsed.message.action === 'feed') throw new Error('feeds are not playback');
     session.handle(resolveCommand(parsed.message, clock.now()));
   };
   const run = async (ms: number, stepMs = 1) => {

@@ -22,7 +22,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   views: ['core', 'protocol', 'store', 'live', 'playback'],
   timeline: ['core', 'protocol', 'store', 'live', 'playback'],
   scenes: ['core', 'protocol', 'store', 'live', 'playback'],
-  feeds: ['core', 'protocol', 'store', 'live'],
+  feeds: ['core', 'protocol', 'store', 'live', 'playback'],
   server: ['core', 'protocol', 'store', 'live', 'ingest', 'playback', 'views', 'timeline', 'scenes', 'feeds'],
   cli: ['core', 'protocol', 'store', 'live', 'ingest', 'playback', 'views', 'timeline', 'scenes', 'feeds', 'server'],
 };

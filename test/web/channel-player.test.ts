@@ -57,6 +57,7 @@ function harness() {
         live: () => { throw new Error('not used'); },
       }),
       view: () => { throw new Error('not used'); },
+      feed: () => { throw new Error('not used'); },
       onConnection: () => {},
       drop: () => {},
       close: () => closed.push(index),

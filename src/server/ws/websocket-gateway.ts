@@ -18,6 +18,7 @@ import type { EventReader } from '../../store/event-store.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
 import type { SceneRegistry } from '../../scenes/scene-registry.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
+import type { FeedService } from '../../feeds/feed-service.js';
 import type { AccessPolicy, Grant } from '../auth/access-policy.js';
 import { requestToken } from '../auth/request-token.js';
 import { WsConnection, type WebSocketLimits } from './ws-connection.js';
@@ -33,6 +34,7 @@ export interface GatewayOptions {
   readonly views: ViewRegistry;
   readonly scenes?: SceneRegistry;
   readonly timelines: TimelineRegistry;
+  readonly feeds: FeedService;
 }
 
 /** Frames past this are cut by `ws` itself (close 1009), bounding memory; smaller oversize frames get an error and the socket stays open. */

@@ -28,6 +28,9 @@ import { ObservedSink } from '../../playback/observed-sink.js';
 import { ReplayView } from '../../views/replay-view.js';
 import { TimelineStream } from './timeline-stream.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
+import { FeedStream } from './feed-stream.js';
+import { feedScopeTarget, validateFeedKey } from '../../feeds/feed-key.js';
+import type { FeedService } from '../../feeds/feed-service.js';
 
 export interface WebSocketLimits {
   /** Largest client frame answered normally, bytes; larger ones get `payload_too_large`. @default 64 KiB */
@@ -58,13 +61,15 @@ export interface ConnectionContext {
   /** Scenes joined and moved on /v1/ws; undefined where the server has none. */
   readonly scenes?: SceneRegistry;
   readonly timelines: TimelineRegistry;
+  readonly feeds: FeedService;
   readonly logError: (error: unknown) => void;
 }
 
 type Subscription =
   | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink }
   | { readonly kind: 'view'; readonly stream: ViewStream; readonly follows?: FollowedReplay }
-  | { readonly kind: 'timeline'; readonly stream: TimelineStream };
+  | { readonly kind: 'timeline'; readonly stream: TimelineStream }
+  | { readonly kind: 'feed'; readonly stream: FeedStream };
 
 /** The key of the single session on a per-channel connection. */
 const ONLY = Symbol('only');
@@ -136,6 +141,7 @@ export class WsConnection {
       if (message.follow !== undefined) return this.#followReplay(message.sub, message.view, message.follow);
       return this.#openView(message.sub, message.view);
     }
+    if (message.action === 'feed') return this.#openFeed(message.sub, message.feed, message.limit);
     const key = this.#channel === undefined ? requireSub(message) : ONLY;
     if (this.#channel !== undefined && message.channel !== undefined && message.channel !== this.#channel) {
       throw new PlayheadError('invalid_parameter', `this connection plays channel ${this.#channel}: use /v1/ws to play several channels`);
@@ -242,6 +248,27 @@ export class WsConnection {
     this.#reserve(key);
     const stream = new TimelineStream({ socket: this.#socket, sub: key, timeline, key: timelineKey, timelines, clock, grant, maxBufferedBytes: limits.maxBufferedBytes });
     this.#subscriptions.set(key, { kind: 'timeline', stream });
+  }
+
+  #openFeed(sub: string | undefined, feed: string, limit: number | undefined): void {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'feeds are streamed on /v1/ws, not on a channel\'s endpoint');
+    const key = requireSub({ sub });
+    const feedKey = validateFeedKey(feed);
+    const { grant, feeds, clock, limits } = this.#context;
+    const target = feedScopeTarget(feedKey);
+    if (grant !== null && !grant.allows('read', target)) {
+      throw new PlayheadError('forbidden', `the token may not read feed ${feedKey}: it needs scope read:${target}`);
+    }
+    const pageItems = limit ?? feeds.limits.defaultPageItems;
+    if (pageItems < 1 || pageItems > feeds.limits.maxPageItems) {
+      throw new PlayheadError('invalid_parameter', `limit must be an integer from 1 to ${feeds.limits.maxPageItems}, got ${pageItems}`);
+    }
+    this.#reserve(key);
+    const stream = new FeedStream({
+      socket: this.#socket, sub: key, key: feedKey, limit: pageItems, feeds, clock,
+      maxBufferedBytes: limits.maxBufferedBytes, logError: this.#context.logError,
+    });
+    this.#subscriptions.set(key, { kind: 'feed', stream });
   }
 
   async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {

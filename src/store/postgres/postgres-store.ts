@@ -221,14 +221,14 @@ interface HistogramRow {
   readonly count: number;
 }
 
-async function query<R>(runner: Queryable, text: string, values: unknown[]): Promise<readonly R[]> {
+export async function query<R>(runner: Queryable, text: string, values: unknown[]): Promise<readonly R[]> {
   const result = await runner.query({ text, values, types: TYPES });
   // Each caller names the columns its statement selects; TYPES made them numbers, strings and parsed JSON.
   return result.rows as readonly R[];
 }
 
 /** Returns the error that makes the client unfit for reuse, if the rollback failed. */
-async function rollback(client: PostgresPoolClient): Promise<Error | undefined> {
+export async function rollback(client: PostgresPoolClient): Promise<Error | undefined> {
   try {
     await client.query({ text: 'ROLLBACK' });
     return undefined;
@@ -238,7 +238,7 @@ async function rollback(client: PostgresPoolClient): Promise<Error | undefined> 
   }
 }
 
-function createPool(settings: ResolvedPostgresConfig): PostgresPool {
+export function createPool(settings: ResolvedPostgresConfig): PostgresPool {
   const pool = new pg.Pool({
     connectionString: settings.connectionString,
     max: settings.maxPoolSize,
@@ -269,7 +269,7 @@ const UNAVAILABLE_SQLSTATES = new Set(['25006', '42501', '55P03']);
 const UNAVAILABLE_MESSAGE = /connect|terminated|timeout|not queryable|after calling end|SSL|password|authentication|SASL/i;
 
 /** Runs one store operation; driver failures that are not SQL bugs become `store_unavailable`, with `cause`. */
-async function guard<T>(operation: string, body: () => Promise<T>): Promise<T> {
+export async function guard<T>(operation: string, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {

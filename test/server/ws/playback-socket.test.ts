@@ -52,7 +52,7 @@ describe('WebSocket /v1/channels/{channel}/ws', () => {
     client.send({ action: 'play', start: T0, end: T0 + 5_000, speed: 0.001 });
     await client.waitFor((m) => m.type === 'state' && m.status === 'playing');
     const cases: [unknown, string, string][] = [
-      [{ action: 'rewind' }, 'unknown_action', 'unknown action "rewind": expected one of play, pause, resume, seek, speed, loop, step, live, stop, view, scene, transform, timeline'],
+      [{ action: 'rewind' }, 'unknown_action', 'unknown action "rewind": expected one of play, pause, resume, seek, speed, loop, step, live, stop, view, scene, transform, timeline, feed'],
       ['not json', 'invalid_json', ''],
       [{ action: 'play', start: T0 + 5_000, end: T0 }, 'invalid_parameter', ''],
       [{ action: 'speed', speed: 0 }, 'invalid_parameter', 'speed must be a number from 0.0001 to 1000000 (negative plays backwards), got 0'],

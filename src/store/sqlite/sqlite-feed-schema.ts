@@ -1,0 +1,42 @@
+/**
+ * Versioned migrations of the feed tables in a SQLite file, kept in their own
+ * version table so they never collide with the event store's migrations.
+ */
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  // max_items NULL: the server default applies. Ids compare by bytes (BINARY), as the order promises.
+  `CREATE TABLE feeds (
+     id INTEGER PRIMARY KEY,
+     key TEXT NOT NULL UNIQUE,
+     max_items INTEGER,
+     count INTEGER NOT NULL DEFAULT 0,
+     version INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE feed_items (
+     feed_id INTEGER NOT NULL,
+     item_id TEXT NOT NULL,
+     time REAL NOT NULL,
+     data TEXT,
+     PRIMARY KEY (feed_id, item_id)
+   ) WITHOUT ROWID;
+   CREATE INDEX feed_items_order ON feed_items (feed_id, time, item_id);
+   CREATE TABLE feed_rule_positions (
+     rule TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL
+   );`,
+];
+
+/** Brings the feed tables to the latest version in one transaction. */
+export function migrateSqliteFeeds(database: Database.Database): void {
+  database.exec('CREATE TABLE IF NOT EXISTS playhead_feed_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const migrate = database.transaction(() => {
+    const row = database.prepare('SELECT max(version) AS version FROM playhead_feed_migrations').get() as { version: number | null };
+    const current = row.version ?? 0;
+    MIGRATIONS.slice(current).forEach((sql, offset) => {
+      database.exec(sql);
+      database.prepare('INSERT INTO playhead_feed_migrations (version, applied_at) VALUES (?, ?)').run(current + offset + 1, Date.now());
+    });
+  });
+  migrate.immediate();
+}
