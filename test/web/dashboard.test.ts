@@ -12,6 +12,7 @@ import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { DEMO_FEED_RULES } from '../../src/cli/demo-feed-rules.js';
 import { DEMO_VIEWS } from '../../src/cli/demo-views.js';
 import { loadDemo } from '../../src/cli/load-demo.js';
 import { installVideoDemoTimelines, loadVideoDemo } from '../../src/cli/video-demo.js';
@@ -47,7 +48,7 @@ async function startDemoServer(t: TestContext, dashboardDir: string): Promise<st
   const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
   await loadDemo(ingestor);
   await loadVideoDemo(ingestor);
-  const app = await buildServer({ store, bus, dashboardDir, views: DEMO_VIEWS });
+  const app = await buildServer({ store, bus, dashboardDir, views: DEMO_VIEWS, feedRules: DEMO_FEED_RULES });
   await installVideoDemoTimelines(app);
   t.after(async () => {
     await app.close();
@@ -172,6 +173,18 @@ describe('dashboard', { skip }, () => {
       await byTestId(page, 'view-follow').click();
       await page.waitForFunction((limit) => Number(document.querySelector('[data-testid="view-bar"][data-rank="0"]')?.getAttribute('data-value')) < limit, liveTop, { timeout: WAIT_MS });
       await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-view.png') });
+    });
+
+    await t.test('the feed panel shows a rule-filled feed, newest first, and takes new items live', async () => {
+      await byTestId(page, 'feed-panel').waitFor({ state: 'visible', timeout: WAIT_MS });
+      await byTestId(page, 'feed-key').selectOption('wiki:wikidatawiki');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="feed-item"]').length === 20, undefined, { timeout: WAIT_MS });
+      const post = await fetch(`${origin}/v1/channels/wikipedia/events`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'dashboard-feed-test', data: { user: 'Tester', wiki: 'wikidatawiki', title: 'Q-dashboard-test', type: 'edit', bot: false } }),
+      });
+      assert.equal(post.status, 201);
+      await page.waitForFunction(() => document.querySelector('[data-testid="feed-item"]')?.textContent?.includes('Q-dashboard-test') === true, undefined, { timeout: WAIT_MS });
     });
 
     await t.test('pause (Space) stops the events; step delivers one', async () => {

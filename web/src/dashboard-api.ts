@@ -3,6 +3,14 @@ import type { ErrorReply, EventsPage, HistogramReply, WireChannel, WireViewSumma
 import type { PageConfig } from './page-config.js';
 import type { TimelineInterval } from './timeline-bands.js';
 
+/** One rule in the reply to GET /v1/feeds/rules (the fields the dashboard reads). */
+export interface WireFeedRule {
+  readonly name: string;
+  readonly channel: string;
+  /** The key template, e.g. `user:{data.user}`. */
+  readonly feed: string;
+}
+
 /** One timeline in the reply to GET /v1/timelines. */
 export interface WireTimeline {
   readonly name: string;
@@ -29,6 +37,11 @@ export class DashboardApi {
   async views(): Promise<readonly WireViewSummary[]> {
     const reply = await this.#get<{ views: readonly WireViewSummary[] }>('/v1/views');
     return reply.views;
+  }
+
+  async feedRules(): Promise<readonly WireFeedRule[]> {
+    const reply = await this.#get<{ rules: readonly WireFeedRule[] }>('/v1/feeds/rules');
+    return reply.rules;
   }
 
   async timelines(): Promise<readonly WireTimeline[]> {

@@ -25,6 +25,7 @@ import { formatDuration, formatIso } from './time-format.js';
 import { TrajectoryTracks } from './trajectory-tracks.js';
 import { TrajectoryView } from './trajectory-view.js';
 import { TransportBar } from './transport-bar.js';
+import { FeedPanel } from './feed-panel.js';
 import { TimelinePanel } from './timeline-panel.js';
 import { ViewPanel } from './view-panel.js';
 
@@ -108,7 +109,10 @@ const player = new ChannelPlayer(openClient, {
     const sample = showingScene ? tracks.add(event) : undefined;
     if (sample !== undefined) bounds.include(sample.x, sample.y);
   },
-  session: (client, playback) => viewPanel.attach(client, playback),
+  session: (client, playback) => {
+    viewPanel.attach(client, playback);
+    feedPanel.attach(client);
+  },
   state: (state) => {
     clock.update(state, performance.now());
     showState(state);
@@ -122,6 +126,11 @@ const viewPanel = new ViewPanel({
   bars: byTestId(document, 'view-bars', HTMLElement),
   table: byTestId(document, 'view-table', HTMLTableElement),
 }, showError);
+const feedPanel = new FeedPanel({
+  panel: byTestId(document, 'feed-panel', HTMLElement),
+  key: byTestId(document, 'feed-key', HTMLSelectElement),
+  list: byTestId(document, 'feed-list', HTMLElement),
+}, api, showError);
 const timelinePanel = new TimelinePanel({
   panel: byTestId(document, 'timeline-panel', HTMLElement),
   key: byTestId(document, 'timeline-key', HTMLSelectElement),
@@ -159,15 +168,17 @@ async function selectChannel(channel: WireChannel): Promise<void> {
   activeClient = undefined;
   player.stop();
   try {
-    const [histogram, views, timelines] = await Promise.all([
+    const [histogram, views, timelines, feedRules] = await Promise.all([
       api.histogram(channel.name, HISTOGRAM_BUCKETS),
       api.views(),
       api.timelines(),
+      api.feedRules(),
       showingScene ? seedSceneBounds(api, channel.name, bounds) : undefined,
     ]);
     if (mine !== selection) return;
     scrubber.show(histogram);
     viewPanel.showViews(views.filter((view) => view.channels.every((name) => name === channel.name)));
+    feedPanel.show(channel.name, feedRules.filter((rule) => rule.channel === channel.name)).catch((error: unknown) => showError(`could not load the feeds of ${channel.name}: ${error instanceof Error ? error.message : String(error)}`));
     timelinePanel.show(channel.name, timelines.filter((timeline) => timeline.channel === channel.name)).catch((error: unknown) => showError(`could not load the timelines of ${channel.name}: ${error instanceof Error ? error.message : String(error)}`));
     // The window is [start, end): one past the last event includes it.
     player.select(channel.name, { start: channel.firstTs, end: channel.lastTs + 1 });
