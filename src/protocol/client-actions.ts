@@ -80,6 +80,8 @@ export interface TimelineAction extends Addressed {
   readonly action: 'timeline';
   readonly timeline: string;
   readonly key?: string;
+  /** The sub of a playback on this connection: the timeline runs on that replay's playhead and events. */
+  readonly follow?: string;
 }
 
 /** Follows a feed on /v1/ws: its first `limit` items as one base, then deltas. */
@@ -118,7 +120,7 @@ const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, Field
   view: { view: 'string', asOf: 'time', follow: 'string' },
   scene: { scene: 'string', at: 'time', format: 'format', echo: 'boolean', leave: 'boolean' },
   transform: { scene: 'string', object: 'string', seq: 'integer', time: 'time', location: 'json', rotation: 'json', scale: 'json', device: 'string' },
-  timeline: { timeline: 'string', key: 'string' },
+  timeline: { timeline: 'string', key: 'string', follow: 'string' },
   feed: { feed: 'string', limit: 'integer' },
 };
 

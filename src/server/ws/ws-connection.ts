@@ -26,6 +26,8 @@ import { ViewStream } from './view-stream.js';
 import { FollowedReplay } from './followed-replay.js';
 import { ObservedSink } from '../../playback/observed-sink.js';
 import { ReplayView } from '../../views/replay-view.js';
+import { TimelineFollower } from './timeline-follower.js';
+import { ViewFollower } from './view-follower.js';
 import { TimelineStream } from './timeline-stream.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 import { FeedStream } from './feed-stream.js';
@@ -67,8 +69,9 @@ export interface ConnectionContext {
 
 type Subscription =
   | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink }
-  | { readonly kind: 'view'; readonly stream: ViewStream; readonly follows?: FollowedReplay }
+  | { readonly kind: 'view'; readonly stream: ViewStream }
   | { readonly kind: 'timeline'; readonly stream: TimelineStream }
+  | { readonly kind: 'followed'; readonly follows: FollowedReplay }
   | { readonly kind: 'feed'; readonly stream: FeedStream };
 
 /** The key of the single session on a per-channel connection. */
@@ -135,7 +138,10 @@ export class WsConnection {
 
   async #dispatch(message: ClientMessage): Promise<void> {
     if (message.action === 'scene' || message.action === 'transform') return this.#scenes().handle(message);
-    if (message.action === 'timeline') return this.#openTimeline(message.sub, message.timeline, message.key);
+    if (message.action === 'timeline') {
+      if (message.follow !== undefined) return this.#followTimeline(message.sub, message.timeline, message.key, message.follow);
+      return this.#openTimeline(message.sub, message.timeline, message.key);
+    }
     if (message.action === 'view') {
       if (message.asOf !== undefined) return this.#sendViewAt(message.sub, message.view, message.asOf);
       if (message.follow !== undefined) return this.#followReplay(message.sub, message.view, message.follow);
@@ -163,7 +169,7 @@ export class WsConnection {
       throw new PlayheadError('unknown_subscription', `sub ${JSON.stringify(key)} is not open: send play or live with a channel first`);
     }
     subscription.session.handle(command);
-    for (const other of this.#subscriptions.values()) if (other.kind === 'view' && other.follows?.session === subscription.session) other.follows.commanded(command);
+    for (const other of this.#subscriptions.values()) if (other.kind === 'followed' && other.follows.session === subscription.session) other.follows.commanded(command);
     if (command.kind === 'stop' && key !== ONLY) this.#subscriptions.delete(key);
   }
 
@@ -228,16 +234,36 @@ export class WsConnection {
     const key = this.#viewSub(sub);
     const { views, clock, limits, reader, logError } = this.#context;
     this.#checkViewAccess(view);
+    const { channels } = views.describe(view);
+    const played = this.#playbackToFollow(follow, channels, `view ${view}`);
+    this.#reserve(key);
+    const follower = new ViewFollower(new ReplayView(views.plan(view), reader), new ViewStream(this.#socket, key, view, clock, limits.maxBufferedBytes));
+    this.#subscriptions.set(key, { kind: 'followed', follows: new FollowedReplay({ follower, session: played.session, output: played.output, clock: this.#context.clock, logError }) });
+  }
+
+  /** A timeline whose clock and events are those of playback sub `follow` on this connection. */
+  #followTimeline(sub: string | undefined, timeline: string, timelineKey: string | undefined, follow: string): void {
+    if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'timelines are streamed on /v1/ws, not on a channel\'s endpoint');
+    const key = requireSub({ sub });
+    const { timelines, limits, reader, grant, logError } = this.#context;
+    const definition = timelines.describe(timeline);
+    if (grant !== null && !grant.allows('read', definition.channel)) {
+      throw new PlayheadError('forbidden', `the token may not read channel ${definition.channel} of timeline ${timeline}`);
+    }
+    const played = this.#playbackToFollow(follow, [definition.channel], `timeline ${timeline}`);
+    this.#reserve(key);
+    const follower = new TimelineFollower({ definition, reader, key: timelineKey, socket: this.#socket, sub: key, maxBufferedBytes: limits.maxBufferedBytes });
+    this.#subscriptions.set(key, { kind: 'followed', follows: new FollowedReplay({ follower, session: played.session, output: played.output, clock: this.#context.clock, logError }) });
+  }
+
+  /** The playback sub `follow` names, which must replay the channels the follower reads. */
+  #playbackToFollow(follow: string, channels: readonly string[], what: string): Extract<Subscription, { kind: 'playback' }> {
     const played = this.#subscriptions.get(follow);
     if (played?.kind !== 'playback') throw new PlayheadError('unknown_subscription', `follow names sub ${JSON.stringify(follow)}, which is not a playback on this connection: send play first`);
-    const { channels } = views.describe(view);
     if (channels.some((channel) => channel !== played.channel)) {
-      throw new PlayheadError('invalid_parameter', `view ${view} reads ${channels.join(', ')}; a view can follow a replay of the channel it reads, and sub ${follow} plays ${played.channel}`);
+      throw new PlayheadError('invalid_parameter', `${what} reads ${channels.join(', ')}; it can follow a replay of the channel it reads, and sub ${follow} plays ${played.channel}`);
     }
-    this.#reserve(key);
-    const stream = new ViewStream(this.#socket, key, view, clock, limits.maxBufferedBytes);
-    const follows = new FollowedReplay({ view: new ReplayView(views.plan(view), reader), session: played.session, output: played.output, stream, logError });
-    this.#subscriptions.set(key, { kind: 'view', stream, follows });
+    return played;
   }
 
   #openTimeline(sub: string | undefined, timeline: string, timelineKey: string | undefined): void {
@@ -300,6 +326,7 @@ export class WsConnection {
 
 function closeSubscription(subscription: Subscription): void {
   if (subscription.kind === 'playback') subscription.session.close();
+  else if (subscription.kind === 'followed') subscription.follows.close();
   else subscription.stream.close();
 }
 

@@ -187,6 +187,6 @@ describe('WebSocket views following a replay', () => {
     client.send({ action: 'play', sub: 'p', channel: 'other', start: T0 });
     client.send({ action: 'view', sub: 'g', view: 'top', follow: 'p' });
     const other = await client.waitFor((m) => m.type === 'error' && m.sub === 'g');
-    assert.deepEqual([other.code, other.message], ['invalid_parameter', 'view top reads wiki; a view can follow a replay of the channel it reads, and sub p plays other']);
+    assert.deepEqual([other.code, other.message], ['invalid_parameter', 'view top reads wiki; it can follow a replay of the channel it reads, and sub p plays other']);
   });
 });
