@@ -15,7 +15,7 @@ import { DEMO_VIEWS } from './demo-views.js';
 import { mountSources } from './mount-sources.js';
 import { loadDemo } from './load-demo.js';
 import { prepareDemoScenes } from './demo-scenes.js';
-import { installVideoDemoTimelines, loadVideoDemo, VIDEO_DEMO_SESSIONS } from './video-demo.js';
+import { loadVideoDemo, VIDEO_DEMO_SESSIONS, VIDEO_DEMO_TIMELINES } from './video-demo.js';
 import { DEMO_FEED_RULES } from './demo-feed-rules.js';
 import { packageRoot } from './package-root.js';
 
@@ -71,6 +71,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     logger: { level: options.logLevel },
     requireExistingChannels: options.requireExistingChannels,
     views: options.demo ? DEMO_VIEWS : [],
+    timelines: options.demo ? VIDEO_DEMO_TIMELINES : [],
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
     scenes: { udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host },
   });
@@ -80,7 +81,6 @@ export async function serve(options: ServeOptions): Promise<void> {
     feed.start();
     console.log(`demo: scene ${scene}: ${feed.objects.length} pedestrians live at 40 Hz for ${Math.round(feed.durationMs / 1_000)} s (one pass; replay channel scene.${scene} to see it again)`);
   }
-  if (options.demo) for (const name of await installVideoDemoTimelines(app)) console.log(`demo: timeline ${name} created`);
   const shutdown = async () => {
     for (const { feed } of sceneFeeds) feed.stop();
     await app.close();

@@ -3,7 +3,6 @@
  * `playhead serve --demo` loads the same events, idempotently by id) and the
  * rebuffering timeline over it, with its aggregate by country.
  */
-import type { FastifyInstance } from 'fastify';
 import type { Ingestor } from '../ingest/ingestor.js';
 import { loadRecords, type LoadSummary } from '../ingest/record-loader.js';
 import { REBUFFERING_QUERY, videoSessionEvents, type VideoSessionEvent, type VideoSessionOptions } from './video-sessions.js';
@@ -11,6 +10,7 @@ import { REBUFFERING_QUERY, videoSessionEvents, type VideoSessionEvent, type Vid
 export const VIDEO_DEMO_CHANNEL = 'video.sessions';
 export const VIDEO_DEMO_SESSIONS: VideoSessionOptions = Object.freeze({ sessions: 200, eventsPerSession: 60, seed: 2026, startTs: Date.UTC(2026, 0, 1, 20) });
 
+/** Created by `serve --demo` unless they exist (ServerOptions.timelines). */
 export const VIDEO_DEMO_TIMELINES = [
   { name: 'player-state', channel: VIDEO_DEMO_CHANNEL, key: 'data.session', query: 'latest_event_to_state(playerStateChange)' },
   { name: 'rebuffering', channel: VIDEO_DEMO_CHANNEL, key: 'data.session', query: `${REBUFFERING_QUERY} | aggregate(group_by(country), count, sum, avg, max)` },
@@ -26,17 +26,4 @@ export async function loadVideoDemo(ingestor: Ingestor): Promise<LoadSummary & {
     },
   });
   return { channel: VIDEO_DEMO_CHANNEL, ...summary };
-}
-
-/** Creates the demo timelines that do not exist yet (through the HTTP API, as a user would). */
-export async function installVideoDemoTimelines(app: FastifyInstance): Promise<string[]> {
-  const created: string[] = [];
-  for (const definition of VIDEO_DEMO_TIMELINES) {
-    const existing = await app.inject({ url: `/v1/timelines/${definition.name}` });
-    if (existing.statusCode === 200) continue;
-    const reply = await app.inject({ method: 'POST', url: '/v1/timelines', headers: { 'content-type': 'application/json' }, payload: definition });
-    if (reply.statusCode !== 201) throw new Error(`demo timeline ${definition.name}: ${reply.body}`);
-    created.push(definition.name);
-  }
-  return created;
 }

@@ -80,6 +80,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     onTimelineFailed: (name, error) => app.log.error({ err: error, timeline: name }, 'timeline stopped: its channel could not be read'),
   });
   for (const { name, error } of await timelines.load()) app.log.error({ err: error, timeline: name }, 'stored timeline not started');
+  for (const definition of options.timelines ?? []) {
+    if (!timelines.list().some((existing) => existing.name === definition.name)) await timelines.create(definition);
+  }
   app.addHook('onClose', async () => timelines.close());
   registerTimelineRoutes(app, timelines, clock);
   const feeds = await registerFeeds(app, options, clock);

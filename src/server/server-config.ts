@@ -5,6 +5,7 @@ import type { IngestLimits } from '../ingest/ingestor.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
+import type { TimelineDefinition } from '../timeline/timeline-registry.js';
 import type { SourceRegistry } from '../store/sources/source-registry.js';
 import type { FeedLimits } from '../feeds/feed-config.js';
 import type { FeedRuleDefinition } from '../feeds/feed-rule.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   readonly dashboardDir?: string;
   /** Refuse to play channels that have no events (catches typos). @default false */
   readonly requireExistingChannels?: boolean;
+  /** Timeline definitions created at start unless a timeline of that name exists: the demo's. @default none */
+  readonly timelines?: readonly TimelineDefinition[];
   /** View definitions (CREATE VIEW ...) created at start unless a view of that name exists: the demo's. @default none */
   readonly views?: readonly string[];
   /** Scenes: the UDP input port and the registry's settings. */

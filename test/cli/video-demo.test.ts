@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { systemClock } from '../../src/core/clock.js';
 import { Ingestor, INGEST_DEFAULTS } from '../../src/ingest/ingestor.js';
-import { installVideoDemoTimelines, loadVideoDemo, VIDEO_DEMO_SESSIONS } from '../../src/cli/video-demo.js';
+import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
+import { buildServer } from '../../src/server/app.js';
+import { loadVideoDemo, VIDEO_DEMO_SESSIONS, VIDEO_DEMO_TIMELINES } from '../../src/cli/video-demo.js';
 import { videoSessionEvents } from '../../src/cli/video-sessions.js';
 import { startTestServer } from '../support/test-server.js';
 
@@ -23,15 +25,18 @@ describe('video-session generator', () => {
 });
 
 describe('video demo', () => {
-  it('loads the channel idempotently and installs the rebuffering timeline once', async (t) => {
-    const { app, store, bus } = await startTestServer(t);
+  it('loads the channel idempotently and creates the demo timelines once', async (t) => {
+    const { store, bus } = await startTestServer(t);
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock, limits: INGEST_DEFAULTS });
     const total = VIDEO_DEMO_SESSIONS.sessions * VIDEO_DEMO_SESSIONS.eventsPerSession;
     assert.deepEqual(await loadVideoDemo(ingestor), { channel: 'video.sessions', records: total, accepted: total, duplicates: 0 });
     assert.equal((await loadVideoDemo(ingestor)).duplicates, total);
-    assert.deepEqual(await installVideoDemoTimelines(app), ['player-state', 'rebuffering', 'buffering-now']);
-    assert.deepEqual(await installVideoDemoTimelines(app), []);
-    const rows = (await app.inject({ url: `/v1/timelines/rebuffering/aggregate?at=${VIDEO_DEMO_SESSIONS.startTs + 7_200_000}` })).json().rows as { count: number; sum: number }[];
+    const demo = await buildServer({ store, bus: new InProcessBus(), timelines: VIDEO_DEMO_TIMELINES });
+    t.after(() => demo.close());
+    const again = await buildServer({ store, bus: new InProcessBus(), timelines: VIDEO_DEMO_TIMELINES });
+    t.after(() => again.close());
+    assert.deepEqual((await again.inject({ url: '/v1/timelines' })).json().timelines.map((d: { name: string }) => d.name), ['buffering-now', 'player-state', 'rebuffering'], 'created once, kept across a restart');
+    const rows = (await again.inject({ url: `/v1/timelines/rebuffering/aggregate?at=${VIDEO_DEMO_SESSIONS.startTs + 7_200_000}` })).json().rows as { count: number; sum: number }[];
     assert.equal(rows.reduce((n, row) => n + row.count, 0), VIDEO_DEMO_SESSIONS.sessions);
     assert.ok(rows.every((row) => row.sum >= 0));
   });

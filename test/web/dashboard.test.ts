@@ -15,7 +15,7 @@ import { build } from 'vite';
 import { DEMO_FEED_RULES } from '../../src/cli/demo-feed-rules.js';
 import { DEMO_VIEWS } from '../../src/cli/demo-views.js';
 import { loadDemo } from '../../src/cli/load-demo.js';
-import { installVideoDemoTimelines, loadVideoDemo } from '../../src/cli/video-demo.js';
+import { loadVideoDemo, VIDEO_DEMO_TIMELINES } from '../../src/cli/video-demo.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Ingestor } from '../../src/ingest/ingestor.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
@@ -48,8 +48,7 @@ async function startDemoServer(t: TestContext, dashboardDir: string): Promise<st
   const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });
   await loadDemo(ingestor);
   await loadVideoDemo(ingestor);
-  const app = await buildServer({ store, bus, dashboardDir, views: DEMO_VIEWS, feedRules: DEMO_FEED_RULES });
-  await installVideoDemoTimelines(app);
+  const app = await buildServer({ store, bus, dashboardDir, views: DEMO_VIEWS, feedRules: DEMO_FEED_RULES, timelines: VIDEO_DEMO_TIMELINES });
   t.after(async () => {
     await app.close();
     await store.close();
