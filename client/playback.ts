@@ -11,7 +11,7 @@ import { PlayheadClientError } from './client-error.js';
 import type { Connection } from './connection.js';
 
 /** The fields of a play message: the window, speed or fit, loop and pacing. */
-export type PlayOptions = Omit<PlayAction, 'action' | 'sub' | 'channel' | 'after'>;
+export type PlayOptions = Omit<PlayAction, 'action' | 'sub' | 'channel' | 'after' | 'output'>;
 
 type Listener<T> = (value: T) => void;
 

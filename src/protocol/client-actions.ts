@@ -40,6 +40,8 @@ export interface PlayAction extends Addressed {
   readonly maxGap?: WireDuration;
   /** Resume strictly after this event (a reconnecting client's last one). */
   readonly after?: WirePosition;
+  /** `transforms`: a scene channel's updates as the `transform` frames a live scene device gets. @default "events" */
+  readonly output?: 'events' | 'transforms';
 }
 export interface SeekAction extends Addressed { readonly action: 'seek'; readonly to?: WireTime; readonly by?: WireDuration }
 export interface SpeedAction extends Addressed { readonly action: 'speed'; readonly speed: number }
@@ -102,13 +104,13 @@ export type ParseResult =
   | { readonly ok: true; readonly message: ClientMessage }
   | { readonly ok: false; readonly code: ProtocolErrorCode; readonly message: string; readonly sub?: string };
 
-type FieldKind = 'time' | 'duration' | 'number' | 'boolean' | 'integer' | 'string' | 'position' | 'format' | 'json';
+type FieldKind = 'time' | 'duration' | 'number' | 'boolean' | 'integer' | 'string' | 'position' | 'format' | 'json' | 'output';
 
 const ADDRESS_FIELDS: Readonly<Record<string, FieldKind>> = { sub: 'string', channel: 'string' };
 
 /** The fields each action takes; anything else is refused so typos surface. */
 const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, FieldKind>>>> = {
-  play: { start: 'time', end: 'time', speed: 'number', fit: 'duration', loop: 'boolean', minGap: 'duration', maxGap: 'duration', after: 'position' },
+  play: { start: 'time', end: 'time', speed: 'number', fit: 'duration', loop: 'boolean', minGap: 'duration', maxGap: 'duration', after: 'position' , output: 'output' },
   pause: {},
   resume: {},
   seek: { to: 'time', by: 'duration' },
@@ -169,6 +171,7 @@ const KIND_RULES: Readonly<Record<FieldKind, string>> = {
   string: 'a string',
   position: 'an object {"ts": epoch ms, "seq": integer}',
   format: '"json" or "binary"',
+  output: '"events" or "transforms" (a scene channel)',
   json: 'a JSON value',
 };
 
@@ -193,6 +196,8 @@ function coerce(kind: FieldKind, raw: unknown): unknown {
       return typeof raw === 'string' ? raw : INVALID;
     case 'format':
       return raw === 'json' || raw === 'binary' ? raw : INVALID;
+    case 'output':
+      return raw === 'events' || raw === 'transforms' ? raw : INVALID;
     case 'json':
       return raw;
     case 'position': {

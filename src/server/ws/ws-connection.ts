@@ -13,7 +13,7 @@ import type { LiveBus } from '../../live/live-bus.js';
 import { resolveCommand } from '../../playback/playback-command.js';
 import { PlaybackSession, type PlaybackConfig } from '../../playback/playback-session.js';
 import type { TimerWheel } from '../../playback/timer-wheel.js';
-import { parseClientMessage, type ClientMessage } from '../../protocol/client-actions.js';
+import { parseClientMessage, type ClientMessage, type PlayAction } from '../../protocol/client-actions.js';
 import type { BaseMessage } from '../../protocol/server-messages.js';
 import type { EventReader } from '../../store/event-store.js';
 import type { Grant } from '../auth/access-policy.js';
@@ -28,6 +28,8 @@ import { ObservedSink } from '../../playback/observed-sink.js';
 import { ReplayView } from '../../views/replay-view.js';
 import { TimelineFollower } from './timeline-follower.js';
 import { ViewFollower } from './view-follower.js';
+import { TransformReplaySink } from './transform-replay-sink.js';
+import { SCENE_CHANNEL_PREFIX } from '../../scenes/scene-channels.js';
 import { TimelineStream } from './timeline-stream.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 import { FeedStream } from './feed-stream.js';
@@ -67,8 +69,10 @@ export interface ConnectionContext {
   readonly logError: (error: unknown) => void;
 }
 
+type PlayOutput = NonNullable<PlayAction['output']>;
+
 type Subscription =
-  | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink }
+  | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink; readonly as: PlayOutput }
   | { readonly kind: 'view'; readonly stream: ViewStream }
   | { readonly kind: 'timeline'; readonly stream: TimelineStream }
   | { readonly kind: 'followed'; readonly follows: FollowedReplay }
@@ -161,8 +165,9 @@ export class WsConnection {
     const command = resolveCommand(message, this.#context.clock.now());
     let subscription = this.#playbackOf(key);
     const opens = message.action === 'play' || message.action === 'live';
-    if (opens && message.channel !== undefined && message.channel !== subscription?.channel) {
-      subscription = await this.#open(key, message.channel);
+    const as = message.action === 'play' ? message.output ?? 'events' : subscription?.as ?? 'events';
+    if (opens && message.channel !== undefined && (message.channel !== subscription?.channel || as !== subscription.as)) {
+      subscription = await this.#open(key, message.channel, as);
     }
     if (subscription === undefined) {
       if (opens) throw new PlayheadError('invalid_parameter', `${message.action} on /v1/ws needs "channel" to open sub ${String(key)}`);
@@ -297,8 +302,11 @@ export class WsConnection {
     this.#subscriptions.set(key, { kind: 'feed', stream });
   }
 
-  async #open(key: string | typeof ONLY, channelName: string): Promise<Extract<Subscription, { kind: 'playback' }>> {
+  async #open(key: string | typeof ONLY, channelName: string, as: PlayOutput): Promise<Extract<Subscription, { kind: 'playback' }>> {
     const channel = validateChannelName(channelName);
+    if (as === 'transforms' && !channel.startsWith(SCENE_CHANNEL_PREFIX)) {
+      throw new PlayheadError('invalid_parameter', `output "transforms" replays a scene channel (${SCENE_CHANNEL_PREFIX}NAME), and ${channel} is not one`);
+    }
     const { grant, reader } = this.#context;
     if (grant !== null && !grant.allows('read', channel)) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channel}: it needs scope read:${channel}`);
@@ -307,14 +315,16 @@ export class WsConnection {
       throw new PlayheadError('unknown_channel', `channel ${channel} has no events, and this server plays only existing channels`);
     }
     this.#reserve(key);
-    return this.#subscribe(key, channel);
+    return this.#subscribe(key, channel, as);
   }
 
-  #subscribe(key: string | typeof ONLY, channel: string): Extract<Subscription, { kind: 'playback' }> {
+  #subscribe(key: string | typeof ONLY, channel: string, as: PlayOutput = 'events'): Extract<Subscription, { kind: 'playback' }> {
     const { reader, bus, clock, wheel, limits, playback } = this.#context;
-    const output = new ObservedSink(new SocketSink(this.#socket, key === ONLY ? undefined : key, limits.maxBufferedBytes));
+    const socketSink = new SocketSink(this.#socket, key === ONLY ? undefined : key, limits.maxBufferedBytes);
+    const sink = as === 'transforms' ? new TransformReplaySink(socketSink, channel, (text) => this.#send(text)) : socketSink;
+    const output = new ObservedSink(sink);
     const session = new PlaybackSession({ channel, reader, bus, clock, wheel, sink: output, config: playback });
-    const subscription = { kind: 'playback' as const, channel, session, output };
+    const subscription = { kind: 'playback' as const, channel, session, output, as };
     this.#subscriptions.set(key, subscription);
     return subscription;
   }

@@ -136,4 +136,21 @@ describe('scenes over /v1/ws', () => {
     const replayed = client.of('event').filter((m) => m.sub === 'replay').map((m) => (m.data as { location: number[] }).location[0]);
     assert.deepEqual(replayed, [1, 2, 3, 4, 5]);
   });
+
+  it('streams a replayed scene as the transform frames a live device gets, with the DVR controls', async (t) => {
+    const { connect } = await sceneServer(t, ['a']);
+    const client = await connect();
+    const t0 = Date.now() - 10_000;
+    for (let i = 1; i <= 5; i += 1) client.send({ action: 'transform', scene: 'lab', object: 'a', time: t0 + i * 1_000, location: [i, 0, 0] });
+    client.send({ action: 'scene', scene: 'lab', at: t0 + 5_500 });
+    await client.waitFor((m) => m.type === 'scene');
+    const viewer = await connect();
+    viewer.send({ action: 'play', sub: 'r', channel: 'scene.lab', start: t0, end: t0 + 6_000, speed: 1000, output: 'transforms' });
+    await viewer.waitFor((m) => m.type === 'state' && m.status === 'ended');
+    assert.deepEqual(transforms(viewer).map((m) => [m.type, m.object, m.location[0]]), [1, 2, 3, 4, 5].map((x) => ['transform', 'a', x]));
+    assert.equal(viewer.of('event').length, 0, 'no event messages, only transforms');
+    viewer.send({ action: 'play', sub: 'x', channel: 'wiki', start: t0, output: 'transforms' });
+    const refused = await viewer.waitFor((m) => m.type === 'error' && m.sub === 'x');
+    assert.deepEqual([refused.code, refused.message], ['invalid_parameter', 'output "transforms" replays a scene channel (scene.NAME), and wiki is not one']);
+  });
 });
