@@ -17,7 +17,7 @@ import {
 } from './postgres-config.js';
 import { postgresFeedStatements, type PostgresFeedStatements } from './postgres-feed-sql.js';
 import { migratePostgresFeeds } from './postgres-feed-schema.js';
-import { createPool, guard, query, rollback } from './postgres-store.js';
+import { createPool, guard, inTransaction, query } from './postgres-store.js';
 
 interface FeedRecord {
   readonly feedId: number;
@@ -289,21 +289,7 @@ export class PostgresFeedStore implements FeedStore {
     return states;
   }
 
-  async #transaction<T>(operation: string, body: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
-    return guard(operation, async () => {
-      const client = await this.#pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query({ text: 'BEGIN ISOLATION LEVEL READ COMMITTED' });
-        const result = await body(client);
-        await client.query({ text: 'COMMIT' });
-        return result;
-      } catch (error) {
-        broken = await rollback(client);
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+  #transaction<T>(operation: string, body: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, operation, body);
   }
 }

@@ -195,30 +195,35 @@ export class PostgresStore implements EventStore {
     return guard(operation, () => query<R>(this.#pool, text, values));
   }
 
-  async #transaction<T>(operation: string, body: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
-    return guard(operation, async () => {
-      const client = await this.#pool.connect();
-      let broken: Error | undefined;
-      try {
-        // Pinned, whatever the server's default: after waiting for a row lock, a
-        // statement must see the rows that concurrent appends committed meanwhile.
-        await client.query({ text: 'BEGIN ISOLATION LEVEL READ COMMITTED' });
-        const result = await body(client);
-        await client.query({ text: 'COMMIT' });
-        return result;
-      } catch (error) {
-        broken = await rollback(client);
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+  #transaction<T>(operation: string, body: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.#pool, operation, body);
   }
 }
 
 interface HistogramRow {
   readonly time: number;
   readonly count: number;
+}
+
+/** Runs `body` in one READ COMMITTED transaction on a pooled client; a failed rollback discards the client. */
+export async function inTransaction<T>(pool: PostgresPool, operation: string, body: (client: PostgresPoolClient) => Promise<T>): Promise<T> {
+  return guard(operation, async () => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      // Pinned, whatever the server's default: after waiting for a row lock, a
+      // statement must see the rows that concurrent appends committed meanwhile.
+      await client.query({ text: 'BEGIN ISOLATION LEVEL READ COMMITTED' });
+      const result = await body(client);
+      await client.query({ text: 'COMMIT' });
+      return result;
+    } catch (error) {
+      broken = await rollback(client);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  });
 }
 
 export async function query<R>(runner: Queryable, text: string, values: unknown[]): Promise<readonly R[]> {

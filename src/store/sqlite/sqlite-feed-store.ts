@@ -5,8 +5,6 @@
  * "feeds: batch and group-commit"), and each caller is answered only after
  * that commit.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { setImmediate } from 'node:timers';
 import Database from 'better-sqlite3';
 import { PlayheadError } from '../../core/errors.js';
@@ -15,7 +13,8 @@ import {
   FEED_NEWEST, FEED_OLDEST,
   type FeedChange, type FeedOperation, type FeedPage, type FeedReadRequest, type FeedStore, type FeedWriteOptions,
 } from '../feed-store.js';
-import { SQLITE_DEFAULTS, type SqliteStoreConfig } from './sqlite-config.js';
+import type { SqliteStoreConfig } from './sqlite-config.js';
+import { openSqliteDatabase } from './sqlite-database.js';
 import { FEED_SQL } from './sqlite-feed-sql.js';
 import { migrateSqliteFeeds } from './sqlite-feed-schema.js';
 
@@ -49,12 +48,9 @@ export class SqliteFeedStore implements FeedStore {
   }
 
   private constructor(config: SqliteStoreConfig) {
-    const settings = { ...SQLITE_DEFAULTS, ...config };
-    this.#ownsDatabase = config.database === undefined;
-    this.#database = config.database ?? openDatabase(settings.path);
-    this.#database.pragma('journal_mode = WAL');
-    this.#database.pragma(`synchronous = ${settings.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.#database.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+    const { database, owned } = openSqliteDatabase(config);
+    this.#ownsDatabase = owned;
+    this.#database = database;
     migrateSqliteFeeds(this.#database);
     this.#s = Object.fromEntries(
       Object.entries(FEED_SQL).map(([name, sql]) => [name, this.#database.prepare(sql)]),
@@ -195,11 +191,6 @@ export class SqliteFeedStore implements FeedStore {
   }
 }
 
-function openDatabase(path: string | undefined): Database.Database {
-  if (path === undefined) throw new TypeError('SqliteStoreConfig needs a path or a database');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  return new Database(path);
-}
 
 function guard<T>(operation: string, body: () => T): T {
   try {

@@ -3,8 +3,6 @@
  * transactions, index on (channel, ts, seq)). Appends are one IMMEDIATE
  * transaction each, so several processes may write one file safely.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { NewEvent, StoredEvent } from '../../core/event.js';
 import { PlayheadError } from '../../core/errors.js';
@@ -14,7 +12,8 @@ import {
 } from '../event-store.js';
 import { fillHistogram, planHistogram, rollupIncrements } from '../histogram-rollup.js';
 import { keysetStart, MAX_TS, MIN_TS } from '../keyset.js';
-import { SQLITE_DEFAULTS, type SqliteStoreConfig } from './sqlite-config.js';
+import type { SqliteStoreConfig } from './sqlite-config.js';
+import { openSqliteDatabase } from './sqlite-database.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { SQL } from './sqlite-sql.js';
 
@@ -45,12 +44,9 @@ export class SqliteStore implements EventStore {
   }
 
   private constructor(config: SqliteStoreConfig) {
-    const settings = { ...SQLITE_DEFAULTS, ...config };
-    this.#ownsDatabase = config.database === undefined;
-    this.#database = config.database ?? openDatabase(settings.path);
-    this.#database.pragma('journal_mode = WAL');
-    this.#database.pragma(`synchronous = ${settings.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.#database.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);
+    const { database, owned } = openSqliteDatabase(config);
+    this.#ownsDatabase = owned;
+    this.#database = database;
     migrateSqlite(this.#database);
     this.#statements = Object.fromEntries(
       Object.entries(SQL).map(([name, sql]) => [name, this.#database.prepare(sql)]),
@@ -167,11 +163,6 @@ export class SqliteStore implements EventStore {
   }
 }
 
-function openDatabase(path: string | undefined): Database.Database {
-  if (path === undefined) throw new TypeError('SqliteStoreConfig needs a path or a database');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  return new Database(path);
-}
 
 function toStoredEvent(channel: string, row: EventRow): StoredEvent {
   return { channel, seq: row.seq, ts: row.ts, id: row.id, data: JSON.parse(row.data) };
