@@ -100,9 +100,17 @@ export class ViewRegistry {
   async create(sql: string): Promise<ViewSummary> {
     const plan = await parseViewSql(sql);
     if (this.#views.has(plan.name)) throw new PlayheadError('view_exists', `view ${plan.name} exists: DELETE /v1/views/${plan.name} first`);
-    await this.#record({ action: 'create', name: plan.name, sql });
+    // Built before it is recorded: a view whose channels cannot be read is refused, not stored to fail at every start.
     await this.#start(plan.name, sql, plan);
-    return this.#summary(plan.name, this.#views.get(plan.name) as LiveView);
+    const view = this.#views.get(plan.name) as LiveView;
+    try {
+      await this.#record({ action: 'create', name: plan.name, sql });
+    } catch (error) {
+      view.tails.forEach((tail) => tail.stop());
+      this.#views.delete(plan.name);
+      throw error;
+    }
+    return this.#summary(plan.name, view);
   }
 
   /** Creates the view unless one of its name exists (whatever its SQL): for views a server ships with. */
@@ -186,8 +194,11 @@ export class ViewRegistry {
     for (const listener of view.listeners) listener(delta);
   }
 
+  /** Builds the view from history and keeps it live; rejects when its history cannot be read. */
   async #start(name: string, sql: string, plan: ViewPlan): Promise<void> {
     const engine = new ViewEngine(plan);
+    let building = true;
+    let buildError: unknown;
     const view: LiveView = { sql, plan, engine, tails: [], listeners: new Set(), version: 0 };
     for (const channel of new Set(engine.channels)) {
       view.tails.push(new LiveTail({
@@ -199,12 +210,17 @@ export class ViewRegistry {
         onError: (error) => {
           view.tails.forEach((tail) => tail.stop());
           this.#views.delete(name);
-          this.#options.onViewFailed?.(name, error);
+          if (building) buildError ??= error;
+          else this.#options.onViewFailed?.(name, error);
         },
       }));
     }
     this.#views.set(name, view);
     for (const tail of view.tails) await tail.start(FROM_THE_BEGINNING);
+    building = false;
+    if (buildError === undefined) return;
+    if (buildError instanceof PlayheadError) throw buildError;
+    throw new PlayheadError('store_unavailable', `view ${name} could not read its channels' history: ${(buildError as Error).message}`, { cause: buildError });
   }
 
   async #record(definition: Definition): Promise<void> {

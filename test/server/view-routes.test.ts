@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PlayheadError } from '../../src/core/errors.js';
 import { normalizeEvent } from '../../src/core/event.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
@@ -58,6 +59,26 @@ describe('/v1/views', () => {
     await app.inject({ method: 'POST', url: '/v1/channels/orders/events', headers: json, payload: [{ data: { id: 1, customer: 'ann' } }] });
     assert.deepEqual((await app.inject({ url: '/v1/views/paid' })).json().rows, [{ customer: 'ann', paid: 60 }, { customer: 'bob', paid: 50 }], 'the second order 1 pairs with the earlier payment');
     assert.deepEqual((await app.inject({ url: `/v1/views/paid?asOf=${TEST_NOW - 1_000}` })).json().rows, [{ customer: 'ann', paid: 30 }]);
+  });
+
+  it('refuses a view whose channel cannot be read, and stores nothing of it', async (t) => {
+    const { store } = await startTestServer(t);
+    const failing: typeof store = {
+      capabilities: store.capabilities, histogram: (c, r) => store.histogram(c, r), listChannels: () => store.listChannels(),
+      getChannel: (name) => store.getChannel(name), ping: () => store.ping(), append: (c, e) => store.append(c, e), close: async () => {},
+      scan: (request) => {
+        if (request.channel === 'broken') throw new PlayheadError('store_unavailable', 'sqlite store could not scan channel broken: disk I/O error');
+        return store.scan(request);
+      },
+    };
+    const app = await buildServer({ store: failing, bus: new InProcessBus() });
+    t.after(() => app.close());
+    const refused = await app.inject({ method: 'POST', url: '/v1/views', headers: json, payload: { sql: TOP.replace('FROM wiki', 'FROM broken') } });
+    assert.deepEqual([refused.statusCode, refused.json().error.code, refused.json().error.message], [503, 'store_unavailable', 'sqlite store could not scan channel broken: disk I/O error']);
+    assert.deepEqual((await app.inject({ url: '/v1/views' })).json().views, []);
+    const restarted = await buildServer({ store, bus: new InProcessBus() });
+    t.after(() => restarted.close());
+    assert.deepEqual((await restarted.inject({ url: '/v1/views' })).json().views, [], 'nothing was recorded');
   });
 
   it('keeps definitions across a restart and forgets deleted ones', async (t) => {
