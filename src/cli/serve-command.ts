@@ -65,7 +65,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log(`demo: ${video.channel}: ${video.records} events (${video.accepted} new, generated, seed ${VIDEO_DEMO_SESSIONS.seed})`);
   }
   const app = await buildServer({
-    store, bus, access, sources, feeds,
+    store, bus, access, sources, feeds, nodeId: options.nodeId,
     feedRules: options.demo ? DEMO_FEED_RULES : [],
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },

@@ -12,7 +12,7 @@ export async function openBus(url: string, nodeId: string): Promise<LiveBus> {
   if (url === DEFAULT_BUS_URL) return new InProcessBus();
   if (url.startsWith('nats://') || url.startsWith('tls://')) {
     const { NatsBus } = await import('./nats/nats-bus.js');
-    return NatsBus.connect({ servers: url, name: `playhead ${nodeId}` });
+    return NatsBus.connect({ servers: url, name: `playhead ${nodeId}`, nodeId });
   }
   throw new Error(`unsupported bus URL ${JSON.stringify(url)}: use "local" (one node) or nats://host:4222 (several nodes sharing one store)`);
 }

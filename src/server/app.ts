@@ -12,6 +12,7 @@ import { registerBodyParsers } from './body-parsers.js';
 import { mapError } from './error-reply.js';
 import { registerChannelRoutes } from './routes/channel-routes.js';
 import { registerDashboard } from './routes/dashboard-route.js';
+import { registerClusterRoute } from './routes/cluster-route.js';
 import { registerHealthRoute } from './routes/health-route.js';
 import { registerSourceRoutes } from './routes/source-routes.js';
 import { registerViewRoutes } from './routes/view-routes.js';
@@ -47,6 +48,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerBodyParsers(app);
   registerAuth(app, options.access);
   registerHealthRoute(app, options.store);
+  registerClusterRoute(app, { bus: options.bus, nodeId: options.nodeId ?? 'local', clock });
   await registerDashboard(app, options.dashboardDir);
   registerChannelRoutes(app, {
     reader: options.store,

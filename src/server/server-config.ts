@@ -53,6 +53,8 @@ export interface ServerOptions {
   readonly feedLimits?: Partial<FeedLimits>;
   /** Feed rules created at start unless a rule of the same name exists (the demo's). */
   readonly feedRules?: readonly FeedRuleDefinition[];
+  /** This node's id, shown by GET /v1/cluster. @default "local" */
+  readonly nodeId?: string;
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }

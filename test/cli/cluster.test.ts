@@ -46,5 +46,13 @@ describe('several nodes on PostgreSQL and NATS', { skip }, () => {
       const seqs = client.of('event').map((m) => m.seq as number);
       assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i + 1), `node n${index} saw every event once, in seq order`);
     }
+    const listed = async () => ((await (await fetch(`${nodes[0]?.url}/v1/cluster`)).json()) as { node: string; bus: string; nodes: { id: string }[] });
+    const deadline = Date.now() + 10_000;
+    let cluster = await listed();
+    while (cluster.nodes.length < NODES && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      cluster = await listed();
+    }
+    assert.deepEqual([cluster.node, cluster.bus, cluster.nodes.map((node) => node.id)], ['n0', 'nats', ['n0', 'n1', 'n2']], 'GET /v1/cluster lists the live nodes');
   });
 });

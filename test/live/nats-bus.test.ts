@@ -98,6 +98,18 @@ describe('NatsBus across nodes', { skip }, () => {
     assert.ok(inOrderOnce(b.seen, 15));
   });
 
+  it('lists the live nodes sharing the bus, and forgets one that stops', async (t) => {
+    const a = await NatsBus.connect({ servers: NATS_URL, nodeId: `a-${randomUUID()}`, heartbeatMs: 50 });
+    t.after(() => a.close());
+    const b = await NatsBus.connect({ servers: NATS_URL, nodeId: `b-${randomUUID()}`, heartbeatMs: 50 });
+    t.after(() => b.close());
+    const ids = (bus: NatsBus) => bus.nodes().map((node) => node.id);
+    await until(() => ids(a).some((id) => id.startsWith('b-')), () => `a sees ${JSON.stringify(a.nodes())}`);
+    await until(() => ids(b).some((id) => id.startsWith('a-')), () => `b sees ${JSON.stringify(b.nodes())}`);
+    await b.close();
+    await until(() => !ids(a).some((id) => id.startsWith('b-')), () => `b still listed: ${JSON.stringify(a.nodes())}`);
+  });
+
   const noServer = !existsSync(NATS_SERVER) && process.env.CI !== 'true' ? `${NATS_SERVER} is not installed (apt-get install nats-server)` : false;
 
   it('fills what was published while the NATS server was down, once it is back', { skip: noServer }, async (t) => {

@@ -8,7 +8,9 @@
  * batch, and after a reconnect every node is hinted for every channel.
  */
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
+import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
+import type { ClusterMembership, ClusterNode } from '../cluster-membership.js';
 import type { LiveBus, LiveListener } from '../live-bus.js';
 
 export interface NatsBusConfig {
@@ -20,9 +22,17 @@ export interface NatsBusConfig {
   readonly subjectPrefix?: string;
   /** Wait between reconnect attempts, ms (NATS retries forever). @default 250 */
   readonly reconnectWaitMs?: number;
+  /** This node's id in GET /v1/cluster. @default the connection name */
+  readonly nodeId?: string;
+  /** How often this node tells the others it is alive, ms; a node silent for 3 of them is gone. @default 2,000 */
+  readonly heartbeatMs?: number;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
 
-const DEFAULTS = Object.freeze({ name: 'playhead', subjectPrefix: 'playhead', reconnectWaitMs: 250 });
+const DEFAULTS: Required<Pick<NatsBusConfig, 'name' | 'subjectPrefix' | 'reconnectWaitMs' | 'heartbeatMs'>> = Object.freeze({ name: 'playhead', subjectPrefix: 'playhead', reconnectWaitMs: 250, heartbeatMs: 2_000 });
+/** Heartbeats a node may miss before it is gone. */
+const MISSED_HEARTBEATS = 3;
 
 interface WireBatch {
   /** Absent: a hint (the batch was too large to carry, or a node reconnected). */
@@ -35,15 +45,32 @@ const NATS_DEFAULT_MAX_PAYLOAD = 1 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export class NatsBus implements LiveBus {
+export class NatsBus implements LiveBus, ClusterMembership {
   readonly #connection: NatsConnection;
   readonly #prefix: string;
   readonly #listeners = new Map<string, Set<LiveListener>>();
   readonly #subscriptions = new Map<string, Subscription>();
+  readonly #self: { readonly id: string; readonly startedAt: number };
+  readonly #peers = new Map<string, ClusterNode>();
+  readonly #clock: Clock;
+  readonly #heartbeatMs: number;
+  #heartbeat: TimerHandle | undefined = undefined;
 
-  private constructor(connection: NatsConnection, prefix: string) {
+  private constructor(connection: NatsConnection, settings: typeof DEFAULTS & NatsBusConfig) {
     this.#connection = connection;
-    this.#prefix = prefix;
+    this.#prefix = settings.subjectPrefix;
+    this.#clock = settings.clock ?? systemClock;
+    this.#heartbeatMs = settings.heartbeatMs;
+    this.#self = { id: settings.nodeId ?? settings.name, startedAt: this.#clock.now() };
+    const prefix = this.#prefix;
+    connection.subscribe(`${prefix}.nodes`, {
+      callback: (error, message) => {
+        if (error !== null) return;
+        const node = JSON.parse(decoder.decode(message.data)) as { id: string; startedAt: number };
+        this.#peers.set(node.id, { id: node.id, startedAt: node.startedAt, lastSeenAt: this.#clock.now() });
+      },
+    });
+    this.#beat();
     // Every node hints its own subscribers after a reconnect of any node: what that node published meanwhile may be lost.
     connection.subscribe(`${prefix}.hint`, { callback: () => this.#hintAll() });
     void this.#watchStatus();
@@ -60,7 +87,7 @@ export class NatsBus implements LiveBus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: settings.reconnectWaitMs,
     });
-    return new NatsBus(connection, settings.subjectPrefix);
+    return new NatsBus(connection, settings);
   }
 
   publish(channel: string, events: readonly StoredEvent[]): void {
@@ -94,10 +121,23 @@ export class NatsBus implements LiveBus {
     };
   }
 
+  nodes(): readonly ClusterNode[] {
+    const now = this.#clock.now();
+    const live = [...this.#peers.values()].filter((node) => node.id !== this.#self.id && now - node.lastSeenAt <= MISSED_HEARTBEATS * this.#heartbeatMs);
+    return [{ ...this.#self, lastSeenAt: now }, ...live].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** Closes at once, without draining: a drain waits for a server that may be gone, and subscribers fill any loss from the store. */
   async close(): Promise<void> {
+    this.#heartbeat?.cancel();
     if (this.#connection.isClosed()) return;
     await this.#connection.close();
+  }
+
+  #beat(): void {
+    if (this.#connection.isClosed()) return;
+    this.#connection.publish(`${this.#prefix}.nodes`, encoder.encode(JSON.stringify(this.#self)));
+    this.#heartbeat = this.#clock.setTimer(this.#heartbeatMs, () => this.#beat());
   }
 
   #subject(channel: string): string {
