@@ -2,13 +2,12 @@
  * The end-to-end ingest figure: the real server (buildServer, an in-process
  * bus) on 127.0.0.1, fed NDJSON batches by a separate client process.
  */
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
 import type { EventStore } from '../../src/store/event-store.js';
-import { onCleanup } from './cleanup.js';
+import { runJsonClient } from './run-json-client.js';
 
 export interface HttpIngestPlan {
   readonly channel: string;
@@ -49,27 +48,5 @@ export async function measureHttpIngest(store: EventStore, plan: HttpIngestPlan)
 }
 
 function runClient(args: readonly string[]): Promise<ClientResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stopClient = onCleanup('stop the ingest client', () => {
-      child.kill('SIGTERM');
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.once('error', (error) => {
-      void stopClient();
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      void stopClient();
-      const lines = stdout.trim().split('\n');
-      if (code !== 0) {
-        reject(new Error(`ingest client exited with ${signal ?? code}: ${stderr.trim().slice(-2_000)}`));
-        return;
-      }
-      resolve(JSON.parse(lines[lines.length - 1] as string) as ClientResult);
-    });
-  });
+  return runJsonClient<ClientResult>(CLIENT, args, 'ingest client');
 }

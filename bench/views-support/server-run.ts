@@ -5,7 +5,6 @@
  * the first event; the producer/subscriber is its own process
  * (views-client.ts). Everything is removed at the end.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { onCleanup } from '../support/cleanup.js';
 import { TOP_EDITORS_SQL, rowsText, type TopEditorRow } from './top-editors.js';
 import type { ViewsClientResult } from './views-client.js';
+import { runJsonClient } from '../support/run-json-client.js';
 
 const CLIENT = fileURLToPath(new URL('./views-client.ts', import.meta.url));
 
@@ -66,27 +66,5 @@ export async function runServer(plan: ServerRunPlan): Promise<ServerRunResult> {
 }
 
 function runClient(args: readonly string[]): Promise<ViewsClientResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLIENT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stopClient = onCleanup('stop the views client', () => {
-      child.kill('SIGTERM');
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
-    child.once('error', (error) => {
-      void stopClient();
-      reject(error);
-    });
-    child.once('close', (code, signal) => {
-      void stopClient();
-      if (code !== 0) {
-        reject(new Error(`views client exited with ${signal ?? code}: ${stderr.trim().slice(-2_000)}`));
-        return;
-      }
-      const lines = stdout.trim().split('\n');
-      resolve(JSON.parse(lines[lines.length - 1] as string) as ViewsClientResult);
-    });
-  });
+  return runJsonClient<ViewsClientResult>(CLIENT, args, 'views client');
 }
