@@ -100,9 +100,18 @@ export class ViewRegistry {
   async create(sql: string): Promise<ViewSummary> {
     const plan = await parseViewSql(sql);
     if (this.#views.has(plan.name)) throw new PlayheadError('view_exists', `view ${plan.name} exists: DELETE /v1/views/${plan.name} first`);
+    return this.#create(plan, sql);
+  }
+
+  /** Creates the view unless one of its name exists (whatever its SQL): for views a server ships with. */
+  async createUnlessExists(sql: string): Promise<void> {
+    const plan = await parseViewSql(sql);
+    if (!this.#views.has(plan.name)) await this.#create(plan, sql);
+  }
+
+  async #create(plan: ViewPlan, sql: string): Promise<ViewSummary> {
     // Built before it is recorded: a view whose channels cannot be read is refused, not stored to fail at every start.
-    await this.#start(plan.name, sql, plan);
-    const view = this.#views.get(plan.name) as LiveView;
+    const view = await this.#start(plan.name, sql, plan);
     try {
       await this.#record({ action: 'create', name: plan.name, sql });
     } catch (error) {
@@ -111,11 +120,6 @@ export class ViewRegistry {
       throw error;
     }
     return this.#summary(plan.name, view);
-  }
-
-  /** Creates the view unless one of its name exists (whatever its SQL): for views a server ships with. */
-  async createUnlessExists(sql: string): Promise<void> {
-    if (!this.#views.has((await parseViewSql(sql)).name)) await this.create(sql);
   }
 
   async delete(name: string): Promise<void> {
@@ -195,7 +199,7 @@ export class ViewRegistry {
   }
 
   /** Builds the view from history and keeps it live; rejects when its history cannot be read. */
-  async #start(name: string, sql: string, plan: ViewPlan): Promise<void> {
+  async #start(name: string, sql: string, plan: ViewPlan): Promise<LiveView> {
     const engine = new ViewEngine(plan);
     let building = true;
     let buildError: unknown;
@@ -218,7 +222,7 @@ export class ViewRegistry {
     this.#views.set(name, view);
     for (const tail of view.tails) await tail.start(FROM_THE_BEGINNING);
     building = false;
-    if (buildError === undefined) return;
+    if (buildError === undefined) return view;
     if (buildError instanceof PlayheadError) throw buildError;
     throw new PlayheadError('store_unavailable', `view ${name} could not read its channels' history: ${(buildError as Error).message}`, { cause: buildError });
   }
