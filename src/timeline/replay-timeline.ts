@@ -3,10 +3,12 @@
  * the playhead (DESIGN "one clock"), so window ends and crossings fire as
  * the replay reaches them, at the replay's speed; its events are the ones
  * the replay delivers. A jump of the playhead rebuilds it from history at
- * the new position; events the rebuild already holds are not applied again.
+ * the new position; ReplayCursor keeps events the rebuild already holds
+ * from being applied again.
  */
+import type { StoredEvent } from '../core/event.js';
 import { VirtualClock } from '../core/virtual-clock.js';
-import { compareReplayOrder, type Position, type StoredEvent } from '../core/event.js';
+import { ReplayCursor } from '../playback/replay-cursor.js';
 import type { EventReader } from '../store/event-store.js';
 import { compileTimeline } from './compile-timeline.js';
 import { TimelineEvaluator, type TimelineChange } from './timeline-evaluator.js';
@@ -22,14 +24,10 @@ export interface ReplayTimelineOptions {
 
 export class ReplayTimeline {
   readonly #options: ReplayTimelineOptions;
+  readonly #cursor = new ReplayCursor();
   #evaluator: TimelineEvaluator | undefined = undefined;
   /** The playhead, as the evaluator's clock. */
   #clock: VirtualClock | undefined = undefined;
-  #applied: Position = { ts: Number.POSITIVE_INFINITY, seq: 0 };
-  /** Events delivered while a rebuild reads history, applied after it. */
-  #waiting: StoredEvent[] | undefined = undefined;
-  #waitingPositionMs = Number.NEGATIVE_INFINITY;
-  #generation = 0;
 
   constructor(options: ReplayTimelineOptions) {
     this.#options = options;
@@ -37,34 +35,30 @@ export class ReplayTimeline {
 
   /** Where the results are, in event time; a playhead behind it means the replay jumped back. */
   get appliedMs(): number {
-    return this.#applied.ts;
+    return this.#cursor.appliedMs;
   }
 
   /** Rebuilds at playhead `atMs`; undefined when a newer rebuild started meanwhile. Resolves with the key's value there, when a key is followed. */
   async rebuild(atMs: number): Promise<{ readonly atMs: number; readonly value?: TimelineChange } | undefined> {
-    const generation = ++this.#generation;
-    this.#waiting = [];
-    this.#waitingPositionMs = atMs;
+    const ticket = this.#cursor.beginRebuild(atMs);
     const { definition, reader, key, onChange } = this.#options;
     const clock = new VirtualClock(atMs);
     const evaluator = new TimelineEvaluator({ plan: compileTimeline(definition.query), key: definition.key, clock });
     for await (const page of reader.scan({ channel: definition.channel, order: 'asc', end: atMs + 1 })) {
-      if (generation !== this.#generation) break;
+      if (!this.#cursor.current(ticket)) break;
       for (const event of page) evaluator.push(event);
     }
-    if (generation !== this.#generation) {
+    if (!this.#cursor.current(ticket)) {
       evaluator.close();
       return undefined;
     }
     this.#evaluator?.close();
     this.#evaluator = evaluator;
     this.#clock = clock;
-    this.#applied = { ts: atMs, seq: Number.MAX_SAFE_INTEGER };
     evaluator.onChange(key === undefined ? onChange : (change) => change.key === key && onChange(change));
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    for (const event of waiting) this.#apply(event);
-    this.advanceTo(this.#waitingPositionMs);
+    const held = this.#cursor.endRebuild(atMs);
+    for (const event of held.events) this.#apply(event);
+    this.advanceTo(held.positionMs);
     if (key === undefined) return { atMs };
     const now = Math.max(atMs, clock.now());
     const [interval] = evaluator.intervals(key, now, now + 1);
@@ -74,16 +68,14 @@ export class ReplayTimeline {
 
   /** An event the replay delivered. */
   event(event: StoredEvent): void {
-    if (this.#waiting !== undefined) return void this.#waiting.push(event);
-    this.#apply(event);
+    if (!this.#cursor.hold(event)) this.#apply(event);
   }
 
   /** The playhead moved forward to `positionMs`: transitions up to it fire. */
   advanceTo(positionMs: number): void {
-    if (this.#waiting !== undefined) this.#waitingPositionMs = Math.max(this.#waitingPositionMs, positionMs);
     const clock = this.#clock;
     // advance(0) still fires what is due now, so a transition at the playhead is not left waiting.
-    if (clock === undefined || this.#waiting !== undefined || positionMs < clock.now()) return;
+    if (this.#cursor.holdPosition(positionMs) || clock === undefined || positionMs < clock.now()) return;
     clock.advance(positionMs - clock.now());
   }
 
@@ -91,19 +83,18 @@ export class ReplayTimeline {
   nextDueMs(): number | undefined {
     const clock = this.#clock;
     const due = clock?.nextTimerMs;
-    return clock === undefined || due === undefined || this.#waiting !== undefined ? undefined : clock.now() + (due - clock.monotonic());
+    return clock === undefined || due === undefined || this.#cursor.rebuilding ? undefined : clock.now() + (due - clock.monotonic());
   }
 
   close(): void {
-    this.#generation += 1;
+    this.#cursor.cancel();
     this.#evaluator?.close();
     this.#evaluator = undefined;
   }
 
   #apply(event: StoredEvent): void {
     const evaluator = this.#evaluator;
-    if (evaluator === undefined || event.channel !== this.#options.definition.channel || compareReplayOrder(event, this.#applied) <= 0) return;
-    this.#applied = event;
+    if (evaluator === undefined || event.channel !== this.#options.definition.channel || !this.#cursor.advance(event)) return;
     this.advanceTo(event.ts);
     evaluator.push(event);
   }

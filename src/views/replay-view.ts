@@ -2,10 +2,11 @@
  * A view that follows a replay instead of the live log: its clock is the
  * playhead (DESIGN "one clock"), its events the ones the replay delivers.
  * A jump of the playhead (seek, loop, reverse, a new play) rebuilds it from
- * history at the new position; events the rebuild already holds, and the
- * ones a reverse replay hands back, are not applied again.
+ * history at the new position; ReplayCursor keeps events the rebuild already
+ * holds, and the ones a reverse replay hands back, from being applied again.
  */
-import { compareReplayOrder, type Position, type StoredEvent } from '../core/event.js';
+import type { StoredEvent } from '../core/event.js';
+import { ReplayCursor } from '../playback/replay-cursor.js';
 import type { EventReader } from '../store/event-store.js';
 import { buildViewAt } from './build-view-at.js';
 import { netChanges } from './net-changes.js';
@@ -24,15 +25,8 @@ export interface ReplayViewBase {
 export class ReplayView {
   readonly #plan: ViewPlan;
   readonly #reader: EventReader;
+  readonly #cursor = new ReplayCursor();
   #engine: ViewEngine | undefined = undefined;
-  /** The last event in the rows; later ones in replay order are new. */
-  #applied: Position = { ts: Number.POSITIVE_INFINITY, seq: 0 };
-  /** Events delivered while a rebuild reads history, applied after it. */
-  #waiting: StoredEvent[] | undefined = undefined;
-  /** The furthest playhead seen while a rebuild reads history. */
-  #waitingPositionMs = Number.NEGATIVE_INFINITY;
-  /** Counts rebuilds, so an older one that finishes last is dropped. */
-  #generation = 0;
   #version = 0;
 
   constructor(plan: ViewPlan, reader: EventReader) {
@@ -40,44 +34,37 @@ export class ReplayView {
     this.#reader = reader;
   }
 
-  /** Where the rows are, in event time; a playhead behind it means the replay jumped back. */
   get appliedMs(): number {
-    return this.#applied.ts;
+    return this.#cursor.appliedMs;
   }
 
   /** Rebuilds the rows at playhead `atMs`; undefined when a newer rebuild started meanwhile. */
   async rebuild(atMs: number): Promise<ReplayViewBase | undefined> {
-    const generation = ++this.#generation;
-    this.#waiting = [];
-    this.#waitingPositionMs = atMs;
+    const ticket = this.#cursor.beginRebuild(atMs);
     const engine = await buildViewAt(this.#plan, this.#reader, atMs);
-    if (generation !== this.#generation) return undefined;
-    const waiting = this.#waiting;
+    if (!this.#cursor.current(ticket)) return undefined;
     this.#engine = engine;
-    this.#waiting = undefined;
-    this.#applied = { ts: atMs, seq: Number.MAX_SAFE_INTEGER };
-    for (const event of waiting) this.#apply(event);
-    engine.advanceTo(this.#waitingPositionMs);
+    const held = this.#cursor.endRebuild(atMs);
+    for (const event of held.events) this.#apply(event);
+    engine.advanceTo(held.positionMs);
     return { asOf: this.#version, atMs, rows: engine.rows() };
   }
 
   /** An event the replay delivered. */
   event(event: StoredEvent): ViewDelta | undefined {
-    if (this.#waiting !== undefined) return void this.#waiting.push(event);
+    if (this.#cursor.hold(event)) return undefined;
     return this.#delta(this.#apply(event));
   }
 
   /** The playhead moved to `positionMs` (forward): rows leave the sliding window. */
   advanceTo(positionMs: number): ViewDelta | undefined {
-    if (this.#waiting !== undefined) this.#waitingPositionMs = Math.max(this.#waitingPositionMs, positionMs);
-    if (this.#engine === undefined || this.#waiting !== undefined) return undefined;
+    if (this.#cursor.holdPosition(positionMs) || this.#engine === undefined) return undefined;
     return this.#delta(this.#engine.advanceTo(positionMs));
   }
 
   #apply(event: StoredEvent): RowChange[] {
     const engine = this.#engine;
-    if (engine === undefined || !engine.channels.includes(event.channel) || compareReplayOrder(event, this.#applied) <= 0) return [];
-    this.#applied = event;
+    if (engine === undefined || !engine.channels.includes(event.channel) || !this.#cursor.advance(event)) return [];
     return [...engine.advanceTo(event.ts), ...engine.insert(event)];
   }
 
