@@ -1,19 +1,9 @@
-/** A refused scene input: the wire error (WebSocket/HTTP) plus the counter it increments when it came by UDP. */
-import { PlayheadError, type ErrorCode } from '../core/errors.js';
+/** Which drop counter a refused scene input increments when it came by UDP (the wire error answers it on WebSocket/HTTP). */
+import { PlayheadError } from '../core/errors.js';
 import type { DropReason } from './scene-stats.js';
-
-export class SceneInputError extends PlayheadError {
-  readonly reason: DropReason;
-
-  constructor(reason: DropReason, code: ErrorCode, message: string) {
-    super(code, message);
-    this.reason = reason;
-  }
-}
 
 /** The drop counter for any error met while reading one input. */
 export function dropReasonOf(error: unknown): DropReason {
-  if (error instanceof SceneInputError) return error.reason;
   if (error instanceof PlayheadError) {
     if (error.code === 'unknown_scene') return 'unknownScene';
     if (error.code === 'unknown_object') return 'unknownObject';

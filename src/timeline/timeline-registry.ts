@@ -12,7 +12,7 @@ import { normalizeEvent, type StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
-import { compileTimeline } from './compile-timeline.js';
+import { compileTimeline, type TimelinePlan } from './compile-timeline.js';
 import type { AggregateRow } from './timeline-aggregate.js';
 import { TimelineCheckpointStore } from './timeline-checkpoints.js';
 import { TimelineEvaluator, type ChangeListener, type EvaluatorStats, type TimelineInterval } from './timeline-evaluator.js';
@@ -77,8 +77,8 @@ export interface TimelineRegistryOptions {
   readonly onCheckpointFailed?: (name: string, error: unknown) => void;
 }
 
-/** Validates a definition body; throws `invalid_parameter`, `invalid_channel` or `invalid_timeline`. */
-export function validateTimelineDefinition(body: unknown): TimelineDefinition {
+/** Validates a definition body and compiles its query (once); throws `invalid_parameter`, `invalid_channel` or `invalid_timeline`. */
+function validateTimelineDefinition(body: unknown): { readonly definition: TimelineDefinition; readonly plan: TimelinePlan } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new PlayheadError('invalid_parameter', `a timeline definition must be an object {name, channel, key, query}, got ${describeValue(body)}`);
   }
@@ -92,8 +92,8 @@ export function validateTimelineDefinition(body: unknown): TimelineDefinition {
     throw new PlayheadError('invalid_parameter', `key must be a path in the event such as "data.session", got ${describeValue(key)}`);
   }
   if (query === undefined) throw new PlayheadError('invalid_parameter', 'field "query" is required: DSL text or a JSON AST');
-  compileTimeline(query);
-  return { name, channel: validateChannelName(channel), key, query };
+  const plan = compileTimeline(query);
+  return { definition: { name, channel: validateChannelName(channel), key, query }, plan };
 }
 
 export class TimelineRegistry {
@@ -128,7 +128,8 @@ export class TimelineRegistry {
     for (const [name, { record, seq }] of latest) {
       if (record.action !== 'create') continue;
       try {
-        await this.#start(validateTimelineDefinition(record.definition), seq);
+        const { definition, plan } = validateTimelineDefinition(record.definition);
+        await this.#start(definition, plan, seq);
       } catch (error) {
         this.#timelines.get(name)?.tail.stop();
         this.#timelines.delete(name);
@@ -139,12 +140,12 @@ export class TimelineRegistry {
   }
 
   async create(body: unknown): Promise<TimelineDefinition> {
-    const definition = validateTimelineDefinition(body);
+    const { definition, plan } = validateTimelineDefinition(body);
     if (this.#timelines.has(definition.name)) {
       throw new PlayheadError('timeline_exists', `timeline ${definition.name} exists: DELETE /v1/timelines/${definition.name} first`);
     }
     const id = await this.#record({ action: 'create', definition });
-    await this.#start(definition, id);
+    await this.#start(definition, plan, id);
     return definition;
   }
 
@@ -240,9 +241,9 @@ export class TimelineRegistry {
     this.#timelines.delete(name);
   }
 
-  async #start(definition: TimelineDefinition, id: number): Promise<void> {
+  async #start(definition: TimelineDefinition, plan: TimelinePlan, id: number): Promise<void> {
     const { reader, bus, clock } = this.#options;
-    const evaluator = new TimelineEvaluator({ plan: compileTimeline(definition.query), key: definition.key, clock });
+    const evaluator = new TimelineEvaluator({ plan, key: definition.key, clock });
     const restored = await this.#checkpoints.latest(definition.name, id);
     const coveredSeq = restored?.checkpoint.seq ?? 0;
     for (const [key, state] of restored?.checkpoint.keys ?? []) evaluator.restoreKey(key, state);

@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { eulerDegreesToQuaternion, parseTransformParts } from '../../src/scenes/transform.js';
 import { parseTransformInput } from '../../src/scenes/transform-input.js';
 
-const close = (actual: readonly number[], expected: readonly number[]) =>
+function close(actual: readonly number[] | undefined, expected: readonly number[]): void {
+  assert.ok(actual !== undefined && actual.length === expected.length, `${actual} vs ${expected}`);
   actual.forEach((value, i) => assert.ok(Math.abs(value - (expected[i] as number)) < 1e-9, `${actual} vs ${expected}`));
+}
 
 describe('parseTransformParts', () => {
   it('accepts location, quaternion rotation and scale, normalising the quaternion', () => {
@@ -13,7 +15,7 @@ describe('parseTransformParts', () => {
   });
 
   it('converts Euler degrees to a quaternion', () => {
-    close(parseTransformParts({ rotation: { euler: [0, 0, 90] } }).rotation ?? [], [0, 0, Math.SQRT1_2, Math.SQRT1_2]);
+    close(parseTransformParts({ rotation: { euler: [0, 0, 90] } }).rotation, [0, 0, Math.SQRT1_2, Math.SQRT1_2]);
     close(eulerDegreesToQuaternion(180, 0, 0), [1, 0, 0, 0]);
   });
 

@@ -61,6 +61,8 @@ describe('/v1/feeds/rules', () => {
     assert.equal((await app.inject({ method: 'DELETE', url: `/v1/feeds/rules/${name}` })).statusCode, 204);
     await app.inject({ method: 'POST', url: '/v1/channels/wikipedia/events', headers: json, payload: [edit('Bob', 9, 'Late', 9)] });
     assert.deepEqual((await app.inject({ url: '/v1/feeds/rules' })).json(), { rules: [] });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual((await app.inject({ url: '/v1/feeds/user:Bob' })).json().items, [{ title: 'Paris' }], 'a deleted rule fills nothing more');
     const missing = await app.inject({ method: 'DELETE', url: `/v1/feeds/rules/${name}` });
     assert.deepEqual([missing.statusCode, missing.json().error], [404, { code: 'unknown_rule', message: `no feed rule named ${name}: see GET /v1/feeds/rules` }]);
   });
