@@ -7,7 +7,8 @@ import { describeValue } from './describe-value.js';
 import { PlayheadError } from './errors.js';
 
 export const CHANNEL_NAME_MAX_CHARS = 128;
-const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A plain channel name; feed keys follow the same rule. */
+export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const KEYED_CHANNEL_NAME_PATTERN = /^[A-Za-z0-9._:-]+\/[A-Za-z0-9._:-]+=[A-Za-z0-9._:-]+$/;
 
 export function isChannelName(value: unknown): value is string {

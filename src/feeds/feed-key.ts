@@ -1,11 +1,11 @@
 /** Feed keys: 1-128 characters of `[A-Za-z0-9._:-]`, the channel-name rule (safe in URLs, scopes and SQL). */
+import { CHANNEL_NAME_PATTERN } from '../core/channel-name.js';
 import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
 
-const FEED_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function isFeedKey(value: unknown): value is string {
-  return typeof value === 'string' && FEED_KEY_PATTERN.test(value);
+  return typeof value === 'string' && CHANNEL_NAME_PATTERN.test(value);
 }
 
 /** Returns the key unchanged; throws `invalid_parameter` saying the rule. */

@@ -8,12 +8,11 @@
  */
 import type { StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
-import { LiveTail } from '../playback/live-tail.js';
+import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader } from '../store/event-store.js';
 import type { FeedRule } from './feed-rule.js';
 import type { FeedService } from './feed-service.js';
 
-const FROM_THE_BEGINNING = { ts: -Number.MAX_SAFE_INTEGER, seq: 0 };
 /** Marks the end of the history in the queue: from here on, checkpoints are exact. */
 const HISTORY_DONE = Symbol('history done');
 
@@ -64,7 +63,7 @@ export class FeedRuleRunner {
       onError: (error) => this.#fail(error),
     });
     this.#tail = tail;
-    await tail.start(FROM_THE_BEGINNING);
+    await tail.start(BEFORE_EVERY_EVENT);
     this.#enqueue(HISTORY_DONE);
     await this.idle();
   }

@@ -10,7 +10,11 @@
 import type { Position, StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { EventReader, SeqLog } from '../store/event-store.js';
+import { MIN_TS } from '../store/keyset.js';
 import { isSeqLog } from '../store/seq-log.js';
+
+/** Before every stored event: `start(BEFORE_EVERY_EVENT)` delivers a channel's whole history, then live. */
+export const BEFORE_EVERY_EVENT: Position = Object.freeze({ ts: MIN_TS, seq: 0 });
 
 export interface LiveTailOptions {
   readonly channel: string;

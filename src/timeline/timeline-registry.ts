@@ -10,7 +10,7 @@ import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
 import { normalizeEvent, type StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
-import { LiveTail } from '../playback/live-tail.js';
+import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { compileTimeline, type TimelinePlan } from './compile-timeline.js';
 import type { AggregateRow } from './timeline-aggregate.js';
@@ -19,7 +19,6 @@ import { TimelineEvaluator, type ChangeListener, type EvaluatorStats, type Timel
 import type { Scalar } from './timeline-piece.js';
 
 export const TIMELINE_DEFINITIONS_CHANNEL = 'playhead.timelines';
-const FROM_THE_BEGINNING = { ts: -Number.MAX_SAFE_INTEGER, seq: 0 };
 const MAX_DEFINITION_BYTES = 64 << 10;
 const TIMELINE_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const KEY_PATH_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
@@ -272,7 +271,7 @@ export class TimelineRegistry {
       checkpointNumber: restored?.number ?? 0, needsFull: false,
     };
     this.#timelines.set(definition.name, timeline);
-    await tail.start(restored === undefined ? FROM_THE_BEGINNING : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
+    await tail.start(restored === undefined ? BEFORE_EVERY_EVENT : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
     timeline.live = true;
   }
 

@@ -8,7 +8,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
 import { normalizeEvent, type StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
-import { LiveTail } from '../playback/live-tail.js';
+import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { buildViewAt } from './build-view-at.js';
 import { parseViewSql } from './parse-view-sql.js';
@@ -17,7 +17,6 @@ import { ViewEngine, type RowChange, type ViewRow } from './view-engine.js';
 import type { ViewPlan } from './view-plan.js';
 
 export const VIEW_DEFINITIONS_CHANNEL = 'playhead.views';
-const FROM_THE_BEGINNING = { ts: -Number.MAX_SAFE_INTEGER, seq: 0 };
 const MAX_DEFINITION_BYTES = 64 << 10;
 
 type Definition = { readonly action: 'create'; readonly name: string; readonly sql: string } | { readonly action: 'delete'; readonly name: string };
@@ -220,7 +219,7 @@ export class ViewRegistry {
       }));
     }
     this.#views.set(name, view);
-    for (const tail of view.tails) await tail.start(FROM_THE_BEGINNING);
+    for (const tail of view.tails) await tail.start(BEFORE_EVERY_EVENT);
     building = false;
     if (buildError === undefined) return view;
     if (buildError instanceof PlayheadError) throw buildError;

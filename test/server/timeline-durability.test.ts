@@ -9,10 +9,11 @@ import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
 import { openStore } from '../../src/store/open-store.js';
 import { TEST_NOW } from '../support/test-server.js';
+import { REBUFFERING_QUERY } from '../../src/cli/video-sessions.js';
 
 const json = { 'content-type': 'application/json' };
 const S = 1_000;
-const REBUFFERING = 'duration_where(has_existed(playerStateChange == "play") && !has_existed_within(playerStateChange == "seek", 5) && latest_event_to_state(playerStateChange) == "buffer")';
+const REBUFFERING = REBUFFERING_QUERY;
 const DEFINITION = { name: 'rebuffering', channel: 'player', key: 'data.session', query: `${REBUFFERING} | aggregate(count, sum, max)` };
 const STATES = ['play', 'seek', 'buffer', 'play', 'buffer', 'pause', 'buffer', 'play'];
 

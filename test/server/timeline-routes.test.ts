@@ -4,10 +4,11 @@ import { normalizeEvent } from '../../src/core/event.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { buildServer } from '../../src/server/app.js';
 import { startTestServer, TEST_NOW } from '../support/test-server.js';
+import { REBUFFERING_QUERY } from '../../src/cli/video-sessions.js';
 
 const json = { 'content-type': 'application/json' };
 const S = 1_000;
-const REBUFFERING = 'duration_where(has_existed(playerStateChange == "play") && !has_existed_within(playerStateChange == "seek", 5) && latest_event_to_state(playerStateChange) == "buffer")';
+const REBUFFERING = REBUFFERING_QUERY;
 const DEFINITION = { name: 'rebuffering', channel: 'player', key: 'data.session', query: REBUFFERING };
 const player = (seconds: number, state: string, session = 's1', country = 'fr') => ({ time: TEST_NOW + seconds * S, data: { session, playerStateChange: state, country } });
 const ACCEPTANCE = [player(1, 'play'), player(2, 'seek'), player(3, 'buffer'), player(10, 'play')];

@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { compileTimeline } from '../../src/timeline/compile-timeline.js';
 import { TimelineEvaluator, type TimelineChange } from '../../src/timeline/timeline-evaluator.js';
+import { REBUFFERING_QUERY } from '../../src/cli/video-sessions.js';
 
 const S = 1_000;
-const REBUFFERING = 'duration_where(has_existed(playerStateChange == "play") && !has_existed_within(playerStateChange == "seek", 5) && latest_event_to_state(playerStateChange) == "buffer")';
+const REBUFFERING = REBUFFERING_QUERY;
 
 type Spec = readonly [seconds: number, data: Record<string, unknown>];
 

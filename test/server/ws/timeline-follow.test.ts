@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { startListeningServer } from '../../support/listening-server.js';
 import { TestClient, type Message } from '../../support/ws-client.js';
+import { REBUFFERING_QUERY } from '../../../src/cli/video-sessions.js';
 
 const T0 = Date.UTC(2026, 0, 1, 20);
-const QUERY = 'duration_where(has_existed(playerStateChange == "play") && !has_existed_within(playerStateChange == "seek", 5) && latest_event_to_state(playerStateChange) == "buffer")';
+const QUERY = REBUFFERING_QUERY;
 
 async function replaying(t: Parameters<typeof startListeningServer>[0]) {
   const server = await startListeningServer(t);

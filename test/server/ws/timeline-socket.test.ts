@@ -4,9 +4,10 @@ import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import { startListeningServer } from '../../support/listening-server.js';
 import { TEST_NOW } from '../../support/test-server.js';
 import { TestClient } from '../../support/ws-client.js';
+import { REBUFFERING_QUERY } from '../../../src/cli/video-sessions.js';
 
 const S = 1_000;
-const REBUFFERING = 'duration_where(has_existed(playerStateChange == "play") && !has_existed_within(playerStateChange == "seek", 5) && latest_event_to_state(playerStateChange) == "buffer")';
+const REBUFFERING = REBUFFERING_QUERY;
 const player = (seconds: number, state: string, session = 's1') => ({ time: TEST_NOW + seconds * S, data: { session, playerStateChange: state } });
 
 async function withTimeline(t: Parameters<typeof startListeningServer>[0]) {
