@@ -4,7 +4,7 @@
  * rules as views: deltas already in the base are skipped, none is applied
  * twice, a reconnect starts from a fresh base).
  */
-import type { FeedBaseMessage, FeedDeltaMessage, FeedPageReply, WireFeedItem } from '../src/protocol/feed-messages.js';
+import { compareFeedIds, type FeedBaseMessage, type FeedDeltaMessage, type FeedPageReply, type WireFeedItem } from '../src/protocol/feed-messages.js';
 import type { ServerMessage } from '../src/protocol/server-messages.js';
 import { PlayheadClientError } from './client-error.js';
 import type { Connection } from './connection.js';
@@ -19,16 +19,6 @@ export interface FeedItemInput {
 export interface FeedOptions {
   /** Items the live page holds. @default 50 */
   readonly limit?: number;
-}
-
-const utf8 = new TextEncoder();
-
-/** The server's id order: UTF-8 bytes. */
-function compareBytes(a: string, b: string): number {
-  const x = utf8.encode(a);
-  const y = utf8.encode(b);
-  for (let i = 0; i < x.length && i < y.length; i += 1) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
-  return x.length - y.length;
 }
 
 export class LiveFeed {
@@ -139,8 +129,9 @@ export class LiveFeed {
 
   #apply(delta: FeedDeltaMessage): boolean {
     if (this.#position === undefined || delta.to <= this.#position) return false;
-    this.#items = this.#items.filter((item) => !delta.removed.includes(item.id)).concat(delta.added);
-    this.#items.sort((a, b) => b.time - a.time || compareBytes(b.id, a.id));
+    const removed = new Set(delta.removed);
+    this.#items = this.#items.filter((item) => !removed.has(item.id)).concat(delta.added);
+    this.#items.sort((a, b) => b.time - a.time || compareFeedIds(b.id, a.id));
     this.#position = delta.to;
     return true;
   }

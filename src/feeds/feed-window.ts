@@ -4,12 +4,13 @@
  * leaves a gap only the store can fill (an item of the page was removed and
  * the feed held more than the page).
  */
+import { compareFeedIds } from '../protocol/feed-messages.js';
 import type { FeedChange, FeedItem, FeedPosition } from '../store/feed-store.js';
 
 /** Newest first: time descending, then id descending by UTF-8 bytes (code points). */
 export function compareNewestFirst(a: FeedPosition, b: FeedPosition): number {
   if (a.time !== b.time) return b.time > a.time ? 1 : -1;
-  return a.id === b.id ? 0 : Buffer.compare(Buffer.from(b.id), Buffer.from(a.id));
+  return compareFeedIds(b.id, a.id);
 }
 
 /**

@@ -47,3 +47,28 @@ export interface FeedDeltaMessage {
 export function compactFeedItem(item: WireFeedItem): unknown {
   return item.data === undefined ? item.id : item.data;
 }
+
+/**
+ * Feed ids in the server's order, UTF-8 byte order, compared without
+ * encoding: that order is code-point order, and a lone surrogate counts as
+ * the U+FFFD it is stored as. It runs in every sort of a live page.
+ */
+export function compareFeedIds(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = codePoint(a, i);
+    const y = codePoint(b, j);
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return (a.length - i) - (b.length - j);
+}
+
+const REPLACEMENT_CHARACTER = 0xfffd;
+
+function codePoint(text: string, index: number): number {
+  const value = text.codePointAt(index) as number;
+  return value >= 0xd800 && value <= 0xdfff ? REPLACEMENT_CHARACTER : value;
+}
