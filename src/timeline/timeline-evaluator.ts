@@ -291,8 +291,11 @@ export class TimelineEvaluator {
 
   #schedule(key: string, timeline: KeyTimeline, state: NotifyState): void {
     const upcoming = timeline.piecesFrom(0, state.sentUntil).find((p) => p.start > state.sentUntil);
-    state.due = upcoming?.start ?? Number.POSITIVE_INFINITY;
-    if (upcoming !== undefined) this.#heap.push({ due: upcoming.start, key });
+    const due = upcoming?.start ?? Number.POSITIVE_INFINITY;
+    // The heap holds an entry for the current due already: pushing it again per event would grow the heap with the event count.
+    if (due === state.due) return;
+    state.due = due;
+    if (upcoming !== undefined) this.#heap.push({ due, key });
   }
 
   #arm(): void {
