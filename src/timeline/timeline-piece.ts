@@ -17,8 +17,6 @@ export interface Piece {
   readonly slope: number;
 }
 
-export const UNKNOWN_PIECE_VALUE = null;
-
 export function piece(start: number, value: PieceValue, slope = 0): Piece {
   return { start, value, slope };
 }

@@ -97,10 +97,11 @@ export class DynamoDbStore implements EventStore {
         const firstSeq = lastSeq - accepted.length + 1;
         const stored = accepted.map((event, index): StoredEvent => ({ channel, seq: firstSeq + index, ts: event.ts, id: event.id, data: event.data }));
         const buckets = new Set(accepted.map((event) => this.#bucketOf(event.ts)));
-        eventKeys = stored.map((event) => ({ pk: keys.event(channel, this.#bucketOf(event.ts)), sk: positionKey(event.ts, event.seq) }));
+        const storedKeys = stored.map((event) => ({ pk: keys.event(channel, this.#bucketOf(event.ts)), sk: positionKey(event.ts, event.seq) }));
+        eventKeys = storedKeys;
         await putAll(this.#documents, this.#settings.table, [
           ...stored.map((event, index) => ({
-            pk: keys.event(channel, this.#bucketOf(event.ts)), sk: positionKey(event.ts, event.seq),
+            ...(storedKeys[index] as (typeof storedKeys)[number]),
             seq: event.seq, ts: event.ts, id: event.id, data: (accepted[index] as NewEvent).dataJson,
           })),
           ...[...buckets].map((bucket) => ({ pk: keys.buckets(channel), sk: encodeNumber(bucket) })),
