@@ -23,7 +23,9 @@ export interface SceneObjectState {
 }
 
 export class SceneObject {
-  name: string;
+  #name: string;
+  /** The name as a JSON string, kept with it: every update's output and stored event embed it. */
+  #nameJson: string;
   readonly index: number;
   type: string | null;
   metadata: unknown;
@@ -34,11 +36,25 @@ export class SceneObject {
   ts: number | null = null;
 
   constructor(name: string, index: number, type: string | null, metadata: unknown) {
-    this.name = name;
+    this.#name = name;
+    this.#nameJson = JSON.stringify(name);
     this.index = index;
     this.type = type;
     this.metadata = metadata;
     this.floats.set(IDENTITY_TRANSFORM);
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  set name(name: string) {
+    this.#name = name;
+    this.#nameJson = JSON.stringify(name);
+  }
+
+  get nameJson(): string {
+    return this.#nameJson;
   }
 
   state(): SceneObjectState {

@@ -40,7 +40,7 @@ export class SceneUpdate {
   json(sceneJson: string): Buffer {
     if (this.#json === undefined) {
       const f = this.floats;
-      this.#json = Buffer.from(`{"type":"transform","scene":${sceneJson},"object":${JSON.stringify(this.object.name)},"seq":${this.seq},"time":${this.ts},`
+      this.#json = Buffer.from(`{"type":"transform","scene":${sceneJson},"object":${this.object.nameJson},"seq":${this.seq},"time":${this.ts},`
         + `"location":[${f[LOCATION]},${f[LOCATION + 1]},${f[LOCATION + 2]}],"rotation":[${f[ROTATION]},${f[ROTATION + 1]},${f[ROTATION + 2]},${f[ROTATION + 3]}],`
         + `"scale":[${f[SCALE]},${f[SCALE + 1]},${f[SCALE + 2]}]}`);
     }
@@ -50,7 +50,7 @@ export class SceneUpdate {
   /** `JSON.stringify(eventData())`, written directly (it runs for every update: DESIGN keeps the hot path lean). */
   eventJson(): string {
     const f = this.floats;
-    return `{"object":${JSON.stringify(this.object.name)},"index":${this.object.index},"seq":${this.seq},`
+    return `{"object":${this.object.nameJson},"index":${this.object.index},"seq":${this.seq},`
       + `"location":[${f[LOCATION]},${f[LOCATION + 1]},${f[LOCATION + 2]}],"rotation":[${f[ROTATION]},${f[ROTATION + 1]},${f[ROTATION + 2]},${f[ROTATION + 3]}],`
       + `"scale":[${f[SCALE]},${f[SCALE + 1]},${f[SCALE + 2]}]${this.fromDevice === 0 ? '' : `,"device":${this.fromDevice}`}}`;
   }
