@@ -24,7 +24,6 @@ describe('several nodes on PostgreSQL and NATS', { skip }, () => {
 
   it('delivers events posted to any node to live subscribers on every node, once, in order', { timeout: 60_000 }, async (t) => {
     const schema = `playhead_cluster_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    t.after(() => admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`));
     const store = `${POSTGRES_TEST_URL}?schema=${schema}`;
     const nodes: { url: string }[] = [];
     for (let i = 0; i < NODES; i += 1) {
@@ -32,6 +31,8 @@ describe('several nodes on PostgreSQL and NATS', { skip }, () => {
       t.after(() => node.child.kill('SIGKILL'));
       nodes.push(node);
     }
+    // Registered after the nodes' kills: after hooks run in the order they were added, so no node reads a dropped schema.
+    t.after(() => admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`));
     const clients = await Promise.all(nodes.map((node) => TestClient.connect(`${node.url.replace('http:', 'ws:')}/v1/channels/c/ws`)));
     t.after(() => clients.forEach((client) => client.close()));
     await Promise.all(clients.map((client) => client.waitFor((m) => m.type === 'state' && m.status === 'live')));

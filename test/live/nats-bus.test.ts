@@ -75,8 +75,10 @@ describe('NatsBus across nodes', { skip }, () => {
 
   async function cluster(t: TestContext, servers = NATS_URL) {
     const schema = `playhead_nats_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const nodes = [await node(t, schema, servers), await node(t, schema, servers)] as const;
+    // After hooks run in the order they were added: the nodes stop before their tables go, or a late gap fill reads a dropped schema.
     t.after(() => admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`));
-    return [await node(t, schema, servers), await node(t, schema, servers)] as const;
+    return nodes;
   }
 
   const inOrderOnce = (seen: readonly number[], count: number) => seen.length === count && seen.every((seq, i) => seq === i + 1);
