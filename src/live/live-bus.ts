@@ -9,10 +9,21 @@ import type { StoredEvent } from '../core/event.js';
 /** An empty batch means "events may have been missed here": read the log to catch up. */
 export type LiveListener = (events: readonly StoredEvent[]) => void;
 
+/**
+ * A small JSON message between nodes that is not an event, such as a feed's
+ * committed change. Best effort: a lost notice costs its listener a read of
+ * the store, never correctness.
+ */
+export type NoticeListener = (payload: unknown) => void;
+
 export interface LiveBus {
   /** Delivers events already committed to the store, in seq order. */
   publish(channel: string, events: readonly StoredEvent[]): void;
   /** Returns the function that unsubscribes. */
   subscribe(channel: string, listener: LiveListener): () => void;
+  /** Delivers `payload` to this node's listeners of `topic` at once and to the other nodes' soon. */
+  notify(topic: string, payload: unknown): void;
+  /** Returns the function that stops listening. */
+  listen(topic: string, listener: NoticeListener): () => void;
   close(): Promise<void>;
 }

@@ -112,6 +112,29 @@ describe('NatsBus across nodes', { skip }, () => {
     await until(() => !ids(a).some((id) => id.startsWith('b-')), () => `b still listed: ${JSON.stringify(a.nodes())}`);
   });
 
+  it('delivers a notice to listeners on this node at once and on the other node once', async (t) => {
+    const prefix = `notice${randomUUID().replaceAll('-', '')}`;
+    const a = await NatsBus.connect({ servers: NATS_URL, subjectPrefix: prefix });
+    t.after(() => a.close());
+    const b = await NatsBus.connect({ servers: NATS_URL, subjectPrefix: prefix });
+    t.after(() => b.close());
+    const heardOnA: unknown[] = [];
+    const heardOnB: unknown[] = [];
+    a.listen('feed.u1', (payload) => heardOnA.push(payload));
+    const stopB = b.listen('feed.u1', (payload) => heardOnB.push(payload));
+    b.listen('feed.other', () => assert.fail('a notice reached another topic'));
+    await b.flush();
+    a.notify('feed.u1', { version: 1 });
+    assert.deepEqual(heardOnA, [{ version: 1 }], 'delivered on the sending node before notify returns');
+    await until(() => heardOnB.length === 1, () => `b heard ${JSON.stringify(heardOnB)}`);
+    stopB();
+    a.notify('feed.u1', { version: 2 });
+    await a.flush();
+    await b.flush();
+    assert.deepEqual(heardOnB, [{ version: 1 }], 'nothing after the listener stopped');
+    assert.deepEqual(heardOnA, [{ version: 1 }, { version: 2 }], 'its own notices come once, not echoed back');
+  });
+
   const noServer = !existsSync(NATS_SERVER) && process.env.CI !== 'true' ? `${NATS_SERVER} is not installed (apt-get install nats-server)` : false;
 
   it('fills what was published while the NATS server was down, once it is back', { skip: noServer }, async (t) => {

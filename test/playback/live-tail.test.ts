@@ -23,6 +23,10 @@ class HandDeliveredBus implements LiveBus {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
+  notify(): void {}
+  listen(): () => void {
+    return () => {};
+  }
   async close(): Promise<void> {}
 }
 

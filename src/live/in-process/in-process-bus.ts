@@ -1,29 +1,31 @@
-/** A LiveBus inside one process: synchronous fan-out to the channel's listeners. */
+/** A LiveBus inside one process: synchronous fan-out to the channel's (or topic's) listeners. */
 import type { StoredEvent } from '../../core/event.js';
-import type { LiveBus, LiveListener } from '../live-bus.js';
+import type { LiveBus, LiveListener, NoticeListener } from '../live-bus.js';
+import { ListenerMap } from '../listener-map.js';
 
 export class InProcessBus implements LiveBus {
-  readonly #listeners = new Map<string, Set<LiveListener>>();
+  readonly #channels = new ListenerMap<LiveListener>();
+  readonly #topics = new ListenerMap<NoticeListener>();
 
   publish(channel: string, events: readonly StoredEvent[]): void {
     if (events.length === 0) return;
-    for (const listener of this.#listeners.get(channel) ?? []) listener(events);
+    for (const listener of this.#channels.get(channel)) listener(events);
   }
 
   subscribe(channel: string, listener: LiveListener): () => void {
-    let listeners = this.#listeners.get(channel);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.#listeners.set(channel, listeners);
-    }
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0) this.#listeners.delete(channel);
-    };
+    return this.#channels.add(channel, listener);
+  }
+
+  notify(topic: string, payload: unknown): void {
+    for (const listener of this.#topics.get(topic)) listener(payload);
+  }
+
+  listen(topic: string, listener: NoticeListener): () => void {
+    return this.#topics.add(topic, listener);
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
+    this.#channels.clear();
+    this.#topics.clear();
   }
 }

@@ -6,12 +6,14 @@
  * they are and subscribers (LiveTail) restore order and fill gaps from the
  * store. A batch over the server's payload limit travels as a hint, an empty
  * batch, and after a reconnect every node is hinted for every channel.
+ * Notices (feed changes) travel the same way on `playhead.notice.<topic>`.
  */
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
 import type { ClusterMembership, ClusterNode } from '../cluster-membership.js';
-import type { LiveBus, LiveListener } from '../live-bus.js';
+import type { LiveBus, LiveListener, NoticeListener } from '../live-bus.js';
+import { ListenerMap } from '../listener-map.js';
 
 export interface NatsBusConfig {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
@@ -48,7 +50,9 @@ const decoder = new TextDecoder();
 export class NatsBus implements LiveBus, ClusterMembership {
   readonly #connection: NatsConnection;
   readonly #prefix: string;
-  readonly #listeners = new Map<string, Set<LiveListener>>();
+  readonly #channels = new ListenerMap<LiveListener>();
+  readonly #topics = new ListenerMap<NoticeListener>();
+  /** By subject: one NATS subscription per channel or topic with listeners here. */
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #self: { readonly id: string; readonly startedAt: number };
   readonly #peers = new Map<string, ClusterNode>();
@@ -99,26 +103,37 @@ export class NatsBus implements LiveBus, ClusterMembership {
   }
 
   subscribe(channel: string, listener: LiveListener): () => void {
-    let listeners = this.#listeners.get(channel);
-    if (listeners === undefined) {
-      listeners = new Set();
-      this.#listeners.set(channel, listeners);
-      this.#subscriptions.set(channel, this.#connection.subscribe(this.#subject(channel), {
-        callback: (error, message) => {
-          if (error !== null) return this.#deliver(channel, []);
-          const batch = JSON.parse(decoder.decode(message.data)) as WireBatch;
-          this.#deliver(channel, batch.events ?? []);
-        },
-      }));
-    }
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size > 0) return;
-      this.#listeners.delete(channel);
-      this.#subscriptions.get(channel)?.unsubscribe();
-      this.#subscriptions.delete(channel);
-    };
+    const subject = this.#subject(channel);
+    return this.#channels.add(channel, listener, {
+      onFirst: () => this.#subscribeTo(subject, (data) => {
+        // A subscription error may have cost messages: an empty batch sends LiveTail to the store.
+        if (data === undefined) return this.#deliver(channel, []);
+        this.#deliver(channel, (JSON.parse(decoder.decode(data)) as WireBatch).events ?? []);
+      }),
+      onLast: () => this.#unsubscribeFrom(subject),
+    });
+  }
+
+  notify(topic: string, payload: unknown): void {
+    for (const listener of this.#topics.get(topic)) listener(payload);
+    this.#connection.publish(this.#noticeSubject(topic), encoder.encode(JSON.stringify(payload)));
+  }
+
+  listen(topic: string, listener: NoticeListener): () => void {
+    const subject = this.#noticeSubject(topic);
+    return this.#topics.add(topic, listener, {
+      onFirst: () => this.#subscribeTo(subject, (data) => {
+        if (data === undefined) return;
+        const payload: unknown = JSON.parse(decoder.decode(data));
+        for (const each of this.#topics.get(topic)) each(payload);
+      }),
+      onLast: () => this.#unsubscribeFrom(subject),
+    });
+  }
+
+  /** Resolves when the server has seen everything sent so far (subscriptions included). */
+  async flush(): Promise<void> {
+    await this.#connection.flush();
   }
 
   nodes(): readonly ClusterNode[] {
@@ -144,12 +159,28 @@ export class NatsBus implements LiveBus, ClusterMembership {
     return `${this.#prefix}.live.${channel}`;
   }
 
+  #noticeSubject(topic: string): string {
+    return `${this.#prefix}.notice.${topic}`;
+  }
+
+  /** `receive` gets undefined when the subscription failed. */
+  #subscribeTo(subject: string, receive: (data: Uint8Array | undefined) => void): void {
+    this.#subscriptions.set(subject, this.#connection.subscribe(subject, {
+      callback: (error, message) => receive(error === null ? message.data : undefined),
+    }));
+  }
+
+  #unsubscribeFrom(subject: string): void {
+    this.#subscriptions.get(subject)?.unsubscribe();
+    this.#subscriptions.delete(subject);
+  }
+
   #deliver(channel: string, events: readonly StoredEvent[]): void {
-    for (const listener of this.#listeners.get(channel) ?? []) listener(events);
+    for (const listener of this.#channels.get(channel)) listener(events);
   }
 
   #hintAll(): void {
-    for (const channel of this.#listeners.keys()) this.#deliver(channel, []);
+    for (const channel of this.#channels.names()) this.#deliver(channel, []);
   }
 
   async #watchStatus(): Promise<void> {
