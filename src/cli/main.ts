@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../core/clock.js';
+import { parseDuration } from '../core/duration.js';
 import { isPlayheadError } from '../core/errors.js';
 import { RECORD_FORMATS } from '../ingest/file-records.js';
 import { Ingestor } from '../ingest/ingestor.js';
@@ -23,6 +24,14 @@ function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError(`must be a positive integer, got "${value}"`);
   return number;
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 function port(value: string): number {
@@ -45,6 +54,7 @@ program.command('serve')
   .addOption(storeOption())
   .addOption(new Option('--bus <url>', 'live bus: local (one node) or nats://host:4222 (nodes sharing one postgres store)').env('PLAYHEAD_BUS').default(DEFAULT_BUS_URL))
   .addOption(new Option('--node-id <id>', 'this node\'s name in a cluster').env('PLAYHEAD_NODE_ID').default(`${hostname()}-${process.pid}`))
+  .addOption(new Option('--takeover <duration>', 'with several nodes: longest time from a node\'s death to another node running its feed rules (e.g. 10s)').env('PLAYHEAD_TAKEOVER').argParser(duration))
   .option('--demo', 'load the demo channels (idempotent) before listening', false)
   .option('--tokens <file>', 'JSON file mapping tokens to scopes; every request then needs a token')
   .option('--insecure', 'allow a non-loopback host without --tokens', false)

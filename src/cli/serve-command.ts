@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { Ingestor } from '../ingest/ingestor.js';
 import { openBus } from '../live/open-bus.js';
+import { openLeases } from './open-leases.js';
 import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
 import { openFeedStore, openStore } from '../store/open-store.js';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   /** `local` or a nats:// URL. */
   readonly bus: string;
   readonly nodeId: string;
+  /** Longest time from a node's death to another owning its work, ms (several nodes only). */
+  readonly takeover?: number;
   readonly demo: boolean;
   readonly tokens?: string;
   readonly insecure: boolean;
@@ -53,6 +56,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
   const native = await openStore(options.store);
+  const leases = await openLeases({ ...options, takeoverMs: options.takeover, onError: (error) => console.error(`lease connection failed (its work moves to another node): ${String(error)}`) });
   const bus = await openBus(options.bus, options.nodeId);
   const { store, sources } = await mountSources(native, bus, options.source ?? []);
   const feeds = await openFeedStore(options.store);
@@ -65,7 +69,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     console.log(`demo: ${video.channel}: ${video.records} events (${video.accepted} new, generated, seed ${VIDEO_DEMO_SESSIONS.seed})`);
   }
   const app = await buildServer({
-    store, bus, access, sources, feeds, nodeId: options.nodeId,
+    store, bus, access, sources, feeds, leases, nodeId: options.nodeId,
     feedRules: options.demo ? DEMO_FEED_RULES : [],
     dashboardDir: join(packageRoot(), 'web', 'dist'),
     logger: { level: options.logLevel },
@@ -84,6 +88,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const shutdown = async () => {
     for (const { feed } of sceneFeeds) feed.stop();
     await app.close();
+    await leases.close();
     await sources.close();
     await bus.close();
     await store.close();

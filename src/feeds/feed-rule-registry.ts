@@ -2,12 +2,15 @@
  * The server's feed rules: definitions kept durably in the event log (the
  * reserved `playhead.feed-rules` channel, replayed at start, as views keep
  * theirs), each rule run from its stored checkpoint so a restart catches up
- * without adding anything twice.
+ * without adding anything twice. Every node knows every rule; the node that
+ * holds a rule's lease runs it, and another takes over from the checkpoint
+ * when that node dies (docs/scaling.md "Ownership").
  */
 import type { Clock } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
-import { normalizeEvent } from '../core/event.js';
+import type { Leases } from '../live/leases.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { DefinitionLog } from '../playback/definition-log.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { FeedRule, type FeedRuleDefinition } from './feed-rule.js';
 import { FeedRuleRunner } from './feed-rule-runner.js';
@@ -24,63 +27,68 @@ export interface FeedRuleRegistryOptions {
   readonly bus: LiveBus;
   readonly feeds: FeedService;
   readonly clock: Clock;
+  /** Decide which node runs each rule. */
+  readonly leases: Leases;
   /** Told when a rule stops (its channel or the feed store failed); the rule is removed until the next start. */
   readonly onRuleFailed?: (name: string, error: unknown) => void;
 }
 
-interface RunningRule {
+interface KnownRule {
   readonly rule: FeedRule;
-  readonly runner: FeedRuleRunner;
+  /** Present while this node holds the rule's lease. */
+  runner: FeedRuleRunner | undefined;
+  release: (() => void) | undefined;
+  /** Why the rule stopped, when it failed. */
+  failure?: unknown;
+}
+
+/** The lease that decides which node runs a rule. */
+export function feedRuleLease(name: string): string {
+  return `feed-rule:${name}`;
 }
 
 export class FeedRuleRegistry {
   readonly #options: FeedRuleRegistryOptions;
-  readonly #rules = new Map<string, RunningRule>();
+  readonly #rules = new Map<string, KnownRule>();
+  readonly #log: DefinitionLog<RuleRecord>;
+  /** Rules that failed since the last look, by name: load() and create() report them. */
+  readonly #failures = new Map<string, unknown>();
 
   constructor(options: FeedRuleRegistryOptions) {
     this.#options = options;
+    this.#log = new DefinitionLog<RuleRecord>({
+      channel: FEED_RULES_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus, clock: options.clock,
+      maxRecordBytes: MAX_DEFINITION_BYTES,
+      nameOf: (record) => (record.action === 'create' ? (record.rule.name as string) : record.name),
+      apply: (record) => this.#apply(record),
+      onError: (error) => options.onRuleFailed?.(FEED_RULES_CHANNEL, error),
+    });
   }
 
-  /** Restarts every stored rule from its checkpoint; a rule that fails is skipped and reported. */
+  /** Restarts every stored rule from its checkpoint, then follows rules made on other nodes; a rule that fails is skipped and reported. */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    const latest = new Map<string, RuleRecord>();
-    for await (const page of this.#options.reader.scan({ channel: FEED_RULES_CHANNEL, order: 'asc' })) {
-      for (const event of page) {
-        const record = event.data as RuleRecord;
-        latest.set(record.action === 'create' ? (record.rule.name as string) : record.name, record);
-      }
-    }
-    const failures: { name: string; error: unknown }[] = [];
-    for (const [name, record] of latest) {
-      if (record.action !== 'create') continue;
-      try {
-        await this.#start(new FeedRule(record.rule, this.#options.feeds.limits));
-      } catch (error) {
-        this.#rules.get(name)?.runner.stop();
-        this.#rules.delete(name);
-        failures.push({ name, error });
-      }
-    }
+    await this.#log.open();
+    const failures = [...this.#failures].map(([name, error]) => ({ name, error }));
+    this.#failures.clear();
     return failures;
   }
 
-  /** Validates, stores and starts a rule; resolves once its channel's history is in the feeds. */
+  /** Validates, stores and starts a rule; resolves once its channel's history is in the feeds (when this node runs it). */
   async create(input: unknown): Promise<FeedRuleDefinition> {
     const rule = new FeedRule(input, this.#options.feeds.limits);
     if (this.#rules.has(rule.name)) {
       throw new PlayheadError('invalid_rule', `a rule named ${rule.name} exists: DELETE /v1/feeds/rules/${rule.name} first, or choose another name`);
     }
-    await this.#record({ action: 'create', rule: rule.definition });
-    await this.#start(rule);
+    await this.#log.record({ action: 'create', rule: rule.definition });
+    const failure = this.#failures.get(rule.name);
+    this.#failures.delete(rule.name);
+    if (failure !== undefined) throw failure;
     return rule.definition;
   }
 
   async delete(name: string): Promise<void> {
-    const running = this.#rules.get(name);
-    if (running === undefined) throw new PlayheadError('unknown_rule', `no feed rule named ${name}: see GET /v1/feeds/rules`);
-    await this.#record({ action: 'delete', name });
-    running.runner.stop();
-    this.#rules.delete(name);
+    if (!this.#rules.has(name)) throw new PlayheadError('unknown_rule', `no feed rule named ${name}: see GET /v1/feeds/rules`);
+    await this.#log.record({ action: 'delete', name });
     await this.#options.feeds.forgetRule(name);
   }
 
@@ -94,29 +102,61 @@ export class FeedRuleRegistry {
 
   /** Resolves when every rule has written what it was given (for tests and clean shutdowns). */
   async idle(): Promise<void> {
-    await Promise.all([...this.#rules.values()].map(({ runner }) => runner.idle()));
+    await Promise.all([...this.#rules.values()].map(({ runner }) => runner?.idle()));
   }
 
   close(): void {
-    for (const { runner } of this.#rules.values()) runner.stop();
-    this.#rules.clear();
+    this.#log.close();
+    for (const known of [...this.#rules.values()]) this.#forget(known);
   }
 
+  async #apply(record: RuleRecord): Promise<void> {
+    if (record.action === 'delete') {
+      const known = this.#rules.get(record.name);
+      if (known !== undefined) this.#forget(known);
+      return;
+    }
+    const name = record.rule.name as string;
+    if (this.#rules.has(name)) return;
+    try {
+      await this.#start(new FeedRule(record.rule, this.#options.feeds.limits));
+    } catch (error) {
+      this.#failures.set(name, error);
+    }
+  }
+
+  /** Makes the rule known here and asks for its lease; resolves after the first attempt (with the history written, when won). */
   async #start(rule: FeedRule): Promise<void> {
-    const { reader, bus, feeds } = this.#options;
-    const runner = new FeedRuleRunner({
-      rule, reader, bus, feeds,
-      onError: (error) => {
-        this.#rules.delete(rule.name);
-        this.#options.onRuleFailed?.(rule.name, error);
+    this.#failures.delete(rule.name);
+    const known: KnownRule = { rule, runner: undefined, release: undefined };
+    this.#rules.set(rule.name, known);
+    const fail = (error: unknown) => {
+      if (known.failure !== undefined) return;
+      known.failure = error;
+      this.#failures.set(rule.name, error);
+      this.#forget(known);
+      this.#options.onRuleFailed?.(rule.name, error);
+    };
+    const release = await this.#options.leases.request(feedRuleLease(rule.name), {
+      gained: async () => {
+        const { reader, bus, feeds } = this.#options;
+        known.runner = new FeedRuleRunner({ rule, reader, bus, feeds, onError: fail });
+        await known.runner.start().catch(fail);
+      },
+      lost: () => {
+        known.runner?.stop();
+        known.runner = undefined;
       },
     });
-    this.#rules.set(rule.name, { rule, runner });
-    await runner.start();
+    if (this.#rules.get(rule.name) === known) known.release = release;
+    else release();
   }
 
-  async #record(record: RuleRecord): Promise<void> {
-    const event = normalizeEvent({ data: record }, { now: this.#options.clock.now(), maxEventBytes: MAX_DEFINITION_BYTES });
-    await this.#options.writer.append(FEED_RULES_CHANNEL, [event]);
+  #forget(known: KnownRule): void {
+    if (this.#rules.get(known.rule.name) === known) this.#rules.delete(known.rule.name);
+    known.runner?.stop();
+    known.runner = undefined;
+    known.release?.();
+    known.release = undefined;
   }
 }

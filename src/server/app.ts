@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
+import { LocalLeases } from '../live/in-process/local-leases.js';
 import { INGEST_DEFAULTS, Ingestor } from '../ingest/ingestor.js';
 import { registerAuth } from './auth/auth-hooks.js';
 import { registerBodyParsers } from './body-parsers.js';
@@ -48,7 +49,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerBodyParsers(app);
   registerAuth(app, options.access);
   registerHealthRoute(app, options.store);
-  registerClusterRoute(app, { bus: options.bus, nodeId: options.nodeId ?? 'local', clock });
+  const nodeId = options.nodeId ?? 'local';
+  const leases = options.leases ?? new LocalLeases(nodeId);
+  if (options.leases === undefined) app.addHook('onClose', async () => leases.close());
+  registerClusterRoute(app, { bus: options.bus, leases, nodeId, clock });
   await registerDashboard(app, options.dashboardDir);
   registerChannelRoutes(app, {
     reader: options.store,
@@ -87,7 +91,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   app.addHook('onClose', async () => timelines.close());
   registerTimelineRoutes(app, timelines, clock);
-  const feeds = await registerFeeds(app, options, clock);
+  const feeds = await registerFeeds(app, options, leases, clock);
   attachWebSocketGateway(app, {
     reader: options.store,
     bus: options.bus,

@@ -2,6 +2,7 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { IngestLimits } from '../ingest/ingestor.js';
+import type { Leases } from '../live/leases.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { PlaybackConfig } from '../playback/playback-session.js';
 import type { EventStore } from '../store/event-store.js';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   readonly feedRules?: readonly FeedRuleDefinition[];
   /** This node's id, shown by GET /v1/cluster. @default "local" */
   readonly nodeId?: string;
+  /** Which node runs each feed rule and writes each timeline's checkpoints; the caller closes them. @default this node runs all (LocalLeases) */
+  readonly leases?: Leases;
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];
 }

@@ -9,18 +9,26 @@ import { ManagedStore } from './managed-store.js';
 
 export const DEFAULT_STORE_URL = 'sqlite:./data/playhead.db';
 
+export function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+}
+
+/** `?schema=` is ours, not libpq's: taken off before the driver reads the URL. */
+export function splitPostgresUrl(url: string): { readonly connectionString: string; readonly schema: string | undefined } {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? undefined;
+  parsed.searchParams.delete('schema');
+  return { connectionString: parsed.toString(), schema };
+}
+
 export async function openStore(url: string): Promise<EventStore> {
   if (url.startsWith('sqlite:')) {
     const { SqliteStore } = await import('./sqlite/sqlite-store.js');
     return new ManagedStore(SqliteStore.open({ path: url.slice('sqlite:'.length) }), 'sqlite');
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+  if (isPostgresUrl(url)) {
     const { PostgresStore } = await import('./postgres/postgres-store.js');
-    // `?schema=` is ours, not libpq's: take it off before the driver reads the URL.
-    const parsed = new URL(url);
-    const schema = parsed.searchParams.get('schema') ?? undefined;
-    parsed.searchParams.delete('schema');
-    return new ManagedStore(await PostgresStore.open({ connectionString: parsed.toString(), schema }), 'postgres');
+    return new ManagedStore(await PostgresStore.open(splitPostgresUrl(url)), 'postgres');
   }
   if (url.startsWith('dynamodb://')) {
     const [{ DynamoDbStore }, { parseDynamoDbUrl }] = await Promise.all([import('./dynamodb/dynamodb-store.js'), import('./dynamodb/dynamodb-config.js')]);
@@ -39,9 +47,9 @@ export async function openFeedStore(url: string): Promise<FeedStore> {
     const { SqliteFeedStore } = await import('./sqlite/sqlite-feed-store.js');
     return SqliteFeedStore.open({ path: url.slice('sqlite:'.length) });
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+  if (isPostgresUrl(url)) {
     const { PostgresFeedStore } = await import('./postgres/postgres-feed-store.js');
-    return PostgresFeedStore.open({ connectionString: url });
+    return PostgresFeedStore.open(splitPostgresUrl(url));
   }
   throw new Error(`unsupported store URL ${JSON.stringify(url)}: use sqlite:PATH, sqlite::memory: or postgres://user@host:5432/db`);
 }

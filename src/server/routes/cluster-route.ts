@@ -1,14 +1,31 @@
-/** GET /v1/cluster: this node's id and the live nodes sharing its bus (docs/scaling.md); one node on the local bus. */
+/**
+ * GET /v1/cluster: this node's id, the live nodes sharing its bus and the
+ * leases each one holds (docs/scaling.md); one node on the local bus.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../core/clock.js';
 import { isClusterMembership } from '../../live/cluster-membership.js';
+import type { Leases } from '../../live/leases.js';
 import type { LiveBus } from '../../live/live-bus.js';
 
-export function registerClusterRoute(app: FastifyInstance, options: { readonly bus: LiveBus; readonly nodeId: string; readonly clock: Clock }): void {
+export interface ClusterRouteOptions {
+  readonly bus: LiveBus;
+  readonly leases: Leases;
+  readonly nodeId: string;
+  readonly clock: Clock;
+}
+
+export function registerClusterRoute(app: FastifyInstance, options: ClusterRouteOptions): void {
   const startedAt = options.clock.now();
   app.get('/v1/cluster', { config: { access: { action: 'read' } } }, async () => {
-    const { bus, nodeId, clock } = options;
+    const { bus, leases, nodeId, clock } = options;
     const nodes = isClusterMembership(bus) ? bus.nodes() : [{ id: nodeId, startedAt, lastSeenAt: clock.now() }];
-    return { node: nodeId, bus: isClusterMembership(bus) ? 'nats' : 'local', nodes };
+    const owned = new Map<string, string[]>();
+    for (const [lease, owner] of await leases.owners()) owned.set(owner, [...(owned.get(owner) ?? []), lease]);
+    return {
+      node: nodeId,
+      bus: isClusterMembership(bus) ? 'nats' : 'local',
+      nodes: nodes.map((node) => ({ ...node, owns: (owned.get(node.id) ?? []).sort() })),
+    };
   });
 }

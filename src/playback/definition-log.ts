@@ -1,0 +1,94 @@
+/**
+ * Definitions (feed rules, and the like) kept as events in a reserved
+ * channel: at open, the latest record of each name is applied; after that,
+ * every record made on any node sharing the store, in seq order, through
+ * LiveTail's gapless switch. So every node knows every definition, whichever
+ * node it was made on (docs/scaling.md).
+ */
+import type { Clock } from '../core/clock.js';
+import { normalizeEvent, type StoredEvent } from '../core/event.js';
+import type { LiveBus } from '../live/live-bus.js';
+import type { EventReader, EventWriter } from '../store/event-store.js';
+import { BEFORE_EVERY_EVENT, LiveTail } from './live-tail.js';
+
+export interface DefinitionLogOptions<R> {
+  readonly channel: string;
+  readonly reader: EventReader;
+  readonly writer: EventWriter;
+  readonly bus: LiveBus;
+  readonly clock: Clock;
+  /** Largest record, bytes of JSON. */
+  readonly maxRecordBytes: number;
+  /** The definition a record is about: at open only each name's latest record is applied. */
+  readonly nameOf: (record: R) => string;
+  /** Applies one record; records are applied one at a time, in the log's order. A rejection goes to `onError`. */
+  readonly apply: (record: R) => Promise<void>;
+  /** Told when the log cannot be read (definitions made elsewhere stop arriving). */
+  readonly onError: (error: unknown) => void;
+}
+
+export class DefinitionLog<R> {
+  readonly #options: DefinitionLogOptions<R>;
+  #tail: LiveTail | undefined = undefined;
+  /** Records read while opening, by name: only the latest of each is applied. */
+  #opening: Map<string, R> | undefined = new Map();
+  #applying: Promise<void> = Promise.resolve();
+  #appliedSeq = 0;
+  readonly #waiters: { readonly seq: number; readonly resolve: () => void }[] = [];
+
+  constructor(options: DefinitionLogOptions<R>) {
+    this.#options = options;
+  }
+
+  /** Resolves once the latest record of every name is applied; later records follow live. */
+  async open(): Promise<void> {
+    const { channel, reader, bus, onError } = this.#options;
+    this.#tail = new LiveTail({ channel, reader, bus, deliver: (events) => this.#receive(events), onError });
+    await this.#tail.start(BEFORE_EVERY_EVENT);
+    const latest = [...(this.#opening?.values() ?? [])];
+    this.#opening = undefined;
+    await this.#enqueue(latest, this.#appliedSeq);
+  }
+
+  /** Stores a record for every node; resolves once this node has applied it. */
+  async record(record: R): Promise<void> {
+    const { channel, writer, bus, clock, maxRecordBytes } = this.#options;
+    const event = normalizeEvent({ data: record as object }, { now: clock.now(), maxEventBytes: maxRecordBytes });
+    const { stored } = await writer.append(channel, [event]);
+    bus.publish(channel, stored);
+    const seq = stored[0]?.seq ?? 0;
+    if (this.#appliedSeq >= seq) return;
+    await new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
+  }
+
+  close(): void {
+    this.#tail?.stop();
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve();
+  }
+
+  #receive(events: readonly StoredEvent[]): boolean {
+    const records = events.map((event) => event.data as R);
+    const lastSeq = events.at(-1)?.seq ?? this.#appliedSeq;
+    if (this.#opening === undefined) {
+      void this.#enqueue(records, lastSeq);
+    } else {
+      for (const record of records) this.#opening.set(this.#options.nameOf(record), record);
+      this.#appliedSeq = lastSeq;
+    }
+    return true;
+  }
+
+  #enqueue(records: readonly R[], throughSeq: number): Promise<void> {
+    this.#applying = this.#applying.then(async () => {
+      for (const record of records) await this.#options.apply(record).catch(this.#options.onError);
+      this.#appliedSeq = Math.max(this.#appliedSeq, throughSeq);
+      for (let i = this.#waiters.length - 1; i >= 0; i -= 1) {
+        const waiter = this.#waiters[i] as { seq: number; resolve: () => void };
+        if (waiter.seq > this.#appliedSeq) continue;
+        this.#waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    });
+    return this.#applying;
+  }
+}
