@@ -9,6 +9,6 @@ describe('GET /v1/cluster', () => {
     assert.equal((await app.inject({ method: 'POST', url: '/v1/feeds/rules', payload: rule })).statusCode, 201);
     const reply = await app.inject({ url: '/v1/cluster' });
     assert.equal(reply.statusCode, 200);
-    assert.deepEqual(reply.json(), { node: 'local', bus: 'local', nodes: [{ id: 'local', startedAt: TEST_NOW, lastSeenAt: TEST_NOW, owns: ['feed-rule:by-user'] }] });
+    assert.deepEqual(reply.json(), { node: 'local', bus: 'local', nodes: [{ id: 'local', startedAt: TEST_NOW, lastSeenAt: TEST_NOW, owns: ['feed-rule:by-user'] }], leases: { 'feed-rule:by-user': 'local' } });
   });
 });

@@ -20,12 +20,14 @@ export function registerClusterRoute(app: FastifyInstance, options: ClusterRoute
   app.get('/v1/cluster', { config: { access: { action: 'read' } } }, async () => {
     const { bus, leases, nodeId, clock } = options;
     const nodes = isClusterMembership(bus) ? bus.nodes() : [{ id: nodeId, startedAt, lastSeenAt: clock.now() }];
-    const owned = new Map<string, string[]>();
-    for (const [lease, owner] of await leases.owners()) owned.set(owner, [...(owned.get(owner) ?? []), lease]);
+    const owners = [...(await leases.owners())].sort(([a], [b]) => (a < b ? -1 : 1));
+    const owns = (id: string) => owners.filter(([, owner]) => owner === id).map(([lease]) => lease);
     return {
       node: nodeId,
       bus: isClusterMembership(bus) ? 'nats' : 'local',
-      nodes: nodes.map((node) => ({ ...node, owns: (owned.get(node.id) ?? []).sort() })),
+      nodes: nodes.map((node) => ({ ...node, owns: owns(node.id) })),
+      // Also the leases of a node that stalled: it is no longer heard from but may wake up, so nobody took its work.
+      leases: Object.fromEntries(owners),
     };
   });
 }
