@@ -2,7 +2,8 @@
  * Follows the first page of one feed: subscribes first, then reads the page
  * and its version, then applies every committed change in version order
  * (changes already in the page are skipped, none is applied twice), reading
- * the page again only where a change leaves a gap or a version is missing.
+ * the page again only where a change leaves a gap or a version is missing,
+ * or where the bus says changes may have been missed.
  */
 import type { FeedChange, FeedItem } from '../store/feed-store.js';
 import type { FeedService } from './feed-service.js';
@@ -25,6 +26,8 @@ export class FeedFollower {
   #items: FeedItem[] = [];
   /** The version of #items; undefined until the first read. */
   #version: number | undefined = undefined;
+  /** Changes may have been missed: read the page again. */
+  #stale = false;
   #busy = false;
   #closed = false;
 
@@ -32,7 +35,8 @@ export class FeedFollower {
     this.#options = options;
     // Before the read: a change committed while it runs is held, not lost.
     this.#unsubscribe = options.feeds.subscribe(options.key, (change) => {
-      this.#pending.push(change);
+      if (change === undefined) this.#stale = true;
+      else this.#pending.push(change);
       void this.#drive();
     });
     void this.#drive();
@@ -47,8 +51,12 @@ export class FeedFollower {
     if (this.#busy || this.#closed) return;
     this.#busy = true;
     try {
-      if (this.#version === undefined) await this.#reread();
       let moved = false;
+      if (this.#version === undefined || this.#stale) {
+        const known = this.#version;
+        this.#stale = false;
+        await this.#reread(known !== undefined);
+      }
       while (this.#pending.length > 0 && !this.#closed) {
         this.#pending.sort((a, b) => a.from - b.from);
         const change = this.#pending.shift() as FeedChange;
@@ -72,14 +80,16 @@ export class FeedFollower {
     } finally {
       this.#busy = false;
     }
-    if (this.#pending.length > 0 && !this.#closed) void this.#drive();
+    if ((this.#pending.length > 0 || this.#stale) && !this.#closed) void this.#drive();
   }
 
-  async #reread(): Promise<void> {
+  /** Reads the page; with `onlyIfMoved`, tells onPage only when its version moved. */
+  async #reread(onlyIfMoved = false): Promise<void> {
     const page = await this.#options.feeds.firstPage(this.#options.key, this.#options.limit);
     if (this.#closed) return;
+    const moved = page.version !== this.#version;
     this.#items = [...page.items];
     this.#version = page.version;
-    this.#options.onPage(this.#items, page.version);
+    if (moved || !onlyIfMoved) this.#options.onPage(this.#items, page.version);
   }
 }

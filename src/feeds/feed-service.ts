@@ -1,12 +1,15 @@
 /**
  * The feeds domain: validates what producers send, writes it through the
- * FeedStore role (atomic, trimmed, durable), tells live subscribers what
- * changed after each commit, and pages reads with opaque cursors. Usable
- * without the server; the server adapts it to HTTP and WebSocket.
+ * FeedStore role (atomic, trimmed, durable), tells live subscribers on
+ * every node what changed after each commit (bus notices `feed.<key>`), and
+ * pages reads with opaque cursors. Usable without the server; the server
+ * adapts it to HTTP and WebSocket.
  */
 import type { Clock } from '../core/clock.js';
 import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
+import { InProcessBus } from '../live/in-process/in-process-bus.js';
+import type { LiveBus } from '../live/live-bus.js';
 import type { FeedChange, FeedItem, FeedOperation, FeedPage, FeedStore } from '../store/feed-store.js';
 import { FEED_DEFAULTS, type FeedLimits } from './feed-config.js';
 import { decodeFeedCursor, encodeFeedCursor } from './feed-cursor.js';
@@ -17,9 +20,12 @@ export interface FeedServiceOptions {
   readonly store: FeedStore;
   readonly clock: Clock;
   readonly limits?: Partial<FeedLimits>;
+  /** Carries each committed change to the subscribers on every node. @default this process only */
+  readonly bus?: LiveBus;
 }
 
-export type FeedListener = (change: FeedChange) => void;
+/** Receives each committed change; `undefined` when changes may have been missed, so the feed must be read again. */
+export type FeedListener = (change: FeedChange | undefined) => void;
 
 export interface FeedReadOptions {
   /** Items per page. @default limits.defaultPageItems */
@@ -48,7 +54,7 @@ export class FeedService {
   readonly limits: FeedLimits;
   readonly #store: FeedStore;
   readonly #clock: Clock;
-  readonly #listeners = new Map<string, Set<FeedListener>>();
+  readonly #bus: LiveBus;
 
   constructor(options: FeedServiceOptions) {
     this.limits = Object.freeze({ ...FEED_DEFAULTS, ...options.limits });
@@ -57,6 +63,7 @@ export class FeedService {
     }
     this.#store = options.store;
     this.#clock = options.clock;
+    this.#bus = options.bus ?? new InProcessBus();
   }
 
   /** Adds or moves items (upsert by id); answers the first page after the write. */
@@ -137,21 +144,13 @@ export class FeedService {
    */
   async write(operations: readonly FeedOperation[], checkpoint?: { readonly rule: string; readonly seq: number }): Promise<readonly FeedChange[]> {
     const changes = await this.#store.write(operations, { defaultMaxItems: this.limits.defaultMaxItems, checkpoint });
-    for (const change of changes) {
-      for (const listener of this.#listeners.get(change.key) ?? []) listener(change);
-    }
+    for (const change of changes) this.#bus.notify(feedTopic(change.key), change);
     return changes;
   }
 
-  /** Calls `listener` with every committed change of the feed; returns the unsubscribe function. */
+  /** Calls `listener` with every committed change of the feed, made on any node; returns the unsubscribe function. */
   subscribe(key: string, listener: FeedListener): () => void {
-    let listeners = this.#listeners.get(key);
-    if (listeners === undefined) this.#listeners.set(key, (listeners = new Set()));
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0 && this.#listeners.get(key) === listeners) this.#listeners.delete(key);
-    };
+    return this.#bus.listen(feedTopic(key), (payload) => listener(payload === null ? undefined : (payload as FeedChange)));
   }
 
   rulePosition(rule: string): Promise<number> {
@@ -161,4 +160,8 @@ export class FeedService {
   forgetRule(rule: string): Promise<void> {
     return this.#store.forgetRule(rule);
   }
+}
+
+function feedTopic(key: string): string {
+  return `feed.${key}`;
 }

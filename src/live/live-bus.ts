@@ -11,8 +11,8 @@ export type LiveListener = (events: readonly StoredEvent[]) => void;
 
 /**
  * A small JSON message between nodes that is not an event, such as a feed's
- * committed change. Best effort: a lost notice costs its listener a read of
- * the store, never correctness.
+ * committed change. Best effort: `null` means "notices on this topic may
+ * have been lost (a reconnect, one too large to carry): read the store".
  */
 export type NoticeListener = (payload: unknown) => void;
 

@@ -15,7 +15,7 @@ import type { ServerOptions } from './server-config.js';
 
 export async function registerFeeds(app: FastifyInstance, options: ServerOptions, leases: Leases, clock: Clock): Promise<FeedService> {
   const store = options.feeds ?? (await openFeedStore('sqlite::memory:'));
-  const feeds = new FeedService({ store, clock, limits: options.feedLimits });
+  const feeds = new FeedService({ store, clock, limits: options.feedLimits, bus: options.bus });
   const rules = new FeedRuleRegistry({
     reader: options.store, writer: options.store, bus: options.bus, feeds, clock, leases,
     onRuleFailed: (name, error) => app.log.error({ err: error, rule: name }, 'feed rule stopped: its channel or the feed store failed'),

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
 import { startServeProcess } from '../support/cli-process.js';
 import { POSTGRES_TEST_URL, serviceSkip } from '../support/services.js';
+import { TestClient } from '../support/ws-client.js';
 
 const NATS_URL = process.env.PLAYHEAD_TEST_NATS ?? 'nats://127.0.0.1:4222';
 const skip = (await serviceSkip('PostgreSQL', POSTGRES_TEST_URL)) || (await serviceSkip('NATS', NATS_URL.replace('nats:', 'http:')));
@@ -82,6 +83,25 @@ describe('feed rule ownership across nodes', { skip }, () => {
     return ids.sort();
   };
 
+  /** The ids a live feed subscriber holds after its base and every delta, applied as docs/protocol.md says. */
+  const followedIds = (client: TestClient) => {
+    const ids = new Set<string>();
+    let version = -1;
+    for (const message of client.messages) {
+      if (message.type === 'base') {
+        ids.clear();
+        for (const item of message.items as { id: string }[]) ids.add(item.id);
+        version = message.asOf as number;
+      } else if (message.type === 'delta' && (message.to as number) > version) {
+        assert.equal(message.from, version, 'each delta starts where the previous one ended');
+        for (const id of message.removed as string[]) ids.delete(id);
+        for (const item of message.added as { id: string }[]) ids.add(item.id);
+        version = message.to as number;
+      }
+    }
+    return [...ids].sort();
+  };
+
   it('moves the rule to the surviving node after SIGKILL, with every stored event in the feeds once', { timeout: 90_000 }, async (t) => {
     const nodes = await twoNodes(t);
     assert.equal((await fetch(`${nodes[1]?.url}/v1/feeds/rules`, { method: 'POST', headers: json, body: JSON.stringify(RULE) })).status, 201);
@@ -89,7 +109,14 @@ describe('feed rule ownership across nodes', { skip }, () => {
     const owner = nodes.find((node) => node.id === held[LEASE]) as Node;
     const survivor = nodes.find((node) => node !== owner) as Node;
     assert.deepEqual(await leases(survivor), held, 'both nodes see the same owner');
+    // Live on the survivor: the owner's writes reach it over the bus until the owner dies, its own after.
+    const follower = await TestClient.connect(`${survivor.url.replace('http:', 'ws:')}/v1/ws`);
+    t.after(() => follower.close());
+    follower.send({ action: 'feed', sub: 'f', feed: 'user:u0', limit: 1_000 });
+    await follower.waitFor((message) => message.type === 'base');
     for (let batch = 0; batch < 5; batch += 1) assert.equal((await post(survivor, 40)).status, 201);
+    const u0SoFar = Math.ceil(posted / USERS);
+    await eventually(async () => followedIds(follower), (ids) => ids.length === u0SoFar, "the owner's writes to reach the survivor's subscriber over the bus");
     const inFlight = Array.from({ length: 5 }, () => post(survivor, 40));
     owner.child.kill('SIGKILL');
     for (const reply of await Promise.all(inFlight)) assert.equal(reply.status, 201);
@@ -100,6 +127,9 @@ describe('feed rule ownership across nodes', { skip }, () => {
     assert.equal(stored.length, posted, 'every acknowledged event is stored');
     const inFeeds = await eventually(() => feedIds(survivor), (ids) => ids.length >= stored.length, 'the feeds to catch up');
     assert.deepEqual(inFeeds, stored, 'each stored event in its feed exactly once, as a from-scratch run leaves them');
+    const inU0 = ((await (await fetch(`${survivor.url}/v1/feeds/user:u0?limit=1000`)).json()) as { items: string[] }).items.sort();
+    await eventually(async () => followedIds(follower), (ids) => ids.length >= inU0.length, 'the live subscriber to catch up');
+    assert.deepEqual(followedIds(follower), inU0, 'the live subscriber on the survivor holds the feed');
   });
 
   it('lets nobody else run the rule while its holder is stopped, and the holder carries on after SIGCONT', { timeout: 90_000 }, async (t) => {

@@ -6,7 +6,9 @@
  * they are and subscribers (LiveTail) restore order and fill gaps from the
  * store. A batch over the server's payload limit travels as a hint, an empty
  * batch, and after a reconnect every node is hinted for every channel.
- * Notices (feed changes) travel the same way on `playhead.notice.<topic>`.
+ * Notices (feed changes) travel the same way on `playhead.notice.<topic>`
+ * (the topic base64url-encoded: feed keys may hold spaces and dots), as
+ * `null` when too large, and every topic hears `null` after a reconnect.
  */
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
@@ -97,9 +99,7 @@ export class NatsBus implements LiveBus, ClusterMembership {
   publish(channel: string, events: readonly StoredEvent[]): void {
     if (events.length === 0) return;
     this.#deliver(channel, events);
-    const payload = encoder.encode(JSON.stringify({ events } satisfies WireBatch));
-    const fits = payload.byteLength <= (this.#connection.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD);
-    this.#connection.publish(this.#subject(channel), fits ? payload : encoder.encode('{}'));
+    this.#send(this.#subject(channel), { events } satisfies WireBatch, {});
   }
 
   subscribe(channel: string, listener: LiveListener): () => void {
@@ -115,17 +115,16 @@ export class NatsBus implements LiveBus, ClusterMembership {
   }
 
   notify(topic: string, payload: unknown): void {
-    for (const listener of this.#topics.get(topic)) listener(payload);
-    this.#connection.publish(this.#noticeSubject(topic), encoder.encode(JSON.stringify(payload)));
+    this.#hear(topic, payload);
+    this.#send(this.#noticeSubject(topic), payload, null);
   }
 
   listen(topic: string, listener: NoticeListener): () => void {
     const subject = this.#noticeSubject(topic);
     return this.#topics.add(topic, listener, {
       onFirst: () => this.#subscribeTo(subject, (data) => {
-        if (data === undefined) return;
-        const payload: unknown = JSON.parse(decoder.decode(data));
-        for (const each of this.#topics.get(topic)) each(payload);
+        if (data === undefined) return this.#hear(topic, null);
+        this.#hear(topic, JSON.parse(decoder.decode(data)));
       }),
       onLast: () => this.#unsubscribeFrom(subject),
     });
@@ -160,7 +159,18 @@ export class NatsBus implements LiveBus, ClusterMembership {
   }
 
   #noticeSubject(topic: string): string {
-    return `${this.#prefix}.notice.${topic}`;
+    return `${this.#prefix}.notice.${Buffer.from(topic).toString('base64url')}`;
+  }
+
+  /** Publishes `message` as JSON, or `tooLarge` when it exceeds the server's payload limit. */
+  #send(subject: string, message: unknown, tooLarge: unknown): void {
+    const payload = encoder.encode(JSON.stringify(message));
+    const fits = payload.byteLength <= (this.#connection.info?.max_payload ?? NATS_DEFAULT_MAX_PAYLOAD);
+    this.#connection.publish(subject, fits ? payload : encoder.encode(JSON.stringify(tooLarge)));
+  }
+
+  #hear(topic: string, payload: unknown): void {
+    for (const listener of this.#topics.get(topic)) listener(payload);
   }
 
   /** `receive` gets undefined when the subscription failed. */
@@ -181,6 +191,7 @@ export class NatsBus implements LiveBus, ClusterMembership {
 
   #hintAll(): void {
     for (const channel of this.#channels.names()) this.#deliver(channel, []);
+    for (const topic of this.#topics.names()) this.#hear(topic, null);
   }
 
   async #watchStatus(): Promise<void> {
