@@ -1,13 +1,16 @@
 /**
  * The server's views: definitions kept durably in the event log itself (the
- * `playhead.views` channel, replayed at start), each view built from its
- * channel's history and kept live from the bus with the same gapless switch
- * as playback (LiveTail). Reads advance the sliding window to the clock.
+ * `playhead.views` channel, replayed at start and followed live, so a view
+ * made on any node sharing the store is made on every node), each view
+ * built from its channel's history and kept live from the bus with the same
+ * gapless switch as playback (LiveTail). Reads advance the sliding window
+ * to the clock.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
-import { normalizeEvent, type StoredEvent } from '../core/event.js';
+import type { StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { DefinitionLog } from '../playback/definition-log.js';
 import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { buildViewAt } from './build-view-at.js';
@@ -62,10 +65,20 @@ export interface ViewRegistryOptions {
 export class ViewRegistry {
   readonly #options: ViewRegistryOptions;
   readonly #views = new Map<string, LiveView>();
+  readonly #log: DefinitionLog<Definition>;
+  /** Stored views that could not be started; load() reports them, later ones go to onViewFailed. */
+  #failures: { name: string; error: unknown }[] | undefined = [];
   #ticker: TimerHandle | undefined = undefined;
 
   constructor(options: ViewRegistryOptions) {
     this.#options = options;
+    this.#log = new DefinitionLog<Definition>({
+      channel: VIEW_DEFINITIONS_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus, clock: options.clock,
+      maxRecordBytes: MAX_DEFINITION_BYTES,
+      nameOf: (definition) => definition.name,
+      apply: (definition) => this.#apply(definition),
+      onError: (error) => options.onViewFailed?.(VIEW_DEFINITIONS_CHANNEL, error),
+    });
     this.#tick();
   }
 
@@ -75,24 +88,9 @@ export class ViewRegistry {
    * view never keeps the server from starting.
    */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    const latest = new Map<string, Definition>();
-    for await (const page of this.#options.reader.scan({ channel: VIEW_DEFINITIONS_CHANNEL, order: 'asc' })) {
-      for (const event of page) {
-        const definition = event.data as Definition;
-        latest.set(definition.name, definition);
-      }
-    }
-    const failures: { name: string; error: unknown }[] = [];
-    for (const definition of latest.values()) {
-      if (definition.action !== 'create') continue;
-      try {
-        await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
-      } catch (error) {
-        this.#views.get(definition.name)?.tails.forEach((tail) => tail.stop());
-        this.#views.delete(definition.name);
-        failures.push({ name: definition.name, error });
-      }
-    }
+    await this.#log.open();
+    const failures = this.#failures ?? [];
+    this.#failures = undefined;
     return failures;
   }
 
@@ -112,7 +110,7 @@ export class ViewRegistry {
     // Built before it is recorded: a view whose channels cannot be read is refused, not stored to fail at every start.
     const view = await this.#start(plan.name, sql, plan);
     try {
-      await this.#record({ action: 'create', name: plan.name, sql });
+      await this.#log.record({ action: 'create', name: plan.name, sql });
     } catch (error) {
       view.tails.forEach((tail) => tail.stop());
       this.#views.delete(plan.name);
@@ -122,11 +120,8 @@ export class ViewRegistry {
   }
 
   async delete(name: string): Promise<void> {
-    const view = this.#get(name);
-    await this.#record({ action: 'delete', name });
-    view.tails.forEach((tail) => tail.stop());
-    view.listeners.clear();
-    this.#views.delete(name);
+    this.#get(name);
+    await this.#log.record({ action: 'delete', name });
   }
 
   /** The view's name, SQL and channels; throws `unknown_view`. */
@@ -173,6 +168,7 @@ export class ViewRegistry {
   }
 
   close(): void {
+    this.#log.close();
     this.#ticker?.cancel();
     for (const view of this.#views.values()) view.tails.forEach((tail) => tail.stop());
     this.#views.clear();
@@ -226,9 +222,25 @@ export class ViewRegistry {
     throw new PlayheadError('store_unavailable', `view ${name} could not read its channels' history: ${(buildError as Error).message}`, { cause: buildError });
   }
 
-  async #record(definition: Definition): Promise<void> {
-    const event = normalizeEvent({ data: definition }, { now: this.#options.clock.now(), maxEventBytes: MAX_DEFINITION_BYTES });
-    await this.#options.writer.append(VIEW_DEFINITIONS_CHANNEL, [event]);
+  /** Applies a stored definition, made here or on another node. */
+  async #apply(definition: Definition): Promise<void> {
+    const existing = this.#views.get(definition.name);
+    if (definition.action === 'delete') {
+      if (existing === undefined) return;
+      existing.tails.forEach((tail) => tail.stop());
+      existing.listeners.clear();
+      this.#views.delete(definition.name);
+      return;
+    }
+    if (existing !== undefined) return;
+    try {
+      await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
+    } catch (error) {
+      this.#views.get(definition.name)?.tails.forEach((tail) => tail.stop());
+      this.#views.delete(definition.name);
+      if (this.#failures !== undefined) this.#failures.push({ name: definition.name, error });
+      else this.#options.onViewFailed?.(definition.name, error);
+    }
   }
 
   #get(name: string): LiveView {

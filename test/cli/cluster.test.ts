@@ -1,7 +1,8 @@
 /**
  * Three `playhead serve` processes sharing one PostgreSQL schema and NATS,
  * as a user runs them behind a load balancer: events posted to every node
- * reach a live subscriber on every node, each once, in seq order.
+ * reach a live subscriber on every node, each once, in seq order, and a
+ * view made on one node answers on every node.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -46,6 +47,21 @@ describe('several nodes on PostgreSQL and NATS', { skip }, () => {
       await client.waitFor(() => client.of('event').length >= total, 0, 20_000);
       const seqs = client.of('event').map((m) => m.seq as number);
       assert.deepEqual(seqs, Array.from({ length: total }, (_, i) => i + 1), `node n${index} saw every event once, in seq order`);
+    }
+    const view = await fetch(`${nodes[1]?.url}/v1/views`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'CREATE VIEW per_batch AS SELECT count(*) AS n FROM c' }) });
+    assert.equal(view.status, 201);
+    const rowsOn = async (url: string) => {
+      const reply = await fetch(`${url}/v1/views/per_batch`);
+      return reply.status === 200 ? ((await reply.json()) as { rows: unknown[] }).rows : [];
+    };
+    for (const node of nodes) {
+      const deadline = Date.now() + 10_000;
+      let rows = await rowsOn(node.url);
+      while (JSON.stringify(rows) !== JSON.stringify([{ n: total }]) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        rows = await rowsOn(node.url);
+      }
+      assert.deepEqual(rows, [{ n: total }], `a view made on n1 answers on ${node.url}`);
     }
     const listed = async () => ((await (await fetch(`${nodes[0]?.url}/v1/cluster`)).json()) as { node: string; bus: string; nodes: { id: string }[] });
     const deadline = Date.now() + 10_000;

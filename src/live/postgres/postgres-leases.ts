@@ -52,7 +52,7 @@ export class PostgresLeases implements Leases {
   #closed = false;
 
   constructor(config: PostgresLeasesConfig) {
-    this.#config = Object.freeze({ ...LEASE_DEFAULTS, clock: systemClock, ...config });
+    this.#config = Object.freeze({ ...config, takeoverMs: config.takeoverMs ?? LEASE_DEFAULTS.takeoverMs, clock: config.clock ?? systemClock });
     if (!Number.isSafeInteger(this.#config.takeoverMs) || this.#config.takeoverMs < 1_000) {
       throw new RangeError(`takeoverMs must be an integer >= 1000, got ${String(this.#config.takeoverMs)}`);
     }
