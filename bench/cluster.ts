@@ -1,0 +1,176 @@
+/**
+ * bench:cluster (issue #11): several `playhead serve` processes on one
+ * PostgreSQL schema, beside one node in the same run.
+ *
+ * - Latency: one event per POST at a steady rate to node n0, each carrying
+ *   its send time; a live WebSocket subscriber on every node records when
+ *   it arrives. Figures for the subscriber on the ingesting node and on the
+ *   others: one node on the local bus, then N nodes on NATS.
+ * - Fail-over: a feed rule's owner is SIGKILLed while events are posted to
+ *   a survivor every 20 ms; the figure is the time from the kill to the
+ *   first item, posted after the kill, in the survivor's feed (written by
+ *   the new owner), with the given --takeover.
+ *
+ *   npm run bench:cluster -- [--nodes 3] [--events 2000] [--rate 200] [--takeover 10s] [--failovers 3]
+ *
+ * Prints one JSON line per figure on stdout; progress on stderr.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { quoteIdentifier } from '../src/store/postgres/postgres-sql.js';
+import { startNode, type ServeNode } from './cluster-support/serve-node.js';
+import { DEFAULT_POSTGRES_URL } from './support/bench-options.js';
+import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
+import { summarize } from './support/stats.js';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '3' },
+    events: { type: 'string', default: '2000' },
+    rate: { type: 'string', default: '200' },
+    takeover: { type: 'string', default: '10s' },
+    failovers: { type: 'string', default: '3' },
+    postgres: { type: 'string', default: process.env.PLAYHEAD_BENCH_POSTGRES ?? DEFAULT_POSTGRES_URL },
+    nats: { type: 'string', default: process.env.PLAYHEAD_BENCH_NATS ?? 'nats://127.0.0.1:4222' },
+  },
+});
+const NODES = Number(values.nodes);
+const EVENTS = Number(values.events);
+const RATE = Number(values.rate);
+const WARMUP = Math.min(200, Math.floor(EVENTS / 5));
+const json = { 'content-type': 'application/json' };
+
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const print = (metric: string, fields: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ bench: 'cluster', metric, ...fields })}\n`);
+const progress = (message: string) => process.stderr.write(`[bench:cluster] ${message}\n`);
+
+async function freshStore(admin: pg.Pool): Promise<string> {
+  const schema = `playhead_bench_cluster_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  onCleanup(`drop schema ${schema}`, async () => void (await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`)));
+  return `${values.postgres}?schema=${schema}`;
+}
+
+async function cluster(admin: pg.Pool, count: number, bus: string, extra: readonly string[] = []): Promise<ServeNode[]> {
+  const store = await freshStore(admin);
+  const nodes: ServeNode[] = [];
+  for (let i = 0; i < count; i += 1) nodes.push(await startNode(`n${i}`, ['--store', store, '--bus', bus, ...extra]));
+  return nodes;
+}
+
+function stop(nodes: readonly ServeNode[]): void {
+  for (const node of nodes) node.child.kill('SIGKILL');
+}
+
+/** Delivery latency per subscriber node, ms, for events posted to nodes[0]. */
+async function latency(nodes: readonly ServeNode[]): Promise<number[][]> {
+  const samples = nodes.map(() => [] as number[]);
+  const sockets = await Promise.all(nodes.map((node, index) => new Promise<WebSocket>((resolve, reject) => {
+    const socket = new WebSocket(`${node.url.replace('http:', 'ws:')}/v1/channels/lat/ws`);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { type: string; status?: string; data?: { sentAt: number; n: number } };
+      if (message.type === 'state' && message.status === 'live') resolve(socket);
+      if (message.type === 'event' && message.data !== undefined && message.data.n >= WARMUP) samples[index]?.push(now() - message.data.sentAt);
+    });
+    socket.once('error', reject);
+  })));
+  const gapMs = 1_000 / RATE;
+  const start = now();
+  for (let n = 0; n < EVENTS + WARMUP; n += 1) {
+    const due = start + n * gapMs;
+    const wait = due - now();
+    if (wait > 0) await sleep(wait);
+    void post(nodes[0] as ServeNode, { data: { sentAt: now(), n } });
+  }
+  const deadline = Date.now() + 10_000;
+  while (samples.some((each) => each.length < EVENTS) && Date.now() < deadline) await sleep(50);
+  for (const socket of sockets) socket.terminate();
+  return samples;
+}
+
+/** Posts without waiting for the answer (the rate is the producer's, not the server's), reporting failures. */
+async function post(node: ServeNode, event: unknown): Promise<void> {
+  try {
+    const reply = await fetch(`${node.url}/v1/channels/lat/events`, { method: 'POST', headers: json, body: JSON.stringify(event) });
+    if (reply.status !== 201) progress(`POST answered ${reply.status}: ${await reply.text()}`);
+  } catch (error) {
+    progress(`POST failed: ${String(error)}`);
+  }
+}
+
+function latencyFigure(setup: string, where: string, samples: readonly number[]): void {
+  print('delivery_latency', { setup, subscriber: where, delivered: samples.length, sent: EVENTS, ...summarize(samples), rate: RATE });
+}
+
+async function failover(admin: pg.Pool): Promise<void> {
+  const nodes = await cluster(admin, NODES, values.nats, ['--takeover', values.takeover]);
+  const rule = { name: 'fo', channel: 'fo', feed: 'k:{data.k}', id: 'id', maxItems: 10_000 };
+  await fetch(`${nodes[0]?.url}/v1/feeds/rules`, { method: 'POST', headers: json, body: JSON.stringify(rule) });
+  let owner: ServeNode | undefined;
+  while (owner === undefined) {
+    const { leases } = (await (await fetch(`${nodes[0]?.url}/v1/cluster`)).json()) as { leases: Record<string, string> };
+    owner = nodes.find((node) => node.id === leases['feed-rule:fo']);
+    if (owner === undefined) await sleep(50);
+  }
+  const survivor = nodes.find((node) => node !== owner) as ServeNode;
+  let posted = 0;
+  let posting = true;
+  const producer = (async () => {
+    while (posting) {
+      await fetch(`${survivor.url}/v1/channels/fo/events`, { method: 'POST', headers: json, body: JSON.stringify({ id: `e${posted}`, data: { k: 'x' } }) });
+      posted += 1;
+      await sleep(20);
+    }
+  })();
+  await sleep(1_000);
+  const firstAfterKill = posted + 1;
+  const killedAt = now();
+  owner.child.kill('SIGKILL');
+  let movedAt: number | undefined;
+  for (;;) {
+    const page = (await (await fetch(`${survivor.url}/v1/feeds/k:x?limit=1`)).json()) as { items: string[] };
+    const newest = Number((page.items[0] ?? 'e-1').slice(1));
+    if (newest >= firstAfterKill) break;
+    if (movedAt === undefined) {
+      const { leases } = (await (await fetch(`${survivor.url}/v1/cluster`)).json()) as { leases: Record<string, string> };
+      if (leases['feed-rule:fo'] !== undefined && leases['feed-rule:fo'] !== owner.id) movedAt = now();
+    }
+    if (now() - killedAt > 60_000) throw new Error('no fail-over within 60 s');
+    await sleep(10);
+  }
+  const resultAt = now();
+  posting = false;
+  await producer;
+  print('failover', { nodes: NODES, takeover: values.takeover, lease_moved_ms: movedAt === undefined ? null : Math.round(movedAt - killedAt), first_result_ms: Math.round(resultAt - killedAt) });
+  stop(nodes);
+}
+
+async function main(): Promise<void> {
+  cleanupOnSignals();
+  const admin = new pg.Pool({ connectionString: values.postgres, max: 1 });
+  onCleanup('close the admin pool', () => admin.end());
+  progress(`one node, local bus: ${EVENTS} events at ${RATE}/s`);
+  const single = await cluster(admin, 1, 'local');
+  const [alone] = await latency(single);
+  latencyFigure('1 node, local bus', 'ingesting node', alone ?? []);
+  stop(single);
+  progress(`${NODES} nodes on NATS: ${EVENTS} events at ${RATE}/s to n0, a subscriber on each node`);
+  const several = await cluster(admin, NODES, values.nats);
+  const [ingesting, ...others] = await latency(several);
+  latencyFigure(`${NODES} nodes, NATS`, 'ingesting node', ingesting ?? []);
+  latencyFigure(`${NODES} nodes, NATS`, 'other nodes', others.flat());
+  stop(several);
+  for (let run = 1; run <= Number(values.failovers); run += 1) {
+    progress(`fail-over ${run}: ${NODES} nodes, --takeover ${values.takeover}`);
+    await failover(admin);
+  }
+}
+
+main().then(runCleanup, async (error: unknown) => {
+  process.stderr.write(`[bench:cluster] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  await runCleanup();
+  process.exitCode = 1;
+});
