@@ -21,8 +21,8 @@ export interface DefinitionLogOptions<R> {
   readonly maxRecordBytes: number;
   /** The definition a record is about: at open only each name's latest record is applied. */
   readonly nameOf: (record: R) => string;
-  /** Applies one record; records are applied one at a time, in the log's order. A rejection goes to `onError`. */
-  readonly apply: (record: R) => Promise<void>;
+  /** Applies one record (`seq`: its place in the log); records are applied one at a time, in the log's order. A rejection goes to `onError`. */
+  readonly apply: (record: R, seq: number) => Promise<void>;
   /** Told when the log cannot be read (definitions made elsewhere stop arriving). */
   readonly onError: (error: unknown) => void;
 }
@@ -31,7 +31,7 @@ export class DefinitionLog<R> {
   readonly #options: DefinitionLogOptions<R>;
   #tail: LiveTail | undefined = undefined;
   /** Records read while opening, by name: only the latest of each is applied. */
-  #opening: Map<string, R> | undefined = new Map();
+  #opening: Map<string, StoredEvent> | undefined = new Map();
   #applying: Promise<void> = Promise.resolve();
   #appliedSeq = 0;
   readonly #waiters: { readonly seq: number; readonly resolve: () => void }[] = [];
@@ -45,20 +45,20 @@ export class DefinitionLog<R> {
     const { channel, reader, bus, onError } = this.#options;
     this.#tail = new LiveTail({ channel, reader, bus, deliver: (events) => this.#receive(events), onError });
     await this.#tail.start(BEFORE_EVERY_EVENT);
-    const latest = [...(this.#opening?.values() ?? [])];
+    const latest = [...(this.#opening?.values() ?? [])].sort((a, b) => a.seq - b.seq);
     this.#opening = undefined;
     await this.#enqueue(latest, this.#appliedSeq);
   }
 
-  /** Stores a record for every node; resolves once this node has applied it. */
-  async record(record: R): Promise<void> {
+  /** Stores a record for every node; resolves with its seq once this node has applied it. */
+  async record(record: R): Promise<number> {
     const { channel, writer, bus, clock, maxRecordBytes } = this.#options;
     const event = normalizeEvent({ data: record as object }, { now: clock.now(), maxEventBytes: maxRecordBytes });
     const { stored } = await writer.append(channel, [event]);
     bus.publish(channel, stored);
     const seq = stored[0]?.seq ?? 0;
-    if (this.#appliedSeq >= seq) return;
-    await new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
+    if (this.#appliedSeq < seq) await new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
+    return seq;
   }
 
   close(): void {
@@ -67,20 +67,19 @@ export class DefinitionLog<R> {
   }
 
   #receive(events: readonly StoredEvent[]): boolean {
-    const records = events.map((event) => event.data as R);
     const lastSeq = events.at(-1)?.seq ?? this.#appliedSeq;
     if (this.#opening === undefined) {
-      void this.#enqueue(records, lastSeq);
+      void this.#enqueue(events, lastSeq);
     } else {
-      for (const record of records) this.#opening.set(this.#options.nameOf(record), record);
-      this.#appliedSeq = lastSeq;
+      for (const event of events) this.#opening.set(this.#options.nameOf(event.data as R), event);
+      this.#appliedSeq = Math.max(this.#appliedSeq, lastSeq);
     }
     return true;
   }
 
-  #enqueue(records: readonly R[], throughSeq: number): Promise<void> {
+  #enqueue(events: readonly StoredEvent[], throughSeq: number): Promise<void> {
     this.#applying = this.#applying.then(async () => {
-      for (const record of records) await this.#options.apply(record).catch(this.#options.onError);
+      for (const event of events) await this.#options.apply(event.data as R, event.seq).catch(this.#options.onError);
       this.#appliedSeq = Math.max(this.#appliedSeq, throughSeq);
       for (let i = this.#waiters.length - 1; i >= 0; i -= 1) {
         const waiter = this.#waiters[i] as { seq: number; resolve: () => void };

@@ -82,7 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerSceneRoutes(app, { scenes, clock, udp: () => udp });
   if (options.sources !== undefined) registerSourceRoutes(app, options.sources);
   const timelines = new TimelineRegistry({
-    reader: options.store, writer: options.store, bus: options.bus, clock,
+    reader: options.store, writer: options.store, bus: options.bus, clock, leases,
     onTimelineFailed: (name, error) => app.log.error({ err: error, timeline: name }, 'timeline stopped: its channel could not be read'),
   });
   for (const { name, error } of await timelines.load()) app.log.error({ err: error, timeline: name }, 'stored timeline not started');

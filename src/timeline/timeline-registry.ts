@@ -1,15 +1,20 @@
 /**
  * The server's timelines: definitions kept in the event log itself (the
- * `playhead.timelines` channel, replayed at start, like views), each one
- * evaluated from its channel's history and kept live from the bus with the
- * gapless switch of LiveTail.
+ * `playhead.timelines` channel, replayed at start and followed live, like
+ * views), each one evaluated from its channel's history and kept live from
+ * the bus with the gapless switch of LiveTail. With several nodes every node
+ * evaluates every timeline, and the node holding its lease writes its
+ * checkpoints (docs/scaling.md "Ownership").
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { validateChannelName } from '../core/channel-name.js';
 import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
-import { normalizeEvent, type StoredEvent } from '../core/event.js';
+import type { StoredEvent } from '../core/event.js';
+import { LocalLeases } from '../live/in-process/local-leases.js';
+import type { Leases } from '../live/leases.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { DefinitionLog } from '../playback/definition-log.js';
 import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import { compileTimeline, type TimelinePlan } from './compile-timeline.js';
@@ -49,8 +54,16 @@ interface LiveTimeline {
   /** Events applied since the last durable checkpoint. */
   dirty: boolean;
   checkpointNumber: number;
-  /** A write failed: the next checkpoint must hold every key. */
+  /** A write failed, or this node just became the writer: the next checkpoint must hold every key. */
   needsFull: boolean;
+  /** This node holds the timeline's lease: it writes the checkpoints. */
+  owned: boolean;
+  release: (() => void) | undefined;
+}
+
+/** The lease that decides which node writes a timeline's checkpoints. */
+export function timelineLease(name: string): string {
+  return `timeline:${name}`;
 }
 
 const FULL_CHECKPOINT_EVERY = 10;
@@ -62,6 +75,8 @@ export interface TimelineRegistryOptions {
   readonly writer: EventWriter;
   readonly bus: LiveBus;
   readonly clock: Clock;
+  /** Decide which node writes each timeline's checkpoints. @default this node writes all */
+  readonly leases?: Leases;
   /** Told when a timeline stops following its channel (the store failed); the timeline is removed. */
   readonly onTimelineFailed?: (name: string, error: unknown) => void;
   /** How often each timeline's state is checkpointed to the store, ms; 0: never. @default 30 s */
@@ -101,11 +116,24 @@ export class TimelineRegistry {
   readonly #checkpoints: TimelineCheckpointStore;
   readonly #checkpointIntervalMs: number;
   readonly #resumeWindowMs: number;
+  readonly #log: DefinitionLog<Record_>;
+  readonly #leases: Leases;
+  /** Timelines that could not be started: load() reports those of the start, later ones go to onTimelineFailed. */
+  readonly #failures = new Map<string, unknown>();
+  #loaded = false;
   #ticker: TimerHandle | undefined = undefined;
   #writing: Promise<void> = Promise.resolve();
 
   constructor(options: TimelineRegistryOptions) {
     this.#options = options;
+    this.#leases = options.leases ?? new LocalLeases('local');
+    this.#log = new DefinitionLog<Record_>({
+      channel: TIMELINE_DEFINITIONS_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus, clock: options.clock,
+      maxRecordBytes: MAX_DEFINITION_BYTES,
+      nameOf: (record) => (record.action === 'create' ? record.definition.name : record.name),
+      apply: (record, seq) => this.#apply(record, seq),
+      onError: (error) => options.onTimelineFailed?.(TIMELINE_DEFINITIONS_CHANNEL, error),
+    });
     this.#checkpoints = new TimelineCheckpointStore(options.reader, options.writer, options.clock);
     this.#checkpointIntervalMs = options.checkpointIntervalMs ?? TIMELINE_REGISTRY_DEFAULTS.checkpointIntervalMs;
     this.#resumeWindowMs = options.resumeWindowMs ?? TIMELINE_REGISTRY_DEFAULTS.resumeWindowMs;
@@ -114,44 +142,30 @@ export class TimelineRegistry {
     this.#tick();
   }
 
-  /** Recreates every stored timeline (at server start); one that no longer compiles is skipped and reported. */
+  /** Recreates every stored timeline (at server start), then follows those made on other nodes; one that no longer compiles is skipped and reported. */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    const latest = new Map<string, { record: Record_; seq: number }>();
-    for await (const page of this.#options.reader.scan({ channel: TIMELINE_DEFINITIONS_CHANNEL, order: 'asc' })) {
-      for (const event of page) {
-        const record = event.data as Record_;
-        latest.set(record.action === 'create' ? record.definition.name : record.name, { record, seq: event.seq });
-      }
-    }
-    const failures: { name: string; error: unknown }[] = [];
-    for (const [name, { record, seq }] of latest) {
-      if (record.action !== 'create') continue;
-      try {
-        const { definition, plan } = validateTimelineDefinition(record.definition);
-        await this.#start(definition, plan, seq);
-      } catch (error) {
-        this.#timelines.get(name)?.tail.stop();
-        this.#timelines.delete(name);
-        failures.push({ name, error });
-      }
-    }
+    await this.#log.open();
+    this.#loaded = true;
+    const failures = [...this.#failures].map(([name, error]) => ({ name, error }));
+    this.#failures.clear();
     return failures;
   }
 
   async create(body: unknown): Promise<TimelineDefinition> {
-    const { definition, plan } = validateTimelineDefinition(body);
+    const { definition } = validateTimelineDefinition(body);
     if (this.#timelines.has(definition.name)) {
       throw new PlayheadError('timeline_exists', `timeline ${definition.name} exists: DELETE /v1/timelines/${definition.name} first`);
     }
-    const id = await this.#record({ action: 'create', definition });
-    await this.#start(definition, plan, id);
+    await this.#log.record({ action: 'create', definition });
+    const failure = this.#failures.get(definition.name);
+    this.#failures.delete(definition.name);
+    if (failure !== undefined) throw failure;
     return definition;
   }
 
   async delete(name: string): Promise<void> {
-    const timeline = this.#get(name);
-    await this.#record({ action: 'delete', name });
-    this.#stop(name, timeline);
+    this.#get(name);
+    await this.#log.record({ action: 'delete', name });
   }
 
   describe(name: string): TimelineDefinition {
@@ -198,7 +212,7 @@ export class TimelineRegistry {
   checkpoint(): Promise<void> {
     this.#writing = this.#writing.then(async () => {
       for (const [name, timeline] of this.#timelines) {
-        if (!timeline.live || !timeline.dirty) continue;
+        if (!timeline.live || !timeline.dirty || !timeline.owned) continue;
         timeline.dirty = false;
         timeline.checkpointNumber += 1;
         // Mostly only the keys that changed; every FULL_CHECKPOINT_EVERY-th one holds every key, so a resume reads a short chain.
@@ -220,6 +234,7 @@ export class TimelineRegistry {
 
   /** Stops every timeline after a last checkpoint. */
   async close(): Promise<void> {
+    this.#log.close();
     this.#ticker?.cancel();
     this.#ticker = undefined;
     if (this.#checkpointIntervalMs > 0) await this.checkpoint();
@@ -235,6 +250,8 @@ export class TimelineRegistry {
   }
 
   #stop(name: string, timeline: LiveTimeline): void {
+    timeline.release?.();
+    timeline.release = undefined;
     timeline.tail.stop();
     timeline.evaluator.close();
     this.#timelines.delete(name);
@@ -268,17 +285,42 @@ export class TimelineRegistry {
     const timeline: LiveTimeline = {
       definition, id, evaluator, tail, live: false,
       lastSeq: coveredSeq, watermarkTs: restored?.checkpoint.watermarkTs ?? Number.NEGATIVE_INFINITY, dirty: false,
-      checkpointNumber: restored?.number ?? 0, needsFull: false,
+      checkpointNumber: restored?.number ?? 0, needsFull: false, owned: false, release: undefined,
     };
     this.#timelines.set(definition.name, timeline);
     await tail.start(restored === undefined ? BEFORE_EVERY_EVENT : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
     timeline.live = true;
+    const release = await this.#leases.request(timelineLease(definition.name), {
+      gained: () => {
+        timeline.owned = true;
+        // Another node may have written checkpoints meanwhile: this node's chain starts with a full one.
+        timeline.needsFull = true;
+      },
+      lost: () => void (timeline.owned = false),
+    });
+    if (this.#timelines.get(definition.name) === timeline) timeline.release = release;
+    else release();
   }
 
-  async #record(record: Record_): Promise<number> {
-    const event = normalizeEvent({ data: record }, { now: this.#options.clock.now(), maxEventBytes: MAX_DEFINITION_BYTES });
-    const result = await this.#options.writer.append(TIMELINE_DEFINITIONS_CHANNEL, [event]);
-    return result.lastSeq ?? 0;
+  /** Applies a stored definition, made here or on another node. */
+  async #apply(record: Record_, seq: number): Promise<void> {
+    if (record.action === 'delete') {
+      const timeline = this.#timelines.get(record.name);
+      if (timeline !== undefined) this.#stop(record.name, timeline);
+      return;
+    }
+    const { name } = record.definition;
+    if (this.#timelines.has(name)) return;
+    this.#failures.delete(name);
+    try {
+      const { definition, plan } = validateTimelineDefinition(record.definition);
+      await this.#start(definition, plan, seq);
+    } catch (error) {
+      const started = this.#timelines.get(name);
+      if (started !== undefined) this.#stop(name, started);
+      if (this.#loaded) this.#options.onTimelineFailed?.(name, error);
+      this.#failures.set(name, error);
+    }
   }
 
   #get(name: string): LiveTimeline {

@@ -2,7 +2,7 @@
  * Three `playhead serve` processes sharing one PostgreSQL schema and NATS,
  * as a user runs them behind a load balancer: events posted to every node
  * reach a live subscriber on every node, each once, in seq order, and a
- * view made on one node answers on every node.
+ * view or timeline made on one node answers on every node.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -63,7 +63,21 @@ describe('several nodes on PostgreSQL and NATS', { skip }, () => {
       }
       assert.deepEqual(rows, [{ n: total }], `a view made on n1 answers on ${node.url}`);
     }
-    const listed = async () => ((await (await fetch(`${nodes[0]?.url}/v1/cluster`)).json()) as { node: string; bus: string; nodes: { id: string }[] });
+    const timeline = await fetch(`${nodes[2]?.url}/v1/timelines`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'last_i', channel: 'c', key: 'data.batch', query: 'latest_event_to_state(i)' }),
+    });
+    assert.equal(timeline.status, 201);
+    const lastIOn = async (url: string) => {
+      const reply = await fetch(`${url}/v1/timelines/last_i/keys/0?at=now`);
+      return reply.status === 200 ? ((await reply.json()) as { value: unknown }).value : undefined;
+    };
+    for (const node of nodes) {
+      const deadline = Date.now() + 10_000;
+      while ((await lastIOn(node.url)) !== EVENTS_PER_BATCH - 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await lastIOn(node.url), EVENTS_PER_BATCH - 1, `a timeline made on n2 answers on ${node.url}`);
+    }
+    const listed = async () => ((await (await fetch(`${nodes[0]?.url}/v1/cluster`)).json()) as { node: string; bus: string; nodes: { id: string; owns: string[] }[] });
     const deadline = Date.now() + 10_000;
     let cluster = await listed();
     while (cluster.nodes.length < NODES && Date.now() < deadline) {
@@ -71,5 +85,7 @@ describe('several nodes on PostgreSQL and NATS', { skip }, () => {
       cluster = await listed();
     }
     assert.deepEqual([cluster.node, cluster.bus, cluster.nodes.map((node) => node.id)], ['n0', 'nats', ['n0', 'n1', 'n2']], 'GET /v1/cluster lists the live nodes');
+    const owners = cluster.nodes.filter((node) => node.owns.includes('timeline:last_i'));
+    assert.equal(owners.length, 1, `one node writes the timeline's checkpoints: ${JSON.stringify(cluster.nodes)}`);
   });
 });
