@@ -23,7 +23,7 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly store: string;
-  /** `local` or a nats:// URL. */
+  /** `local`, a nats:// URL, `postgres` (the store's database) or a postgres:// URL. */
   readonly bus: string;
   readonly nodeId: string;
   readonly demo: boolean;
@@ -53,7 +53,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
   const native = await openStore(options.store);
-  const bus = await openBus(options.bus, options.nodeId);
+  const bus = await openBus(options.bus, options.nodeId, options.store);
   const { store, sources } = await mountSources(native, bus, options.source ?? []);
   const feeds = await openFeedStore(options.store);
   if (options.demo) {

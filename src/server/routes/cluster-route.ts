@@ -9,6 +9,6 @@ export function registerClusterRoute(app: FastifyInstance, options: { readonly b
   app.get('/v1/cluster', { config: { access: { action: 'read' } } }, async () => {
     const { bus, nodeId, clock } = options;
     const nodes = isClusterMembership(bus) ? bus.nodes() : [{ id: nodeId, startedAt, lastSeenAt: clock.now() }];
-    return { node: nodeId, bus: isClusterMembership(bus) ? 'nats' : 'local', nodes };
+    return { node: nodeId, bus: isClusterMembership(bus) ? bus.busKind : 'local', nodes };
   });
 }
