@@ -92,6 +92,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // Under `playhead cluster` the parent holds an IPC channel: when it dies, this node stops rather than live on unseen.
+  if (process.send !== undefined) process.once('disconnect', shutdown);
   await app.listen({ host: options.host, port: options.port, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
