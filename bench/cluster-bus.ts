@@ -8,9 +8,11 @@
  *
  *   npx tsx bench/cluster-bus.ts [--buses nats,postgres] [--batches N] [--rate R] [--events-per-batch E] [--event-bytes B] [--postgres-url URL] [--nats-url URL]
  *
- * Phases per bus: `paced` (R batches/s, one at a time) and `flood` (as fast
- * as 8 batches in flight go). Every figure is one JSON line on stdout;
- * progress goes to stderr.
+ * Phases per bus: `paced` (R batches/s, one at a time), `flood` (as fast
+ * as 8 batches in flight go; the store's commits bound it) and `bus_only`
+ * (A publishes made-up batches straight on the bus, no store, in bursts of
+ * 100 per loop turn: what the bus itself carries). Every figure is one JSON
+ * line on stdout; progress goes to stderr.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -32,6 +34,9 @@ const WARMUP_BATCHES = 50;
 const FLOOD_IN_FLIGHT = 8;
 const CHANNEL = 'bench';
 const DRAIN_TIMEOUT_MS = 30_000;
+const RAW_CHANNEL = 'bench-raw';
+const RAW_BURST = 100;
+const RAW_BATCHES_PER_BATCH = 10;
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +75,48 @@ interface Node {
   readonly ingestor: Ingestor;
   /** performance.now() when each seq reached this node's subscriber. */
   readonly arrivals: Map<number, number>;
+  readonly bus: LiveBus;
+}
+
+/** `--batches` x 10 made-up batches published on A's bus; B's bare subscription notes when each arrives. */
+async function busOnly(name: BusName, a: Node, b: Node, batchBytes: number): Promise<void> {
+  const count = settings.batches * RAW_BATCHES_PER_BATCH;
+  const data = 'x'.repeat(settings.eventBytes);
+  const sentAt = new Float64Array(count);
+  const arrivedAt = new Float64Array(count);
+  let arrived = 0;
+  const stop = b.bus.subscribe(RAW_CHANNEL, (events) => {
+    const now = performance.now();
+    for (const event of events) {
+      const index = Math.floor((event.seq - 1) / settings.eventsPerBatch);
+      if (index >= count || arrivedAt[index] !== 0) continue;
+      arrivedAt[index] = now;
+      arrived += 1;
+    }
+  });
+  // NATS forgets what is published before the server knows B's new subscription; PostgreSQL LISTENs from the start.
+  if (b.bus instanceof NatsBus) await b.bus.flush();
+  log(`${name} bus_only: ${count} batches of ${settings.eventsPerBatch}`);
+  const began = performance.now();
+  for (let first = 0; first < count; first += RAW_BURST) {
+    for (let index = first; index < Math.min(count, first + RAW_BURST); index += 1) {
+      const events = Array.from({ length: settings.eventsPerBatch }, (_, i) => ({ channel: RAW_CHANNEL, seq: index * settings.eventsPerBatch + i + 1, ts: Date.now(), id: null, data: { i, data } }));
+      sentAt[index] = performance.now();
+      a.bus.publish(RAW_CHANNEL, events);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+  while (arrived < count && performance.now() < deadline) await sleep(5);
+  stop();
+  const seconds = (Math.max(...arrivedAt) - began) / 1_000;
+  const latencies = Array.from(arrivedAt, (at, i) => at - (sentAt[i] as number)).filter((_, i) => (arrivedAt[i] as number) > 0);
+  const summary = summarize(latencies);
+  console.log(JSON.stringify({
+    metric: 'bus_only', bus: name, batches: count, events_per_batch: settings.eventsPerBatch, batch_json_bytes: batchBytes,
+    arrived: arrived, batches_per_s: round(arrived / seconds, 0), events_per_s: round(arrived * settings.eventsPerBatch / seconds, 0),
+    p50_ms: summary.p50, p99_ms: summary.p99, max_ms: summary.max,
+  }));
 }
 
 async function openNode(schema: string, bus: LiveBus): Promise<Node> {
@@ -90,7 +137,7 @@ async function openNode(schema: string, bus: LiveBus): Promise<Node> {
     await bus.close();
     await store.close();
   });
-  return { ingestor: new Ingestor({ writer: store, bus, clock: systemClock }), arrivals };
+  return { ingestor: new Ingestor({ writer: store, bus, clock: systemClock }), arrivals, bus };
 }
 
 function openBus(name: BusName, prefix: string, nodeId: string): Promise<LiveBus> {
@@ -179,6 +226,7 @@ async function measure(name: BusName): Promise<void> {
       local_p50_ms: l.p50, local_p99_ms: l.p99, remote_p50_ms: r.p50, remote_p99_ms: r.p99, remote_max_ms: r.max, hop_p50_ms: h.p50, hop_p99_ms: h.p99,
     }));
   }
+  await busOnly(name, a, b, batchBytes);
 }
 
 cleanupOnSignals();
