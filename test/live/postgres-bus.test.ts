@@ -135,6 +135,18 @@ describe('PostgresBus across nodes', { skip }, () => {
     await until(() => b.seen.length >= 6, () => `${b.seen.length} of 6 on the new connection`);
   });
 
+  it('hints the other nodes when the publishing node\'s bus connection was cut', async (t) => {
+    const [a, b] = await cluster(t);
+    await a.ingestor.ingest('c', [{ data: 1 }]);
+    await until(() => b.seen.length >= 1, () => `${b.seen.length} of 1 before the cut`);
+    const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`playhead bus ${a.nodeId}`]);
+    assert.equal(rowCount, 1, 'found the bus connection of node a');
+    // Committed while a's bus connection is going or gone: its NOTIFY is lost, and the hint a sends once back stands for it.
+    await a.ingestor.ingest('c', [{ data: 2 }, { data: 3 }]);
+    await until(() => b.seen.length >= 3, () => `${b.seen.length} of 3 after the cut`);
+    assert.ok(inOrderOnce(b.seen, 3), `node b: ${b.seen.join(',')}`);
+  });
+
   it('lists the live nodes sharing the bus, and forgets one that stops', async (t) => {
     const channelPrefix = uniquePrefix();
     const a = await PostgresBus.connect({ connectionString: POSTGRES_TEST_URL, channelPrefix, nodeId: 'a', heartbeatMs: 50 });
