@@ -6,7 +6,9 @@
  * of two nodes out of order, and LiveTail restores the order from the store.
  * A batch too large for a NOTIFY payload (under 8000 bytes) travels as a
  * hint, an empty batch, and after a reconnect every node is hinted for every
- * channel. One connection per node both listens and notifies.
+ * channel; notices likewise become `null` for the other nodes when too
+ * large, and for every topic after a reconnect. One connection per node both
+ * listens and notifies.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -40,7 +42,7 @@ export interface PostgresBusConfig {
   readonly reconnectWaitMs?: number;
   /** How often this node tells the others it is alive, ms; a node silent for 3 of them is gone. @default 2,000 */
   readonly heartbeatMs?: number;
-  /** Told of a lost connection (the bus reconnects by itself), a failed NOTIFY, an oversize notice, an unreadable notification. @default ignores them */
+  /** Told of a lost connection (the bus reconnects by itself), a failed NOTIFY, an unreadable notification. @default ignores them */
   readonly onError?: (error: unknown) => void;
   /** @default systemClock */
   readonly clock?: Clock;
@@ -148,15 +150,12 @@ export class PostgresBus implements LiveBus, ClusterMembership {
   }
 
   notify(topic: string, payload: unknown): void {
-    for (const listener of this.#topics.get(topic)) listener(payload);
+    this.#hear(topic, payload);
     this.#noticeCount += 1;
     const text = JSON.stringify({ o: this.#origin, n: this.#noticeCount, t: topic, p: payload });
-    if (Buffer.byteLength(text) > MAX_NOTIFY_PAYLOAD_BYTES) {
-      // Notices are best effort (LiveBus): the other nodes' listeners read the store instead.
-      this.#onError(new RangeError(`notice on topic ${JSON.stringify(topic)} is ${Buffer.byteLength(text)} bytes, over the ${MAX_NOTIFY_PAYLOAD_BYTES} a PostgreSQL NOTIFY carries: delivered on this node only`));
-      return;
-    }
-    this.#enqueue(this.#names.notice, text);
+    // Too large to carry: the other nodes' listeners hear `null`, "notices may be lost here: read the store" (LiveBus).
+    const fits = Buffer.byteLength(text) <= MAX_NOTIFY_PAYLOAD_BYTES;
+    this.#enqueue(this.#names.notice, fits ? text : JSON.stringify({ o: this.#origin, n: this.#noticeCount, t: topic, p: null }));
   }
 
   listen(topic: string, listener: NoticeListener): () => void {
@@ -285,7 +284,7 @@ export class PostgresBus implements LiveBus, ClusterMembership {
     if (name === this.#names.live) {
       if (typeof message.c === 'string') this.#deliver(message.c, message.e ?? []);
     } else if (name === this.#names.notice) {
-      if (typeof message.t === 'string') for (const listener of this.#topics.get(message.t)) listener(message.p);
+      if (typeof message.t === 'string') this.#hear(message.t, message.p);
     } else if (name === this.#names.nodes) {
       if (typeof message.id === 'string' && typeof message.startedAt === 'number') {
         this.#peers.set(message.id, { id: message.id, startedAt: message.startedAt, lastSeenAt: this.#clock.now() });
@@ -305,7 +304,13 @@ export class PostgresBus implements LiveBus, ClusterMembership {
     for (const listener of this.#channels.get(channel)) listener(events);
   }
 
+  /** Every channel gets an empty batch and every topic `null`: what was sent meanwhile may be lost, read the store. */
   #hintAll(): void {
     for (const channel of this.#channels.names()) this.#deliver(channel, []);
+    for (const topic of this.#topics.names()) this.#hear(topic, null);
+  }
+
+  #hear(topic: string, payload: unknown): void {
+    for (const listener of this.#topics.get(topic)) listener(payload);
   }
 }
