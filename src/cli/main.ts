@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `playhead` command line: serve, ingest, demo. */
+/** The `playhead` command line: serve, cluster, ingest, demo. */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { loadDemo } from './load-demo.js';
 import { loadVideoDemo } from './video-demo.js';
 import { packageRoot } from './package-root.js';
 import { serve } from './serve-command.js';
+import { DEFAULT_CLUSTER_BUS, runCluster } from './cluster-command.js';
 import { SceneRegistry } from '../scenes/scene-registry.js';
 import { prepareDemoScenes } from './demo-scenes.js';
 
@@ -52,7 +53,7 @@ program.command('serve')
   .addOption(new Option('--host <host>', 'address to bind').env('PLAYHEAD_HOST').default('127.0.0.1'))
   .addOption(new Option('--port <port>', 'port to listen on (0 picks a free one)').env('PLAYHEAD_PORT').default(8080).argParser(port))
   .addOption(storeOption())
-  .addOption(new Option('--bus <url>', 'live bus: local (one node) or nats://host:4222 (nodes sharing one postgres store)').env('PLAYHEAD_BUS').default(DEFAULT_BUS_URL))
+  .addOption(new Option('--bus <url>', 'live bus: local (one node), nats://host:4222, postgres (LISTEN/NOTIFY on the --store database) or postgres://... (nodes sharing one postgres store)').env('PLAYHEAD_BUS').default(DEFAULT_BUS_URL))
   .addOption(new Option('--node-id <id>', 'this node\'s name in a cluster').env('PLAYHEAD_NODE_ID').default(`${hostname()}-${process.pid}`))
   .addOption(new Option('--takeover <duration>', 'with several nodes: longest time from a node\'s death to another node running its feed rules (e.g. 10s)').env('PLAYHEAD_TAKEOVER').argParser(duration))
   .option('--demo', 'load the demo channels (idempotent) before listening', false)
@@ -64,6 +65,19 @@ program.command('serve')
   .option('--source <name=url>', 'mount a table read-only, e.g. trips=postgres://host/db?table=public.trips&time=pickup_at (repeatable; docs/sources.md)', (value: string, list: string[]) => [...list, value], [] as string[])
   .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
   .action((options) => serve(options));
+
+program.command('cluster')
+  .description('start N serve nodes on this machine sharing one PostgreSQL store (logs prefixed [n1] ...; docs/scaling.md)')
+  .argument('[serve-options...]', 'more serve options for every node, after --')
+  .option('--nodes <n>', 'how many nodes (ids n1..nN)', positiveInteger, 3)
+  .addOption(new Option('--store <url>', 'postgres://user@host:5432/db?schema=NAME shared by the nodes (required)').env('PLAYHEAD_STORE'))
+  .addOption(new Option('--bus <url>', 'postgres (LISTEN/NOTIFY on the store database) or nats://host:4222').default(DEFAULT_CLUSTER_BUS))
+  .addOption(new Option('--port <port>', 'node n1\'s HTTP and scene UDP port; node i gets port+i-1 (0: free ports)').default(8080).argParser(port))
+  .addOption(new Option('--host <host>', 'address every node binds').default('127.0.0.1'))
+  .addOption(new Option('--log-level <level>', 'pino log level of every node').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
+  .action(async (serveArgs: string[], options: { nodes: number; store?: string; bus: string; port: number; host: string; logLevel: string }) => {
+    process.exitCode = await runCluster({ ...options, serveArgs });
+  });
 
 program.command('ingest')
   .description('load an NDJSON, JSON or CSV file into a channel')

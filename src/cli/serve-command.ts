@@ -24,7 +24,7 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: number;
   readonly store: string;
-  /** `local` or a nats:// URL. */
+  /** `local`, a nats:// URL, `postgres` (the store's database) or a postgres:// URL. */
   readonly bus: string;
   readonly nodeId: string;
   /** Longest time from a node's death to another owning its work, ms (several nodes only). */
@@ -57,7 +57,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
   const native = await openStore(options.store);
   const leases = await openLeases({ ...options, takeoverMs: options.takeover, onError: (error) => console.error(`lease connection failed (its work moves to another node): ${String(error)}`) });
-  const bus = await openBus(options.bus, options.nodeId);
+  const bus = await openBus(options.bus, options.nodeId, options.store);
   const { store, sources } = await mountSources(native, bus, options.source ?? []);
   const feeds = await openFeedStore(options.store);
   if (options.demo) {
@@ -97,6 +97,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // Under `playhead cluster` the parent holds an IPC channel: when it dies, this node stops rather than live on unseen.
+  if (process.send !== undefined) process.once('disconnect', shutdown);
   await app.listen({ host: options.host, port: options.port, backlog: LISTEN_BACKLOG });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

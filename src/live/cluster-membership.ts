@@ -9,6 +9,8 @@ export interface ClusterNode {
 }
 
 export interface ClusterMembership {
+  /** Which bus carries the heartbeats, as GET /v1/cluster names it. */
+  readonly busKind: 'nats' | 'postgres';
   /** Live nodes, this one included, by id. */
   nodes(): readonly ClusterNode[];
 }

@@ -50,6 +50,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class NatsBus implements LiveBus, ClusterMembership {
+  readonly busKind = 'nats';
   readonly #connection: NatsConnection;
   readonly #prefix: string;
   readonly #channels = new ListenerMap<LiveListener>();

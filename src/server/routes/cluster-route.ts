@@ -24,7 +24,7 @@ export function registerClusterRoute(app: FastifyInstance, options: ClusterRoute
     const owns = (id: string) => owners.filter(([, owner]) => owner === id).map(([lease]) => lease);
     return {
       node: nodeId,
-      bus: isClusterMembership(bus) ? 'nats' : 'local',
+      bus: isClusterMembership(bus) ? bus.busKind : 'local',
       nodes: nodes.map((node) => ({ ...node, owns: owns(node.id) })),
       // Also the leases of a node that stalled: it is no longer heard from but may wake up, so nobody took its work.
       leases: Object.fromEntries(owners),
