@@ -1,9 +1,9 @@
 /**
- * Two `playhead serve` nodes on one PostgreSQL schema and NATS share a feed
- * rule through its lease: when the node running it is SIGKILLed, the other
- * takes it over from the checkpoint and the feeds end up exactly as a
- * from-scratch run would leave them; while the holder is only stopped
- * (SIGSTOP), nobody else runs it.
+ * Two `playhead serve` nodes on one PostgreSQL schema and a bus (NATS, then
+ * PostgreSQL LISTEN/NOTIFY) share a feed rule through its lease: when the
+ * node running it is SIGKILLed, the other takes it over from the checkpoint
+ * and the feeds end up exactly as a from-scratch run would leave them; while
+ * the holder is only stopped (SIGSTOP), nobody else runs it.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -38,7 +38,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-describe('feed rule ownership across nodes', { skip }, () => {
+for (const bus of [NATS_URL, 'postgres']) describe(`feed rule ownership across nodes, bus ${bus}`, { skip }, () => {
   const admin = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 1 });
   after(() => admin.end());
 
@@ -47,7 +47,7 @@ describe('feed rule ownership across nodes', { skip }, () => {
     const store = `${POSTGRES_TEST_URL}?schema=${schema}`;
     const nodes: Node[] = [];
     for (const id of ['n0', 'n1']) {
-      const { child, url } = await startServeProcess(['--store', store, '--bus', NATS_URL, '--node-id', id, '--takeover', '2s']);
+      const { child, url } = await startServeProcess(['--store', store, '--bus', bus, '--node-id', id, '--takeover', '2s']);
       t.after(() => {
         child.kill('SIGCONT');
         child.kill('SIGKILL');
