@@ -4,20 +4,16 @@
  * that stays in place between pages.
  */
 import { PlayheadError } from '../core/errors.js';
+import { decodeOpaqueCursor, encodeOpaqueCursor } from '../core/opaque-cursor.js';
 import type { FeedPosition } from '../store/feed-store.js';
 
 export function encodeFeedCursor(position: FeedPosition, key: string): string {
-  return Buffer.from(JSON.stringify([position.time, position.id, key])).toString('base64url');
+  return encodeOpaqueCursor([position.time, position.id, key]);
 }
 
 export function decodeFeedCursor(cursor: string, key: string, field: string): FeedPosition {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || !Number.isFinite(parsed[0]) || typeof parsed[1] !== 'string') {
+  const parsed = decodeOpaqueCursor(cursor);
+  if (parsed === undefined || parsed.length !== 3 || !Number.isFinite(parsed[0]) || typeof parsed[1] !== 'string') {
     throw new PlayheadError('invalid_cursor', `${field} is not a cursor this server issued: pass a "next" or "latest" value unchanged`);
   }
   if (parsed[2] !== key) throw new PlayheadError('invalid_cursor', `${field} belongs to feed ${JSON.stringify(parsed[2])}, not ${key}`);

@@ -5,19 +5,15 @@
  */
 import type { Position } from '../core/event.js';
 import { PlayheadError } from '../core/errors.js';
+import { decodeOpaqueCursor, encodeOpaqueCursor } from '../core/opaque-cursor.js';
 
 export function encodeCursor(position: Position, query: string): string {
-  return Buffer.from(JSON.stringify([position.ts, position.seq, query])).toString('base64url');
+  return encodeOpaqueCursor([position.ts, position.seq, query]);
 }
 
 export function decodeCursor(cursor: string, query: string): Position {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || !Number.isSafeInteger(parsed[0]) || !Number.isSafeInteger(parsed[1])) {
+  const parsed = decodeOpaqueCursor(cursor);
+  if (parsed === undefined || parsed.length !== 3 || !Number.isSafeInteger(parsed[0]) || !Number.isSafeInteger(parsed[1])) {
     throw new PlayheadError('invalid_cursor', 'cursor is not one this server issued: pass the "next" value of the previous page unchanged');
   }
   if (parsed[2] !== query) {
