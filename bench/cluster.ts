@@ -15,13 +15,14 @@
  *
  * Prints one JSON line per figure on stdout; progress on stderr.
  */
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { quoteIdentifier } from '../src/store/postgres/postgres-sql.js';
-import { startNode, type ServeNode } from './cluster-support/serve-node.js';
+import { startServeProcess } from '../test/support/cli-process.js';
 import { DEFAULT_POSTGRES_URL } from './support/bench-options.js';
 import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
 import { summarize } from './support/stats.js';
@@ -54,10 +55,21 @@ async function freshStore(admin: pg.Pool): Promise<string> {
   return `${values.postgres}?schema=${schema}`;
 }
 
+interface ServeNode {
+  readonly id: string;
+  readonly url: string;
+  readonly child: ChildProcess;
+}
+
 async function cluster(admin: pg.Pool, count: number, bus: string, extra: readonly string[] = []): Promise<ServeNode[]> {
   const store = await freshStore(admin);
   const nodes: ServeNode[] = [];
-  for (let i = 0; i < count; i += 1) nodes.push(await startNode(`n${i}`, ['--store', store, '--bus', bus, ...extra]));
+  for (let i = 0; i < count; i += 1) {
+    const id = `n${i}`;
+    const { child, url } = await startServeProcess(['--store', store, '--bus', bus, '--node-id', id, ...extra]);
+    onCleanup(`stop node ${id}`, () => void child.kill('SIGKILL'));
+    nodes.push({ id, url, child });
+  }
   return nodes;
 }
 
