@@ -10,6 +10,7 @@ import type { WireSource } from '../../protocol/source-messages.js';
 import { openSource } from './open-source.js';
 import { parseSourceUrl, validateSourceName } from './parse-source-url.js';
 import type { SourceSpec } from './source-spec.js';
+import { readSourceDefinitions, recordSourceDefinition, type SourceDefinitionLog } from './source-definitions.js';
 import { SourcePoller, type PublishEvents } from './source-poller.js';
 import type { TableSource } from './table-source.js';
 
@@ -21,10 +22,18 @@ export interface SourceRegistryOptions {
   readonly open?: (spec: SourceSpec) => Promise<TableSource>;
   /** Told when a source's live polling starts failing (the server logs it). */
   readonly onLiveError?: (name: string, error: unknown) => void;
+  /** Where mounts made with `{ persist: true }` (POST /v1/sources) are recorded, for `load()` at the next start. @default none: nothing persists */
+  readonly definitions?: SourceDefinitionLog;
+}
+
+export interface MountOptions {
+  /** Record the mount so `load()` remounts it after a restart (needs `definitions`). @default false: `--source` flags are given at every start */
+  readonly persist?: boolean;
 }
 
 interface Mounted {
   readonly source: TableSource;
+  readonly persisted: boolean;
   poller: SourcePoller | undefined;
   liveError: string | null;
 }
@@ -33,6 +42,8 @@ export class SourceRegistry {
   readonly #options: SourceRegistryOptions;
   readonly #mounted = new Map<string, Mounted>();
   readonly #pending = new Set<string>();
+  /** Stored definitions that failed to mount at `load()`: DELETE can still forget them. */
+  readonly #unmountable = new Set<string>();
   #closed = false;
 
   constructor(options: SourceRegistryOptions) {
@@ -40,9 +51,18 @@ export class SourceRegistry {
   }
 
   /** Parses, connects, introspects and starts live polling; rejects with `invalid_source`, `source_exists` or `store_unavailable`. */
-  async mount(name: string, url: string): Promise<WireSource> {
+  async mount(name: string, url: string, options: MountOptions = {}): Promise<WireSource> {
+    const persist = options.persist === true && this.#options.definitions !== undefined;
+    return this.#mount(name, url, persist, persist);
+  }
+
+  /** `persist`: DELETE forgets it; `record`: write the definition (false when `load()` remounts a stored one). */
+  async #mount(name: string, url: string, persist: boolean, record: boolean): Promise<WireSource> {
     validateSourceName(name);
     if (this.#closed) throw new Error('the source registry is closed');
+    if (persist && this.#unmountable.has(name)) {
+      throw new PlayheadError('source_exists', `source ${name} is stored but could not be mounted at start (see the server log): DELETE /v1/sources/${name} forgets it, then mount it again`);
+    }
     if (this.#mounted.has(name) || this.#pending.has(name)) {
       throw new PlayheadError('source_exists', `source ${name} is mounted already: unmount it first (DELETE /v1/sources/${name}) or choose another name`);
     }
@@ -50,7 +70,7 @@ export class SourceRegistry {
     this.#pending.add(name);
     try {
       const source = await (this.#options.open ?? openSource)(spec);
-      const mounted: Mounted = { source, poller: undefined, liveError: null };
+      const mounted: Mounted = { source, persisted: persist, poller: undefined, liveError: null };
       mounted.poller = spec.pollIntervalMs === 0 && spec.notifyChannel === undefined ? undefined : new SourcePoller({
         source,
         clock: this.#options.clock,
@@ -64,16 +84,55 @@ export class SourceRegistry {
         },
       });
       this.#mounted.set(name, mounted);
-      await mounted.poller?.start();
+      try {
+        await mounted.poller?.start();
+        // Recorded only once mounted: a URL that cannot be mounted is refused, not stored to fail at every start.
+        if (record) await this.#record({ action: 'mount', name, url });
+      } catch (error) {
+        this.#mounted.delete(name);
+        await mounted.poller?.stop();
+        await source.close();
+        throw error;
+      }
       return source.describe(mounted.liveError);
     } finally {
       this.#pending.delete(name);
     }
   }
 
+  /**
+   * Remounts every stored definition (at start, after the `--source` flags). One that cannot be mounted
+   * (database down, table gone) or whose name a flag took is skipped and reported, never fatal; its
+   * definition stays, so the next start tries again, and DELETE /v1/sources/{name} forgets it.
+   */
+  async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
+    const log = this.#options.definitions;
+    if (log === undefined) return [];
+    const failures: { name: string; error: unknown }[] = [];
+    for (const { name, url } of await readSourceDefinitions(log)) {
+      if (this.#mounted.has(name)) {
+        this.#unmountable.add(name);
+        failures.push({ name, error: new PlayheadError('source_exists', `source ${name} is mounted by --source or the config file, which wins over the definition stored by POST /v1/sources`) });
+        continue;
+      }
+      try {
+        await this.#mount(name, url, true, false);
+      } catch (error) {
+        this.#unmountable.add(name);
+        failures.push({ name, error });
+      }
+    }
+    return failures;
+  }
+
+  /** Unmounts; a source mounted through the API is also forgotten, so it is not remounted at the next start. */
   async unmount(name: string): Promise<void> {
     const mounted = this.#mounted.get(name);
+    if (mounted === undefined && this.#unmountable.delete(name)) return this.#record({ action: 'unmount', name });
     if (mounted === undefined) throw unknownSource(name);
+    // A flag's source that shadowed a stored definition forgets that too: DELETE means "not at the next start either".
+    const shadowed = this.#unmountable.delete(name);
+    if ((mounted.persisted || shadowed) && !this.#closed) await this.#record({ action: 'unmount', name });
     this.#mounted.delete(name);
     await mounted.poller?.stop();
     await mounted.source.close();
@@ -105,9 +164,15 @@ export class SourceRegistry {
     await Promise.all([...this.#mounted.values()].map((mounted) => mounted.poller?.poll()));
   }
 
+  /** Stops every source; stored definitions stay (closing is a shutdown, not a delete). */
   async close(): Promise<void> {
     this.#closed = true;
     for (const name of [...this.#mounted.keys()]) await this.unmount(name);
+  }
+
+  #record(definition: Parameters<typeof recordSourceDefinition>[2]): Promise<void> {
+    const log = this.#options.definitions;
+    return log === undefined ? Promise.resolve() : recordSourceDefinition(log, this.#options.clock, definition);
   }
 }
 
