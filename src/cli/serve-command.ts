@@ -36,6 +36,8 @@ export interface ServeOptions {
   readonly sceneUdpPort?: number;
   /** `NAME=URL` tables to mount read-only (docs/sources.md). */
   readonly source?: readonly string[];
+  /** JSON config file; its `sources` are mounted like `--source` flags (docs/sources.md). */
+  readonly config?: string;
 }
 
 export const DEFAULT_SCENE_UDP_PORT = 8081;
@@ -54,7 +56,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const access = options.tokens === undefined ? undefined : AccessPolicy.fromFile(options.tokens);
   const native = await openStore(options.store);
   const bus = await openBus(options.bus, options.nodeId);
-  const { store, sources } = await mountSources(native, bus, options.source ?? []);
+  const { store, sources } = await mountSources(native, bus, options.source ?? [], options.config);
   const feeds = await openFeedStore(options.store);
   if (options.demo) {
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });

@@ -12,7 +12,10 @@ import { EPOCH_UNITS, type EpochUnit } from './time-codec.js';
 
 /** Mapping parameters; everything else in a postgres URL's query goes to the driver only if listed in DRIVER_PARAMETERS. */
 const MAPPING_PARAMETERS = ['table', 'time', 'id', 'key', 'unit', 'poll', 'late', 'notify'] as const;
-const DRIVER_PARAMETERS = new Set(['sslmode', 'application_name', 'connect_timeout']);
+const DRIVER_PARAMETER_NAMES = ['sslmode', 'application_name', 'connect_timeout'] as const;
+const DRIVER_PARAMETERS = new Set<string>(DRIVER_PARAMETER_NAMES);
+/** Every parameter a source URL may carry (the config file's fields, beside `url`). */
+export const SOURCE_PARAMETERS: readonly string[] = [...MAPPING_PARAMETERS, ...DRIVER_PARAMETER_NAMES];
 /** Source names are channel names without `/` or `=`, short enough to leave room for `/key=value`. */
 export const SOURCE_NAME_MAX_CHARS = 64;
 const RESERVED_PREFIX = 'playhead.';
