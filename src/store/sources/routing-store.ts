@@ -67,7 +67,7 @@ export class RoutingStore implements EventStore, SeqLog {
     const source = this.#sources.route(channel);
     if (source !== undefined) {
       throw new PlayheadError('read_only_channel',
-        `channel ${channel} is read from source ${source.spec.name} (table ${source.shape.displayName}), which is read-only: insert into the table instead`);
+        `channel ${channel} is read from source ${source.spec.name} (table ${source.displayName}), which is read-only: insert into the table instead`);
     }
     return this.#native.append(channel, events);
   }
