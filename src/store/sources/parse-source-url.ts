@@ -43,7 +43,7 @@ export function parseSourceUrl(name: string, url: string): SourceSpec {
     throw new PlayheadError('invalid_source', `source ${name}: ${rule}`);
   };
   if (typeof url !== 'string' || url.length === 0) return fail('the URL is empty: use postgres://..., redshift://... or sqlite:PATH with ?table=...&time=...');
-  const kind = kindOf(url) ?? fail(`unsupported URL ${JSON.stringify(redact(url))}: use postgres://host/db, redshift://host:5439/db or sqlite:PATH, each with ?table=...&time=...`);
+  const kind = kindOf(url) ?? fail(`unsupported URL ${JSON.stringify(redact(url))}: use postgres://host/db, redshift://host:5439/db or sqlite:PATH, each with ?table=...&time=..., or dynamodb://REGION/TABLE`);
   const queryAt = url.indexOf('?');
   const params = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
   const known = new Set<string>(MAPPING_PARAMETERS);

@@ -6,6 +6,7 @@
  */
 import { describeValue } from '../../core/describe-value.js';
 import { PlayheadError } from '../../core/errors.js';
+import { DYNAMODB_SOURCE_PARAMETERS } from './parse-dynamodb-source-url.js';
 import { SOURCE_PARAMETERS } from './parse-source-url.js';
 
 /** Parameters that are durations: a number there means milliseconds. */
@@ -37,11 +38,10 @@ export function parseSourcesConfig(value: unknown, file: string): readonly Confi
     if (typeof url !== 'string' || url.length === 0) fail(`${field}.url`, `must be a source URL like postgres://host/db, sqlite:./file.db or dynamodb://region/table, got ${describeValue(url)}`);
     const queryAt = (url as string).indexOf('?');
     const params = new URLSearchParams(queryAt < 0 ? '' : (url as string).slice(queryAt + 1));
+    const allowed: readonly string[] = (url as string).startsWith('dynamodb://') ? DYNAMODB_SOURCE_PARAMETERS : SOURCE_PARAMETERS;
     for (const [key, parameter] of Object.entries(fields)) {
       if (key === 'url') continue;
-      if (!(SOURCE_PARAMETERS as readonly string[]).includes(key)) {
-        fail(`${field}.${key}`, `is not a source field: the fields are url, ${SOURCE_PARAMETERS.join(', ')}`);
-      }
+      if (!allowed.includes(key)) fail(`${field}.${key}`, `is not a source field: the fields are url, ${allowed.join(', ')}`);
       if (params.has(key)) fail(`${field}.${key}`, 'is given in the url too: give it once');
       const text = typeof parameter === 'string' && parameter.length > 0 ? parameter
         : DURATION_PARAMETERS.has(key) && typeof parameter === 'number' && Number.isFinite(parameter) ? String(parameter)

@@ -8,18 +8,19 @@ import type { Clock } from '../../core/clock.js';
 import { PlayheadError } from '../../core/errors.js';
 import type { WireSource } from '../../protocol/source-messages.js';
 import { openSource } from './open-source.js';
-import { parseSourceUrl, validateSourceName } from './parse-source-url.js';
-import type { SourceSpec } from './source-spec.js';
+import { parseAnySourceUrl } from './parse-dynamodb-source-url.js';
+import { validateSourceName } from './parse-source-url.js';
+import type { AnySourceSpec } from './source-spec.js';
 import { readSourceDefinitions, recordSourceDefinition, type SourceDefinitionLog } from './source-definitions.js';
 import { SourcePoller, type PublishEvents } from './source-poller.js';
-import type { TableSource } from './table-source.js';
+import type { MountedSource } from './mounted-source.js';
 
 export interface SourceRegistryOptions {
   readonly clock: Clock;
   /** Where live rows go: the server's LiveBus `publish`. */
   readonly publish: PublishEvents;
   /** Opens a parsed spec. @default openSource (lazy driver import) */
-  readonly open?: (spec: SourceSpec) => Promise<TableSource>;
+  readonly open?: (spec: AnySourceSpec) => Promise<MountedSource>;
   /** Told when a source's live polling starts failing (the server logs it). */
   readonly onLiveError?: (name: string, error: unknown) => void;
   /** Where mounts made with `{ persist: true }` (POST /v1/sources) are recorded, for `load()` at the next start. @default none: nothing persists */
@@ -32,7 +33,7 @@ export interface MountOptions {
 }
 
 interface Mounted {
-  readonly source: TableSource;
+  readonly source: MountedSource;
   readonly persisted: boolean;
   poller: SourcePoller | undefined;
   liveError: string | null;
@@ -66,7 +67,7 @@ export class SourceRegistry {
     if (this.#mounted.has(name) || this.#pending.has(name)) {
       throw new PlayheadError('source_exists', `source ${name} is mounted already: unmount it first (DELETE /v1/sources/${name}) or choose another name`);
     }
-    const spec = parseSourceUrl(name, url);
+    const spec = parseAnySourceUrl(name, url);
     this.#pending.add(name);
     try {
       const source = await (this.#options.open ?? openSource)(spec);
@@ -148,12 +149,12 @@ export class SourceRegistry {
     return [...this.#mounted.keys()].sort().map((name) => this.describe(name));
   }
 
-  sources(): readonly TableSource[] {
+  sources(): readonly MountedSource[] {
     return [...this.#mounted.values()].map((mounted) => mounted.source);
   }
 
   /** The source that owns `channel`: `NAME` or `NAME/key=value`. */
-  route(channel: string): TableSource | undefined {
+  route(channel: string): MountedSource | undefined {
     const slash = channel.indexOf('/');
     const source = this.#mounted.get(slash < 0 ? channel : channel.slice(0, slash))?.source;
     return source?.owns(channel) === true ? source : undefined;
