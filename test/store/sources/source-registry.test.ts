@@ -11,6 +11,9 @@ import { describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '../../../src/core/event.js';
 import { VirtualClock } from '../../../src/core/virtual-clock.js';
+import type { PlayheadError } from '../../../src/core/errors.js';
+import { openStore } from '../../../src/store/open-store.js';
+import { SOURCE_DEFINITIONS_CHANNEL } from '../../../src/store/sources/source-definitions.js';
 import { SourceRegistry } from '../../../src/store/sources/source-registry.js';
 
 const T0 = Date.UTC(2018, 2, 7);
@@ -69,5 +72,43 @@ describe('SourceRegistry', () => {
     await tick(clock, 1_000);
     assert.deepEqual(published.slice(1).map((batch) => batch.map((e) => e.seq)), [[13]]);
     assert.equal((await registry.route('rows')?.getChannel('rows'))?.count, 14);
+  });
+
+  describe('#load', () => {
+    it('remounts what was mounted with persist, not the rest, and forgets what was unmounted', async (t) => {
+      const { url } = fixture(t);
+      const log = await openStore('sqlite::memory:');
+      t.after(() => log.close());
+      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      await first.mount('kept', url, { persist: true });
+      await first.mount('flag', url);
+      await first.mount('dropped', url, { persist: true });
+      await first.unmount('dropped');
+      await first.close();
+      const second = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      t.after(() => second.close());
+      assert.deepEqual(await second.load(), []);
+      assert.deepEqual(second.list().map((source) => source.name), ['kept'], 'close is a shutdown, not an unmount');
+      const records = [];
+      for await (const page of log.scan({ channel: SOURCE_DEFINITIONS_CHANNEL, order: 'asc' })) records.push(...page.map((event) => event.data));
+      assert.deepEqual(records, [{ action: 'mount', name: 'kept', url }, { action: 'mount', name: 'dropped', url }, { action: 'unmount', name: 'dropped' }]);
+    });
+
+    it('lets a source mounted first (a flag) win over a stored one of its name, and reports it', async (t) => {
+      const { url } = fixture(t);
+      const log = await openStore('sqlite::memory:');
+      t.after(() => log.close());
+      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      await first.mount('rows', url, { persist: true });
+      await first.close();
+      const second = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      t.after(() => second.close());
+      await second.mount('rows', url.replace('poll=1s', 'poll=2s'));
+      const failures = await second.load();
+      assert.deepEqual(failures.map(({ name, error }) => [name, (error as PlayheadError).code, (error as Error).message]), [
+        ['rows', 'source_exists', 'source rows is mounted by --source or the config file, which wins over the definition stored by POST /v1/sources'],
+      ]);
+      assert.equal(second.describe('rows').live.pollIntervalMs, 2_000);
+    });
   });
 });
