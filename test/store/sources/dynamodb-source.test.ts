@@ -6,11 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CreateTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import type { PlayheadError } from '../../../src/core/errors.js';
 import type { StoredEvent } from '../../../src/core/event.js';
 import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import { parseAnySourceUrl } from '../../../src/store/sources/parse-dynamodb-source-url.js';
@@ -196,5 +200,36 @@ describe('a DynamoDB table as a source (dynalite)', { skip }, () => {
     for (const [url, message] of cases) await assert.rejects(sources.mount('s', url), { code: 'invalid_source', message }, url);
     assert.deepEqual(sources.list(), []);
     assert.equal(parseAnySourceUrl('s', `dynamodb://eu-west-1/trips?poll=250ms`).pollIntervalMs, 250);
+  });
+
+  it('fails reads with store_unavailable naming the source while DynamoDB is gone, and reads again when it is back', async (t) => {
+    const folder = mkdtempSync(join(tmpdir(), 'playhead-dynalite-'));
+    t.after(() => rmSync(folder, { recursive: true, force: true }));
+    let own = dynalite({ createTableMs: 0, path: folder });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', () => resolve()));
+    const port = (own.address() as AddressInfo).port;
+    const ownEndpoint = `http://127.0.0.1:${port}`;
+    const ownClient = new DynamoDBClient({ region: 'us-east-1', endpoint: ownEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    t.after(() => ownClient.destroy());
+    await ownClient.send(new CreateTableCommand({
+      TableName: 'readings', BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'device_id', KeyType: 'HASH' }, { AttributeName: 'ts', KeyType: 'RANGE' }],
+      AttributeDefinitions: [{ AttributeName: 'device_id', AttributeType: 'S' }, { AttributeName: 'ts', AttributeType: 'N' }],
+    }));
+    await DynamoDBDocumentClient.from(ownClient).send(new PutCommand({ TableName: 'readings', Item: { device_id: 'a', ts: T0, v: 1 } }));
+    const { sources } = registry(t);
+    await sources.mount('readings', `dynamodb://local/readings?endpoint=${ownEndpoint}&poll=0`);
+    const source = sources.route('readings/device_id=a');
+    assert.ok(source !== undefined);
+    await new Promise<void>((resolve) => own.close(() => resolve()));
+    await assert.rejects(collect(source, { channel: 'readings/device_id=a', order: 'asc' }), (error: PlayheadError) => {
+      assert.equal(error.code, 'store_unavailable');
+      assert.match(error.message, new RegExp(`^source readings: DynamoDB could not scan channel readings/device_id=a at ${ownEndpoint}: `));
+      return true;
+    });
+    own = dynalite({ createTableMs: 0, path: folder });
+    await new Promise<void>((resolve) => own.listen(port, '127.0.0.1', () => resolve()));
+    t.after(() => new Promise<void>((resolve) => own.close(() => resolve())));
+    assert.deepEqual((await collect(source, { channel: 'readings/device_id=a', order: 'asc' })).events.map((e) => e.data), [{ v: 1 }]);
   });
 });
