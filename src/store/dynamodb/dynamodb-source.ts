@@ -105,7 +105,7 @@ async function introspect(spec: DynamoDbSourceSpec, client: DynamoDBClient, docu
   if (timeType === 'N') {
     if (sampleTime !== undefined && typeof sampleTime !== 'number') fail(`time attribute ${timeName} holds ${describeValue(sampleTime)} in an item: it must be a number here`);
     unit = spec.timeUnit ?? (sampleTime === undefined ? 'ms' : guessEpochUnit(sampleTime));
-    codec = timeCodec({ kind: 'epoch', unit });
+    codec = numberCodec(unit);
   } else {
     if (spec.timeUnit !== undefined) fail(`unit= is for numeric times, and ${timeName} holds strings: remove it`);
     const format = sampleTime === undefined ? DEFAULT_ISO_TEXT_FORMAT : isoTextFormat(String(sampleTime));
@@ -473,6 +473,21 @@ async function guard<T>(spec: DynamoDbSourceSpec, operation: string, body: () =>
 
 function compare(a: Position, b: Position): number {
   return a.ts - b.ts || a.seq - b.seq;
+}
+
+/**
+ * Epoch numbers as DynamoDB holds them: unlike a SQL integer column they may be fractional (1520380800.25 s),
+ * and DynamoDB compares decimals exactly, so a bound is the exact quotient and a value is read to the microsecond.
+ */
+function numberCodec(unit: EpochUnit): TimeCodec {
+  const integer = timeCodec({ kind: 'epoch', unit });
+  return {
+    ...integer,
+    decode: (value) => (typeof value === 'number' && Number.isFinite(value) ? Math.floor(Math.round(value * MICROS_PER_UNIT[unit]) / MICROS_PER_MS) : undefined),
+    // Divided, not multiplied by 0.001: ts / 1000 prints as the exact decimal (1520380800.123).
+    lowerBound: (ts) => (unit === 's' ? ts / MICROS_PER_MS : unit === 'ms' ? ts : ts * MICROS_PER_MS),
+    describe: () => `epoch ${unit === 's' ? 'seconds' : unit === 'ms' ? 'milliseconds' : 'microseconds'}`,
+  };
 }
 
 /** The time in whole microseconds: the item's seq, exact for every unit and for ISO strings of up to 6 fraction digits. */

@@ -91,7 +91,7 @@ describe('a DynamoDB table as a source (dynalite)', { skip }, () => {
     assert.deepEqual([mapping.kind, mapping.key, mapping.time, mapping.index], [
       'dynamodb',
       { column: 'device_id', type: 'S', channels: 'readings/device_id={value}' },
-      { column: 'ts', type: 'N', reads: 'epoch milliseconds (integer), the sort key: read by Query' },
+      { column: 'ts', type: 'N', reads: 'epoch milliseconds, the sort key: read by Query' },
       { usable: true, name: 'primary key', advice: null },
     ]);
     const source = sources.route('readings/device_id=a');
@@ -129,6 +129,19 @@ describe('a DynamoDB table as a source (dynalite)', { skip }, () => {
     const { events } = await collect(source, { channel: 'd/device=7', order: 'asc', start: T0 + 250 });
     assert.deepEqual(events.map((e) => [e.ts - T0, e.seq - T0 * 1_000, e.data]), [[250, 250_100, { v: 1 }], [500, 500_200, { v: 2 }], [750, 750_300, { v: 3 }]]);
     assert.deepEqual(await collect(source, { channel: 'd/device=x', order: 'asc' }), { events: [], pages: [] }, 'a channel whose key is not a number has no items');
+  });
+
+  it('reads fractional epoch seconds exactly, bounds included', async (t) => {
+    const { name, put } = await table([['k', 'S', 'HASH'], ['t', 'N', 'RANGE']]);
+    const seconds = T0 / 1_000;
+    await put([0.123, 0.1235, 0.5, 1.25].map((offset, i) => ({ k: 'x', t: seconds + offset, i })));
+    const { sources } = registry(t);
+    const mapping = await sources.mount('f', `dynamodb://local/${name}?endpoint=${endpoint}&poll=0`);
+    assert.equal(mapping.time.reads, 'epoch seconds, the sort key: read by Query');
+    const source = sources.route('f/k=x');
+    assert.ok(source !== undefined);
+    const { events } = await collect(source, { channel: 'f/k=x', order: 'asc', start: T0 + 123, end: T0 + 1_250 });
+    assert.deepEqual(events.map((e) => [e.ts - T0, e.seq - T0 * 1_000, e.data]), [[123, 123_000, { i: 0 }], [123, 123_500, { i: 1 }], [500, 500_000, { i: 2 }]]);
   });
 
   it('publishes items put after mount once each, from every partition, in time order (polled: dynalite has no Streams)', async (t) => {
