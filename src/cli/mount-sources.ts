@@ -14,7 +14,7 @@ import type { EventStore } from '../store/event-store.js';
 import { parseSourceFlag } from '../store/sources/parse-source-url.js';
 import { RoutingStore } from '../store/sources/routing-store.js';
 import { parseSourcesConfig, type ConfiguredSource } from '../store/sources/source-config.js';
-import { SourceRegistry } from '../store/sources/source-registry.js';
+import { SOURCE_REGISTRY_DEFAULTS, SourceRegistry } from '../store/sources/source-registry.js';
 
 /** Top-level fields of the config file; each is checked, so a typo is an error, not a silently ignored section. */
 const CONFIG_FIELDS = ['sources'] as const;
@@ -25,6 +25,7 @@ export async function mountSources(native: EventStore, bus: LiveBus, flags: read
     publish: (channel, events) => bus.publish(channel, events),
     onLiveError: (name, error) => console.error(`playhead: source ${name}: live polling failed, retrying: ${(error as Error).message}`),
     definitions: { reader: native, writer: native },
+    onRemounted: (name) => console.log(`source ${name}: remounted (stored by POST /v1/sources; it could not be mounted at start)`),
   });
   try {
     const mounts = [...(configFile === undefined ? [] : readConfigSources(configFile)), ...flags.map(parseSourceFlag)];
@@ -34,7 +35,7 @@ export async function mountSources(native: EventStore, bus: LiveBus, flags: read
       console.log(`source ${name}: ${mounted.table} (${mounted.key === null ? `channel ${name}` : `channels ${mounted.key.channels}`})${note}`);
     }
     for (const { name, error } of await sources.load()) {
-      console.error(`playhead: stored source ${name} not mounted: ${(error as Error).message} (the definition is kept for the next start; DELETE /v1/sources/${name} forgets it)`);
+      console.error(`playhead: stored source ${name} not mounted: ${(error as Error).message} (the definition is kept and tried again every ${SOURCE_REGISTRY_DEFAULTS.remountIntervalMs / 1_000} s; DELETE /v1/sources/${name} forgets it)`);
     }
     for (const name of sources.list().map((source) => source.name)) {
       if (!mounts.some((mount) => mount.name === name)) console.log(`source ${name}: remounted (stored by POST /v1/sources)`);

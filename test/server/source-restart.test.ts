@@ -100,7 +100,7 @@ describe('sources across a restart of playhead serve', () => {
 
     const second = await serve(t, ['--store', store]);
     assert.deepEqual(names((await second.json('GET', '/v1/sources')).body), []);
-    assert.match(second.output().stderr, /playhead: stored source readings not mounted: source readings: cannot open the SQLite database .*readings\.db.*\(the definition is kept for the next start; DELETE \/v1\/sources\/readings forgets it\)/);
+    assert.match(second.output().stderr, /playhead: stored source readings not mounted: source readings: cannot open the SQLite database .*readings\.db.*\(the definition is kept and tried again every 30 s; DELETE \/v1\/sources\/readings forgets it\)/);
     const again = await second.json('POST', '/v1/sources', { name: 'readings', url: `sqlite:${readings}?table=readings&time=at` });
     assert.equal((again.body.error as { code: string }).code, 'source_exists');
     assert.equal((await second.json('DELETE', '/v1/sources/readings')).status, 204);

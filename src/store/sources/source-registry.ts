@@ -4,7 +4,7 @@
  * source's live poller. A source that fails keeps its mount: its channels
  * answer with errors naming it, the others are untouched.
  */
-import type { Clock } from '../../core/clock.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
 import { PlayheadError } from '../../core/errors.js';
 import type { WireSource } from '../../protocol/source-messages.js';
 import { openSource } from './open-source.js';
@@ -25,7 +25,13 @@ export interface SourceRegistryOptions {
   readonly onLiveError?: (name: string, error: unknown) => void;
   /** Where mounts made with `{ persist: true }` (POST /v1/sources) are recorded, for `load()` at the next start. @default none: nothing persists */
   readonly definitions?: SourceDefinitionLog;
+  /** How long a stored source that could not be mounted at `load()` waits before each new try, in ms; 0: no retries. @default 30000 */
+  readonly remountIntervalMs?: number;
+  /** Told when such a source is mounted on a retry (the server logs it). */
+  readonly onRemounted?: (name: string) => void;
 }
+
+export const SOURCE_REGISTRY_DEFAULTS = Object.freeze({ remountIntervalMs: 30_000 });
 
 export interface MountOptions {
   /** Record the mount so `load()` remounts it after a restart (needs `definitions`). @default false: `--source` flags are given at every start */
@@ -45,10 +51,17 @@ export class SourceRegistry {
   readonly #pending = new Set<string>();
   /** Stored definitions that failed to mount at `load()`: DELETE can still forget them. */
   readonly #unmountable = new Set<string>();
+  /** The next try of each stored source that failed to mount. */
+  readonly #remounts = new Map<string, TimerHandle>();
+  readonly #remountIntervalMs: number;
   #closed = false;
 
   constructor(options: SourceRegistryOptions) {
     this.#options = options;
+    this.#remountIntervalMs = options.remountIntervalMs ?? SOURCE_REGISTRY_DEFAULTS.remountIntervalMs;
+    if (!Number.isSafeInteger(this.#remountIntervalMs) || this.#remountIntervalMs < 0) {
+      throw new RangeError(`SourceRegistryOptions.remountIntervalMs must be an integer >= 0, got ${this.#remountIntervalMs}`);
+    }
   }
 
   /** Parses, connects, introspects and starts live polling; rejects with `invalid_source`, `source_exists` or `store_unavailable`. */
@@ -104,7 +117,7 @@ export class SourceRegistry {
   /**
    * Remounts every stored definition (at start, after the `--source` flags). One that cannot be mounted
    * (database down, table gone) or whose name a flag took is skipped and reported, never fatal; its
-   * definition stays, so the next start tries again, and DELETE /v1/sources/{name} forgets it.
+   * definition stays, a failed one is tried again every `remountIntervalMs`, and DELETE /v1/sources/{name} forgets it.
    */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
     const log = this.#options.definitions;
@@ -120,16 +133,42 @@ export class SourceRegistry {
         await this.#mount(name, url, true, false);
       } catch (error) {
         this.#unmountable.add(name);
+        this.#scheduleRemount(name, url);
         failures.push({ name, error });
       }
     }
     return failures;
   }
 
+  #scheduleRemount(name: string, url: string): void {
+    if (this.#remountIntervalMs === 0 || this.#closed) return;
+    this.#remounts.set(name, this.#options.clock.setTimer(this.#remountIntervalMs, () => void this.#remount(name, url)));
+  }
+
+  async #remount(name: string, url: string): Promise<void> {
+    this.#remounts.delete(name);
+    if (this.#closed || !this.#unmountable.has(name)) return;
+    // Out of the set while it is tried, or #mount would refuse the name as stored-but-failed.
+    this.#unmountable.delete(name);
+    try {
+      await this.#mount(name, url, true, false);
+    } catch {
+      // Reported once, by load(): a database that stays down must not fill the log at every try.
+      this.#unmountable.add(name);
+      this.#scheduleRemount(name, url);
+      return;
+    }
+    this.#options.onRemounted?.(name);
+  }
+
   /** Unmounts; a source mounted through the API is also forgotten, so it is not remounted at the next start. */
   async unmount(name: string): Promise<void> {
     const mounted = this.#mounted.get(name);
-    if (mounted === undefined && this.#unmountable.delete(name)) return this.#record({ action: 'unmount', name });
+    if (mounted === undefined && this.#unmountable.delete(name)) {
+      this.#remounts.get(name)?.cancel();
+      this.#remounts.delete(name);
+      return this.#record({ action: 'unmount', name });
+    }
     if (mounted === undefined) throw unknownSource(name);
     // A flag's source that shadowed a stored definition forgets that too: DELETE means "not at the next start either".
     const shadowed = this.#unmountable.delete(name);
@@ -168,6 +207,8 @@ export class SourceRegistry {
   /** Stops every source; stored definitions stay (closing is a shutdown, not a delete). */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const timer of this.#remounts.values()) timer.cancel();
+    this.#remounts.clear();
     for (const name of [...this.#mounted.keys()]) await this.unmount(name);
   }
 
