@@ -62,6 +62,7 @@ program.command('serve')
   .option('--max-body-bytes <n>', 'largest request body', positiveInteger)
   .option('--require-existing-channels', 'refuse to play channels that have no events (catches typos)', false)
   .addOption(new Option('--scene-udp-port <port>', 'UDP port for scene datagrams, on --host (0 picks a free one)').env('PLAYHEAD_SCENE_UDP_PORT').default(8081).argParser(port))
+  .addOption(new Option('--config <file>', 'JSON config file: {"sources": {"NAME": "URL", ...}} (docs/sources.md)').env('PLAYHEAD_CONFIG'))
   .option('--source <name=url>', 'mount a table read-only, e.g. trips=postgres://host/db?table=public.trips&time=pickup_at (repeatable; docs/sources.md)', (value: string, list: string[]) => [...list, value], [] as string[])
   .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'))
   .action((options) => serve(options));

@@ -39,6 +39,8 @@ export interface ServeOptions {
   readonly sceneUdpPort?: number;
   /** `NAME=URL` tables to mount read-only (docs/sources.md). */
   readonly source?: readonly string[];
+  /** JSON config file; its `sources` are mounted like `--source` flags (docs/sources.md). */
+  readonly config?: string;
 }
 
 export const DEFAULT_SCENE_UDP_PORT = 8081;
@@ -58,7 +60,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const native = await openStore(options.store);
   const leases = await openLeases({ ...options, takeoverMs: options.takeover, onError: (error) => console.error(`lease connection failed (its work moves to another node): ${String(error)}`) });
   const bus = await openBus(options.bus, options.nodeId, options.store);
-  const { store, sources } = await mountSources(native, bus, options.source ?? []);
+  const { store, sources } = await mountSources(native, bus, options.source ?? [], options.config);
   const feeds = await openFeedStore(options.store);
   if (options.demo) {
     const ingestor = new Ingestor({ writer: store, bus, clock: systemClock });

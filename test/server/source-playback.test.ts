@@ -169,7 +169,7 @@ describe('sources over HTTP and WebSocket (PostgreSQL)', { skip }, () => {
   it('names the source and the fix for a wrong URL, a missing table or column, and an unparseable time', async (t) => {
     const server = await startSourceServer(t);
     const cases: [string, string, string][] = [
-      ['bad', 'mysql://host/db?table=t&time=at', 'source bad: unsupported URL "mysql://host/db?table=t&time=at": use postgres://host/db, redshift://host:5439/db or sqlite:PATH, each with ?table=...&time=...'],
+      ['bad', 'mysql://host/db?table=t&time=at', 'source bad: unsupported URL "mysql://host/db?table=t&time=at": use postgres://host/db, redshift://host:5439/db or sqlite:PATH, each with ?table=...&time=..., or dynamodb://REGION/TABLE'],
       ['bad', `${POSTGRES_TEST_URL}?time=at`, 'source bad: the URL needs ?table=NAME (or schema.name): the table to read'],
       ['bad', `${POSTGRES_TEST_URL}?table=t&time=at&colour=red`, 'source bad: unknown parameter "colour": a source takes table, time, id, key, unit, poll, late, notify, and sslmode, application_name, connect_timeout for the driver'],
       ['bad', `${POSTGRES_TEST_URL}?table=${schema}.nope&time=at`, `source bad: table ${schema}.nope does not exist at 127.0.0.1:5432/test (or is not visible to this user): fix table=`],

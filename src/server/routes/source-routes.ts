@@ -1,4 +1,4 @@
-/** HTTP routes of sources (docs/sources.md): mount (admin), list, show one mapping, unmount (admin). */
+/** HTTP routes of sources (docs/sources.md): mount (admin; kept across restarts), list, show one mapping, unmount (admin; forgotten). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PlayheadError } from '../../core/errors.js';
 import type { MountSourceRequest, SourceList, WireSource } from '../../protocol/source-messages.js';
@@ -15,7 +15,7 @@ const mountBody = {
 export function registerSourceRoutes(app: FastifyInstance, sources: SourceRegistry): void {
   app.post('/v1/sources', { config: { access: { action: 'admin' } }, schema: { body: mountBody } }, async (request, reply): Promise<WireSource> => {
     const { name, url } = request.body as MountSourceRequest;
-    const mounted = await sources.mount(name, url);
+    const mounted = await sources.mount(name, url, { persist: true });
     reply.status(201);
     return mounted;
   });

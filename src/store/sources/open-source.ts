@@ -1,11 +1,11 @@
 /**
- * Turns a parsed source spec into a mounted, introspected `TableSource`.
+ * Turns a parsed source spec into a mounted, introspected source.
  * Drivers load lazily here, as in open-store.ts: a sqlite source never loads `pg`.
  */
-import type { SourceSpec } from './source-spec.js';
-import type { TableSource } from './table-source.js';
+import type { MountedSource } from './mounted-source.js';
+import type { AnySourceSpec } from './source-spec.js';
 
-export async function openSource(spec: SourceSpec): Promise<TableSource> {
+export async function openSource(spec: AnySourceSpec): Promise<MountedSource> {
   switch (spec.kind) {
     case 'postgres': {
       const { openPostgresSource } = await import('../postgres/postgres-source.js');
@@ -18,6 +18,10 @@ export async function openSource(spec: SourceSpec): Promise<TableSource> {
     case 'sqlite': {
       const { openSqliteSource } = await import('../sqlite/sqlite-source.js');
       return openSqliteSource(spec);
+    }
+    case 'dynamodb': {
+      const { openDynamoDbSource } = await import('../dynamodb/dynamodb-source.js');
+      return openDynamoDbSource(spec);
     }
   }
 }

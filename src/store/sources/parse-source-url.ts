@@ -12,7 +12,10 @@ import { EPOCH_UNITS, type EpochUnit } from './time-codec.js';
 
 /** Mapping parameters; everything else in a postgres URL's query goes to the driver only if listed in DRIVER_PARAMETERS. */
 const MAPPING_PARAMETERS = ['table', 'time', 'id', 'key', 'unit', 'poll', 'late', 'notify'] as const;
-const DRIVER_PARAMETERS = new Set(['sslmode', 'application_name', 'connect_timeout']);
+const DRIVER_PARAMETER_NAMES = ['sslmode', 'application_name', 'connect_timeout'] as const;
+const DRIVER_PARAMETERS = new Set<string>(DRIVER_PARAMETER_NAMES);
+/** Every parameter a source URL may carry (the config file's fields, beside `url`). */
+export const SOURCE_PARAMETERS: readonly string[] = [...MAPPING_PARAMETERS, ...DRIVER_PARAMETER_NAMES];
 /** Source names are channel names without `/` or `=`, short enough to leave room for `/key=value`. */
 export const SOURCE_NAME_MAX_CHARS = 64;
 const RESERVED_PREFIX = 'playhead.';
@@ -40,7 +43,7 @@ export function parseSourceUrl(name: string, url: string): SourceSpec {
     throw new PlayheadError('invalid_source', `source ${name}: ${rule}`);
   };
   if (typeof url !== 'string' || url.length === 0) return fail('the URL is empty: use postgres://..., redshift://... or sqlite:PATH with ?table=...&time=...');
-  const kind = kindOf(url) ?? fail(`unsupported URL ${JSON.stringify(redact(url))}: use postgres://host/db, redshift://host:5439/db or sqlite:PATH, each with ?table=...&time=...`);
+  const kind = kindOf(url) ?? fail(`unsupported URL ${JSON.stringify(redact(url))}: use postgres://host/db, redshift://host:5439/db or sqlite:PATH, each with ?table=...&time=..., or dynamodb://REGION/TABLE`);
   const queryAt = url.indexOf('?');
   const params = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
   const known = new Set<string>(MAPPING_PARAMETERS);

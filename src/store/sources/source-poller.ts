@@ -9,7 +9,7 @@
  */
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
-import type { SourceEvent, TableSource } from './table-source.js';
+import type { MountedSource, SourceEvent } from './mounted-source.js';
 
 export type PublishEvents = (channel: string, events: readonly StoredEvent[]) => void;
 
@@ -17,7 +17,7 @@ export type PublishEvents = (channel: string, events: readonly StoredEvent[]) =>
 const POLL_PAGE_ROWS = 1_000;
 
 export interface SourcePollerOptions {
-  readonly source: TableSource;
+  readonly source: MountedSource;
   readonly clock: Clock;
   readonly publish: PublishEvents;
   /** Called once when polling starts failing; `onRecovered` when it works again. */
@@ -29,7 +29,7 @@ export class SourcePoller {
   readonly #options: SourcePollerOptions;
   readonly #intervalMs: number;
   readonly #lateWindowMs: number;
-  /** Ids published (or present at start) whose time is within the late window of the newest: a re-read skips them. */
+  /** Channel and id of rows published (or present at start) whose time is within the late window of the newest: a re-read skips them. */
   readonly #seen = new Map<string, number>();
   #newestTs: number | undefined = undefined;
   #baselined = false;
@@ -112,10 +112,13 @@ export class SourcePoller {
     for (;;) {
       const rows = await this.#options.source.rowsSince(since, after, POLL_PAGE_ROWS);
       for (const row of rows) {
-        const { id, ts } = row.event;
+        const { id, ts, channel } = row.event;
         if (newest === undefined || ts > newest) newest = ts;
-        if (id === null || this.#seen.has(id)) continue;
-        this.#seen.set(id, ts);
+        if (id === null) continue;
+        // Keyed by channel too: a DynamoDB item's id (its time) is unique within its partition only.
+        const seenKey = `${channel}\u0000${id}`;
+        if (this.#seen.has(seenKey)) continue;
+        this.#seen.set(seenKey, ts);
         fresh.push(row);
       }
       const last = rows.at(-1);

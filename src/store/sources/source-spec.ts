@@ -35,6 +35,36 @@ export interface SourceSpec {
 
 export const SOURCE_DEFAULTS = Object.freeze({ pollIntervalMs: 1_000, lateWindowMs: 5_000 });
 
+/** What every source spec has: its name, its URL for display, and its live settings. */
+export type LiveSpec = Pick<SourceSpec, 'name' | 'displayUrl' | 'pollIntervalMs' | 'lateWindowMs' | 'notifyChannel'>;
+
+/**
+ * `dynamodb://REGION/TABLE?...` (docs/sources.md): a DynamoDB table whose items are events. The
+ * partition key names the channels, the time attribute (the sort key, for Query) orders them.
+ */
+export interface DynamoDbSourceSpec extends LiveSpec {
+  readonly kind: 'dynamodb';
+  /** AWS region; `local` means `endpoint` with placeholder credentials. */
+  readonly region: string;
+  /** DynamoDB Local, dynalite; undefined: AWS's own. */
+  readonly endpoint: string | undefined;
+  readonly table: string;
+  /** A global secondary index to Query instead of the table (its keys are then the partition and sort). */
+  readonly index: string | undefined;
+  /** Expected partition key: checked against the table's, which is used when undefined. */
+  readonly partition: string | undefined;
+  /** Expected sort key: checked against the table's. */
+  readonly sort: string | undefined;
+  /** The time attribute; undefined: the sort key. A non-key attribute is read by Scan (the documented fallback). */
+  readonly timeAttribute: string | undefined;
+  /** A number attribute that orders items of equal time (Scan only); undefined: seq is the time in microseconds. */
+  readonly idAttribute: string | undefined;
+  readonly timeUnit: 's' | 'ms' | 'us' | undefined;
+}
+
+/** Any parsed source URL. */
+export type AnySourceSpec = SourceSpec | DynamoDbSourceSpec;
+
 /** One column as the introspector read it. */
 export interface ColumnShape {
   readonly name: string;

@@ -11,10 +11,11 @@ import type { Position, StoredEvent } from '../../core/event.js';
 import { formatTime, parseTime } from '../../core/time.js';
 import {
   DEFAULT_CAPABILITIES, DEFAULT_PAGE_SIZE,
-  type ChannelInfo, type Closable, type EventReader, type Histogram, type HistogramRequest, type ScanRequest, type StoreCapabilities,
+  type ChannelInfo, type Histogram, type HistogramRequest, type ScanRequest, type StoreCapabilities,
 } from '../event-store.js';
 import { fillHistogram, planHistogram } from '../histogram-rollup.js';
 import type { WireSource } from '../../protocol/source-messages.js';
+import type { MountedSource, SourceEvent } from './mounted-source.js';
 import type { SourceConnection, SourceRow } from './source-connection.js';
 import type { SourceSpec, TableShape } from './source-spec.js';
 import { ROW_ALIASES, SourceSql, type PageStart } from './source-sql.js';
@@ -26,14 +27,7 @@ export const SOURCE_CAPABILITIES: StoreCapabilities = Object.freeze({ ...DEFAULT
 const INTEGER_TEXT = /^-?\d+$/;
 const INTEGER_TYPE = /int|serial/i;
 
-/** An event with the channel it belongs to: what the live poller publishes. */
-export interface SourceEvent {
-  readonly event: StoredEvent;
-  /** The row's native (time, id), to resume after it. */
-  readonly native: { readonly time: unknown; readonly id: unknown };
-}
-
-export class TableSource implements EventReader, Closable {
+export class TableSource implements MountedSource {
   readonly capabilities = SOURCE_CAPABILITIES;
   readonly spec: SourceSpec;
   readonly shape: TableShape;
@@ -47,6 +41,10 @@ export class TableSource implements EventReader, Closable {
     this.#connection = connection;
     this.#sql = new SourceSql(shape, connection.dialect);
     this.#keyPrefix = shape.key === undefined ? undefined : `${spec.name}/${shape.key.name}=`;
+  }
+
+  get displayName(): string {
+    return this.shape.displayName;
   }
 
   /** Whether `channel` is one of this source's (it may have no rows). */

@@ -7,7 +7,7 @@
 import type { NewEvent, StoredEvent } from '../../../src/core/event.js';
 import type { AppendResult, ChannelInfo, EventStore } from '../../../src/store/event-store.js';
 import { ManagedStore } from '../../../src/store/managed-store.js';
-import type { TableSource } from '../../../src/store/sources/table-source.js';
+import type { MountedSource } from '../../../src/store/sources/mounted-source.js';
 
 export const FIXTURE_SOURCE = 'src';
 const PREFIX = `${FIXTURE_SOURCE}/ch=`;
@@ -15,8 +15,8 @@ const PREFIX = `${FIXTURE_SOURCE}/ch=`;
 /** Inserts rows (id, ts in epoch ms, channel, payload JSON text). */
 export type RowWriter = (rows: readonly { readonly id: number; readonly ts: number; readonly channel: string; readonly payload: string }[]) => Promise<void>;
 
-export function sourceAsStore(mount: () => Promise<TableSource>, write: RowWriter, cleanup: () => Promise<void>): EventStore {
-  let source: TableSource | undefined;
+export function sourceAsStore(mount: () => Promise<MountedSource>, write: RowWriter, cleanup: () => Promise<void>): EventStore {
+  let source: MountedSource | undefined;
   const ready = async () => (source ??= await mount());
   let nextId = 1;
   const ids = new Map<string, Set<string>>();

@@ -4,13 +4,18 @@
  * at the poll interval; a row older than the late window is left to scans.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import type { StoredEvent } from '../../../src/core/event.js';
 import { VirtualClock } from '../../../src/core/virtual-clock.js';
+import type { PlayheadError } from '../../../src/core/errors.js';
+import { openStore } from '../../../src/store/open-store.js';
+import { openSource } from '../../../src/store/sources/open-source.js';
+import type { AnySourceSpec } from '../../../src/store/sources/source-spec.js';
+import { SOURCE_DEFINITIONS_CHANNEL } from '../../../src/store/sources/source-definitions.js';
 import { SourceRegistry } from '../../../src/store/sources/source-registry.js';
 
 const T0 = Date.UTC(2018, 2, 7);
@@ -69,5 +74,100 @@ describe('SourceRegistry', () => {
     await tick(clock, 1_000);
     assert.deepEqual(published.slice(1).map((batch) => batch.map((e) => e.seq)), [[13]]);
     assert.equal((await registry.route('rows')?.getChannel('rows'))?.count, 14);
+  });
+
+  describe('#load', () => {
+    it('remounts what was mounted with persist, not the rest, and forgets what was unmounted', async (t) => {
+      const { url } = fixture(t);
+      const log = await openStore('sqlite::memory:');
+      t.after(() => log.close());
+      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      await first.mount('kept', url, { persist: true });
+      await first.mount('flag', url);
+      await first.mount('dropped', url, { persist: true });
+      await first.unmount('dropped');
+      await first.close();
+      const second = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      t.after(() => second.close());
+      assert.deepEqual(await second.load(), []);
+      assert.deepEqual(second.list().map((source) => source.name), ['kept'], 'close is a shutdown, not an unmount');
+      const records = [];
+      for await (const page of log.scan({ channel: SOURCE_DEFINITIONS_CHANNEL, order: 'asc' })) records.push(...page.map((event) => event.data));
+      assert.deepEqual(records, [{ action: 'mount', name: 'kept', url }, { action: 'mount', name: 'dropped', url }, { action: 'unmount', name: 'dropped' }]);
+    });
+
+    it('tries a stored source that could not be mounted again every remountIntervalMs until it mounts, and not after DELETE', async (t) => {
+      const { url } = fixture(t);
+      const path = url.slice('sqlite:'.length, url.indexOf('?'));
+      const log = await openStore('sqlite::memory:');
+      t.after(() => log.close());
+      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      await first.mount('rows', url, { persist: true });
+      await first.close();
+      renameSync(path, `${path}.away`);
+      const clock = new VirtualClock(0);
+      const remounted: string[] = [];
+      // Each try's outcome, so the test waits for a failed try to be over before the file comes back.
+      const tries: Promise<unknown>[] = [];
+      const open = (spec: AnySourceSpec) => {
+        const opening = openSource(spec);
+        tries.push(opening.catch(() => undefined));
+        return opening;
+      };
+      const second = new SourceRegistry({ clock, publish: () => {}, open, definitions: { reader: log, writer: log }, remountIntervalMs: 10_000, onRemounted: (name) => remounted.push(name) });
+      t.after(() => second.close());
+      assert.deepEqual((await second.load()).map(({ name, error }) => [name, (error as PlayheadError).code]), [['rows', 'invalid_source']]);
+      await tick(clock, 10_000);
+      assert.equal(tries.length, 2);
+      await tries[1];
+      await tick(clock, 0);
+      assert.deepEqual([second.list().length, remounted], [0, []], 'still missing: tried and failed quietly');
+      renameSync(`${path}.away`, path);
+      await tick(clock, 9_999);
+      assert.equal(second.list().length, 0, 'not before the interval');
+      await tick(clock, 1);
+      // The remount opens the file and reads its shape: a few more turns than one poll.
+      for (let turn = 0; turn < 100 && remounted.length === 0; turn += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.deepEqual([second.list().map((source) => source.name), remounted], [['rows'], ['rows']]);
+    });
+
+    it('stops trying a stored source once DELETE forgets it', async (t) => {
+      const { url } = fixture(t);
+      const path = url.slice('sqlite:'.length, url.indexOf('?'));
+      const log = await openStore('sqlite::memory:');
+      t.after(() => log.close());
+      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      await first.mount('rows', url, { persist: true });
+      await first.close();
+      renameSync(path, `${path}.away`);
+      const clock = new VirtualClock(0);
+      const second = new SourceRegistry({ clock, publish: () => {}, definitions: { reader: log, writer: log }, remountIntervalMs: 10_000 });
+      t.after(() => second.close());
+      await second.load();
+      await assert.rejects(second.mount('rows', url, { persist: true }), { code: 'source_exists' });
+      await second.unmount('rows');
+      renameSync(`${path}.away`, path);
+      await tick(clock, 10_000);
+      assert.equal(second.list().length, 0);
+      await second.mount('rows', url, { persist: true });
+      assert.deepEqual(second.list().map((source) => source.name), ['rows'], 'mountable again after DELETE');
+    });
+
+    it('lets a source mounted first (a flag) win over a stored one of its name, and reports it', async (t) => {
+      const { url } = fixture(t);
+      const log = await openStore('sqlite::memory:');
+      t.after(() => log.close());
+      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      await first.mount('rows', url, { persist: true });
+      await first.close();
+      const second = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      t.after(() => second.close());
+      await second.mount('rows', url.replace('poll=1s', 'poll=2s'));
+      const failures = await second.load();
+      assert.deepEqual(failures.map(({ name, error }) => [name, (error as PlayheadError).code, (error as Error).message]), [
+        ['rows', 'source_exists', 'source rows is mounted by --source or the config file, which wins over the definition stored by POST /v1/sources'],
+      ]);
+      assert.equal(second.describe('rows').live.pollIntervalMs, 2_000);
+    });
   });
 });
