@@ -16,6 +16,7 @@ import { SceneCatalog } from './scene-catalog.js';
 import { SCENE_NAME_PATTERN, sceneChannel, snapshotChannel } from './scene-channels.js';
 import type { SceneDevice } from './scene-device.js';
 import { transformsAt, type TransformAt } from './scene-history.js';
+import { WriterAppender, type SceneAppender } from './scene-appender.js';
 import { SceneRecorder } from './scene-recorder.js';
 import { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
 import { DROP_REASONS, type DropReason } from './scene-stats.js';
@@ -33,6 +34,11 @@ export interface SceneRegistryOptions {
   readonly bus?: LiveBus;
   readonly clock: Clock;
   readonly config?: Partial<SceneRegistryConfig>;
+  /**
+   * Where updates and snapshots are appended: a WorkerAppender keeps every
+   * append off the delivery thread. @default a WriterAppender over `writer` (in this thread)
+   */
+  readonly appender?: SceneAppender;
   /** Told when the store refuses a batch (the updates were delivered, not stored). */
   readonly onStoreError?: (error: unknown, scene: string) => void;
 }
@@ -86,7 +92,7 @@ export class SceneRegistry {
     this.#config = Object.freeze({ ...SCENE_DEFAULTS, ...options.config });
     this.#catalog = new SceneCatalog(options.reader, options.writer, options.clock);
     this.#recorder = new SceneRecorder({
-      writer: options.writer, bus: options.bus, clock: options.clock, config: this.#config.recorder,
+      appender: options.appender ?? new WriterAppender(options.writer), bus: options.bus, clock: options.clock, config: this.#config.recorder,
       onError: options.onStoreError ?? (() => undefined),
     });
     const clock = options.clock;
