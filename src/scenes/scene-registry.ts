@@ -10,6 +10,8 @@ import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
+import type { PlaybackSink } from '../playback/playback-session.js';
+import { DeviceReplaySink } from './device-replay-sink.js';
 import { readDatagram, type DatagramContext } from './read-datagram.js';
 import { Scene } from './scene.js';
 import { SceneCatalog } from './scene-catalog.js';
@@ -240,6 +242,16 @@ export class SceneRegistry {
     const device = scene.device(id);
     if (device === undefined) throw new PlayheadError('unknown_device', `scene ${scene.name} has no device ${describeValue(id)}: register with POST /v1/scenes/${scene.name}/devices`);
     return device;
+  }
+
+  /**
+   * A playback sink that streams a replay of the scene's channel to one of
+   * its devices as live updates are (docs/scenes.md "Replaying a scene");
+   * state and errors go to `control`. Throws `unknown_scene`/`unknown_device`.
+   */
+  replayTo(sceneName: string, deviceId: string, control: PlaybackSink): PlaybackSink {
+    const scene = this.scene(sceneName);
+    return new DeviceReplaySink(scene, this.device(scene, deviceId), control, this.#clock);
   }
 
   /** One input datagram from `from` ("host:port"). Never throws: bad input is dropped and counted. */
