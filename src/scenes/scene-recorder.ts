@@ -71,6 +71,7 @@ export class SceneRecorder {
     const pending = this.#pendingOf(scene);
     pending.batch.add(update);
     pending.dirty = true;
+    scene.counters.storing += 1;
     if (pending.batch.full) this.#append(pending);
     else this.#flushTimer ??= this.#clock.setTimer(this.#config.flushIntervalMs, () => {
       this.#flushTimer = undefined;
@@ -137,9 +138,11 @@ export class SceneRecorder {
     const { scene } = pending;
     const channel = sceneChannel(scene.name);
     this.#track(scene.name, this.#appender.appendUpdates(channel, batch).then((result) => {
+      scene.counters.storing -= batch.length;
       scene.counters.stored += result.accepted;
       this.#bus?.publish(channel, result.stored);
     }), () => {
+      scene.counters.storing -= batch.length;
       scene.counters.storeErrors += 1;
     });
   }

@@ -45,8 +45,11 @@ describe('WorkerAppender', () => {
       registry.receiveDatagram(binaryDatagram(scene.index, 0, [{ object: 1, seq: i, time: T0 + i, floats: [i, 0, 0, 0, 0, 0, 1, 1, 1, 1] }, { object: 2, seq: i, time: T0 + i }]), '10.0.0.1:1');
       clock.advance(1);
     }
+    const during = registry.stats('lab');
+    assert.equal((during.storing as number) + (during.stored as number), 400, 'every accepted update is stored or on its way');
+    assert.ok((during.storing as number) > 0, 'the delivery thread did not wait for the store');
     await registry.flush();
-    assert.equal(registry.stats('lab').stored, 400);
+    assert.deepEqual([registry.stats('lab').stored, registry.stats('lab').storing], [400, 0]);
     const events = await all(store, 'scene.lab');
     assert.equal(events.length, 400);
     assert.deepEqual(events.map((e) => e.seq), Array.from({ length: 400 }, (_, i) => i + 1));
