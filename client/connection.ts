@@ -4,6 +4,7 @@
  * (re)connect, so a dropped connection costs a pause, not data.
  */
 import type { ClientMessage } from '../src/protocol/client-actions.js';
+import type { TransformMessage } from '../src/protocol/scene-messages.js';
 import type { ServerMessage } from '../src/protocol/server-messages.js';
 
 /** The part of the WebSocket API the client uses: the browser's, Node 22's, or the `ws` package's. */
@@ -44,6 +45,8 @@ export class Connection {
   readonly #minBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #handlers = new Map<string, SubscriptionHandler>();
+  /** Listeners of packed scene frames (JSON arrays of transforms, which carry no sub). */
+  readonly #frames = new Set<(messages: readonly TransformMessage[]) => void>();
   #socket: WebSocketLike | undefined;
   #backoffMs: number;
   #closed = false;
@@ -80,6 +83,11 @@ export class Connection {
     return sub;
   }
 
+  onFrame(listener: (messages: readonly TransformMessage[]) => void): () => void {
+    this.#frames.add(listener);
+    return () => this.#frames.delete(listener);
+  }
+
   remove(sub: string): void {
     this.#handlers.delete(sub);
   }
@@ -108,7 +116,8 @@ export class Connection {
       for (const handler of this.#handlers.values()) handler.open();
     };
     socket.onmessage = (event) => {
-      const message = JSON.parse(String(event.data)) as ServerMessage;
+      const message = JSON.parse(String(event.data)) as ServerMessage | TransformMessage[];
+      if (Array.isArray(message)) return this.#frames.forEach((listener) => listener(message));
       const handler = message.sub === undefined ? undefined : this.#handlers.get(message.sub);
       handler?.receive(message);
     };

@@ -79,7 +79,11 @@ export async function serve(options: ServeOptions): Promise<void> {
     views: options.demo ? DEMO_VIEWS : [],
     timelines: options.demo ? VIDEO_DEMO_TIMELINES : [],
     limits: options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes },
-    scenes: { udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host },
+    scenes: {
+      udpPort: options.sceneUdpPort ?? DEFAULT_SCENE_UDP_PORT, udpHost: options.host === 'localhost' ? '127.0.0.1' : options.host,
+      // A worker thread appends scene updates with its own connection (docs/scenes.md); an in-memory store has no second connection.
+      recordStoreUrl: options.store.includes(':memory:') ? undefined : options.store,
+    },
   });
   // One pass, not a loop: every update is stored (docs/scenes.md), and a loop left running would grow the store without end; replays loop instead.
   const sceneFeeds = options.demo ? await prepareDemoScenes(app.scenes, systemClock, false) : [];

@@ -42,6 +42,8 @@ export interface PlayAction extends Addressed {
   readonly after?: WirePosition;
   /** `transforms`: a scene channel's updates as the `transform` frames a live scene device gets. @default "events" */
   readonly output?: 'events' | 'transforms';
+  /** A device registered to the played scene: the replay goes to it (UDP or WebSocket, its format) instead of this socket; implies `output: "transforms"`. */
+  readonly device?: string;
 }
 export interface SeekAction extends Addressed { readonly action: 'seek'; readonly to?: WireTime; readonly by?: WireDuration }
 export interface SpeedAction extends Addressed { readonly action: 'speed'; readonly speed: number }
@@ -110,7 +112,7 @@ const ADDRESS_FIELDS: Readonly<Record<string, FieldKind>> = { sub: 'string', cha
 
 /** The fields each action takes; anything else is refused so typos surface. */
 const ACTION_FIELDS: Readonly<Record<ClientAction, Readonly<Record<string, FieldKind>>>> = {
-  play: { start: 'time', end: 'time', speed: 'number', fit: 'duration', loop: 'boolean', minGap: 'duration', maxGap: 'duration', after: 'position' , output: 'output' },
+  play: { start: 'time', end: 'time', speed: 'number', fit: 'duration', loop: 'boolean', minGap: 'duration', maxGap: 'duration', after: 'position' , output: 'output', device: 'string' },
   pause: {},
   resume: {},
   seek: { to: 'time', by: 'duration' },

@@ -1,22 +1,25 @@
 /**
  * Persistence off the delivery path: accepted updates are buffered and
- * appended to `scene.{scene}` in batches after they went out, and each
- * changed scene's transforms are snapshotted periodically, so a restart
- * (or a time-travel read) needs the latest snapshot plus the events after it.
+ * appended to `scene.{scene}` in batches after they went out (by a
+ * SceneAppender: in this thread, or a worker thread that never holds up
+ * delivery), and each changed scene's transforms are snapshotted
+ * periodically, so a restart (or a time-travel read) needs the latest
+ * snapshot plus the events after it.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { NewEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
-import type { EventWriter } from '../store/event-store.js';
 import type { Scene } from './scene.js';
+import type { SceneAppender } from './scene-appender.js';
 import { sceneChannel, snapshotChannel } from './scene-channels.js';
 import type { SceneUpdate } from './scene-update.js';
 import { transformParts } from './transform.js';
+import { UpdateBatch } from './update-batch.js';
 
 export interface SceneRecorderConfig {
   /** How long updates wait in the buffer before they are appended, ms. @default 50 */
   readonly flushIntervalMs: number;
-  /** Updates per append; a fuller buffer is appended at once (a synchronous store blocks the loop for one append: keep it short). @default 500 */
+  /** Updates per append; a fuller buffer is appended at once (a synchronous store in this thread blocks the loop for one append: keep it short). @default 500 */
   readonly maxBatchEvents: number;
   /** How often a changed scene's transforms are snapshotted, ms. @default 10,000 */
   readonly snapshotIntervalMs: number;
@@ -37,26 +40,26 @@ export interface SnapshotEntry {
 
 interface Pending {
   readonly scene: Scene;
-  events: NewEvent[];
+  batch: UpdateBatch;
   /** Changed since its last snapshot. */
   dirty: boolean;
 }
 
 export class SceneRecorder {
-  readonly #writer: EventWriter;
+  readonly #appender: SceneAppender;
   readonly #bus: LiveBus | undefined;
   readonly #clock: Clock;
   readonly #config: SceneRecorderConfig;
   readonly #onError: (error: unknown, scene: string) => void;
   readonly #pending = new Map<string, Pending>();
-  /** Appends happen one after another, so a scene's batches are stored in order. */
+  /** Settles after every batch handed to the appender so far (the appender stores them in order; failures are handled per batch). */
   #queue: Promise<void> = Promise.resolve();
   #flushTimer: TimerHandle | undefined = undefined;
   #snapshotTimer: TimerHandle | undefined = undefined;
   #closed = false;
 
-  constructor(options: { writer: EventWriter; bus?: LiveBus; clock: Clock; config?: Partial<SceneRecorderConfig>; onError: (error: unknown, scene: string) => void }) {
-    this.#writer = options.writer;
+  constructor(options: { appender: SceneAppender; bus?: LiveBus; clock: Clock; config?: Partial<SceneRecorderConfig>; onError: (error: unknown, scene: string) => void }) {
+    this.#appender = options.appender;
     this.#bus = options.bus;
     this.#clock = options.clock;
     this.#config = Object.freeze({ ...RECORDER_DEFAULTS, ...options.config });
@@ -66,9 +69,10 @@ export class SceneRecorder {
 
   add(scene: Scene, update: SceneUpdate): void {
     const pending = this.#pendingOf(scene);
-    pending.events.push({ ts: update.ts, id: null, data: update.eventData(), dataJson: update.eventJson() });
+    pending.batch.add(update);
     pending.dirty = true;
-    if (pending.events.length >= this.#config.maxBatchEvents) this.#append(pending);
+    scene.counters.storing += 1;
+    if (pending.batch.full) this.#append(pending);
     else this.#flushTimer ??= this.#clock.setTimer(this.#config.flushIntervalMs, () => {
       this.#flushTimer = undefined;
       for (const each of this.#pending.values()) this.#append(each);
@@ -102,7 +106,7 @@ export class SceneRecorder {
       }
       const data = { objects: entries };
       const event: NewEvent = { ts: this.#clock.now(), id: null, data, dataJson: JSON.stringify(data) };
-      this.#enqueue(scene.name, () => this.#writer.append(snapshotChannel(scene.name), [event]).then(() => undefined));
+      this.#track(scene.name, this.#appender.appendEvents(snapshotChannel(scene.name), [event]));
     }
     await this.#queue;
   }
@@ -115,37 +119,40 @@ export class SceneRecorder {
     this.#snapshotTimer?.cancel();
     await this.flush();
     await this.snapshot();
+    await this.#appender.close();
   }
 
   #pendingOf(scene: Scene): Pending {
     let pending = this.#pending.get(scene.name);
     if (pending === undefined || pending.scene !== scene) {
-      pending = { scene, events: [], dirty: false };
+      pending = { scene, batch: UpdateBatch.withCapacity(this.#config.maxBatchEvents), dirty: false };
       this.#pending.set(scene.name, pending);
     }
     return pending;
   }
 
   #append(pending: Pending): void {
-    if (pending.events.length === 0) return;
-    const events = pending.events;
-    pending.events = [];
+    if (pending.batch.length === 0) return;
+    const batch = pending.batch;
+    pending.batch = UpdateBatch.withCapacity(this.#config.maxBatchEvents);
     const { scene } = pending;
     const channel = sceneChannel(scene.name);
-    this.#enqueue(scene.name, async () => {
-      const result = await this.#writer.append(channel, events);
+    this.#track(scene.name, this.#appender.appendUpdates(channel, batch).then((result) => {
+      scene.counters.storing -= batch.length;
       scene.counters.stored += result.accepted;
       this.#bus?.publish(channel, result.stored);
-    }, () => {
+    }), () => {
+      scene.counters.storing -= batch.length;
       scene.counters.storeErrors += 1;
     });
   }
 
-  #enqueue(scene: string, write: () => Promise<void>, failed?: () => void): void {
-    this.#queue = this.#queue.then(write).catch((error: unknown) => {
+  #track(scene: string, appended: Promise<unknown>, failed?: () => void): void {
+    const settled = appended.then(() => undefined, (error: unknown) => {
       failed?.();
       this.#onError(error, scene);
     });
+    this.#queue = this.#queue.then(() => settled);
   }
 
   #armSnapshots(): void {

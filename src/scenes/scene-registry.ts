@@ -10,12 +10,15 @@ import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
+import type { PlaybackSink } from '../playback/playback-session.js';
+import { DeviceReplaySink } from './device-replay-sink.js';
 import { readDatagram, type DatagramContext } from './read-datagram.js';
 import { Scene } from './scene.js';
 import { SceneCatalog } from './scene-catalog.js';
 import { SCENE_NAME_PATTERN, sceneChannel, snapshotChannel } from './scene-channels.js';
 import type { SceneDevice } from './scene-device.js';
 import { transformsAt, type TransformAt } from './scene-history.js';
+import { WriterAppender, type SceneAppender } from './scene-appender.js';
 import { SceneRecorder } from './scene-recorder.js';
 import { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
 import { DROP_REASONS, type DropReason } from './scene-stats.js';
@@ -33,6 +36,11 @@ export interface SceneRegistryOptions {
   readonly bus?: LiveBus;
   readonly clock: Clock;
   readonly config?: Partial<SceneRegistryConfig>;
+  /**
+   * Where updates and snapshots are appended: a WorkerAppender keeps every
+   * append off the delivery thread. @default a WriterAppender over `writer` (in this thread)
+   */
+  readonly appender?: SceneAppender;
   /** Told when the store refuses a batch (the updates were delivered, not stored). */
   readonly onStoreError?: (error: unknown, scene: string) => void;
 }
@@ -86,7 +94,7 @@ export class SceneRegistry {
     this.#config = Object.freeze({ ...SCENE_DEFAULTS, ...options.config });
     this.#catalog = new SceneCatalog(options.reader, options.writer, options.clock);
     this.#recorder = new SceneRecorder({
-      writer: options.writer, bus: options.bus, clock: options.clock, config: this.#config.recorder,
+      appender: options.appender ?? new WriterAppender(options.writer), bus: options.bus, clock: options.clock, config: this.#config.recorder,
       onError: options.onStoreError ?? (() => undefined),
     });
     const clock = options.clock;
@@ -234,6 +242,16 @@ export class SceneRegistry {
     const device = scene.device(id);
     if (device === undefined) throw new PlayheadError('unknown_device', `scene ${scene.name} has no device ${describeValue(id)}: register with POST /v1/scenes/${scene.name}/devices`);
     return device;
+  }
+
+  /**
+   * A playback sink that streams a replay of the scene's channel to one of
+   * its devices as live updates are (docs/scenes.md "Replaying a scene");
+   * state and errors go to `control`. Throws `unknown_scene`/`unknown_device`.
+   */
+  replayTo(sceneName: string, deviceId: string, control: PlaybackSink): PlaybackSink {
+    const scene = this.scene(sceneName);
+    return new DeviceReplaySink(scene, this.device(scene, deviceId), control, this.#clock);
   }
 
   /** One input datagram from `from` ("host:port"). Never throws: bad input is dropped and counted. */

@@ -16,6 +16,9 @@ export class SceneUpdate {
   readonly floats: Float64Array;
   /** The sending device's index, 0 when it is unknown. */
   readonly fromDevice: number;
+  /** The object's name when the update was accepted (a later rename does not change what is stored), and as JSON. */
+  readonly objectName: string;
+  readonly nameJson: string;
   #record: Buffer | undefined = undefined;
   #json: Buffer | undefined = undefined;
 
@@ -25,6 +28,8 @@ export class SceneUpdate {
     this.ts = ts;
     this.floats = floats;
     this.fromDevice = fromDevice;
+    this.objectName = object.name;
+    this.nameJson = object.nameJson;
   }
 
   /** The 56-byte binary record. */
@@ -40,30 +45,10 @@ export class SceneUpdate {
   json(sceneJson: string): Buffer {
     if (this.#json === undefined) {
       const f = this.floats;
-      this.#json = Buffer.from(`{"type":"transform","scene":${sceneJson},"object":${this.object.nameJson},"seq":${this.seq},"time":${this.ts},`
+      this.#json = Buffer.from(`{"type":"transform","scene":${sceneJson},"object":${this.nameJson},"seq":${this.seq},"time":${this.ts},`
         + `"location":[${f[LOCATION]},${f[LOCATION + 1]},${f[LOCATION + 2]}],"rotation":[${f[ROTATION]},${f[ROTATION + 1]},${f[ROTATION + 2]},${f[ROTATION + 3]}],`
         + `"scale":[${f[SCALE]},${f[SCALE + 1]},${f[SCALE + 2]}]}`);
     }
     return this.#json;
-  }
-
-  /** `JSON.stringify(eventData())`, written directly (it runs for every update: DESIGN keeps the hot path lean). */
-  eventJson(): string {
-    const f = this.floats;
-    return `{"object":${this.object.nameJson},"index":${this.object.index},"seq":${this.seq},`
-      + `"location":[${f[LOCATION]},${f[LOCATION + 1]},${f[LOCATION + 2]}],"rotation":[${f[ROTATION]},${f[ROTATION + 1]},${f[ROTATION + 2]},${f[ROTATION + 3]}],`
-      + `"scale":[${f[SCALE]},${f[SCALE + 1]},${f[SCALE + 2]}]${this.fromDevice === 0 ? '' : `,"device":${this.fromDevice}`}}`;
-  }
-
-  /** The stored event's data (channel `scene.{scene}`). */
-  eventData(): { object: string; index: number; seq: number; location: number[]; rotation: number[]; scale: number[]; device?: number } {
-    const f = this.floats;
-    return {
-      object: this.object.name, index: this.object.index, seq: this.seq,
-      location: [f[LOCATION] as number, f[LOCATION + 1] as number, f[LOCATION + 2] as number],
-      rotation: [f[ROTATION] as number, f[ROTATION + 1] as number, f[ROTATION + 2] as number, f[ROTATION + 3] as number],
-      scale: [f[SCALE] as number, f[SCALE + 1] as number, f[SCALE + 2] as number],
-      ...(this.fromDevice === 0 ? {} : { device: this.fromDevice }),
-    };
   }
 }

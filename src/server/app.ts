@@ -25,6 +25,7 @@ import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
 import { WEBSOCKET_DEFAULTS } from './ws/ws-connection.js';
 import { SceneRegistry } from '../scenes/scene-registry.js';
+import { WorkerAppender } from '../scenes/worker-appender.js';
 import { registerSceneRoutes } from './routes/scene-routes.js';
 import { SceneUdpServer } from './udp/scene-udp-server.js';
 
@@ -68,8 +69,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   for (const sql of options.views ?? []) await views.createUnlessExists(sql);
   app.addHook('onClose', async () => views.close());
   registerViewRoutes(app, views, clock);
+  const recordStoreUrl = options.scenes?.config?.record === false ? undefined : options.scenes?.recordStoreUrl;
   const scenes = new SceneRegistry({
     reader: options.store, writer: options.store, bus: options.bus, clock, config: options.scenes?.config,
+    appender: recordStoreUrl === undefined ? undefined : await WorkerAppender.start(recordStoreUrl),
     onStoreError: (error, scene) => app.log.error({ err: error, scene }, 'scene updates delivered but not stored'),
   });
   await scenes.load();

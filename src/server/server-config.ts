@@ -67,6 +67,12 @@ export interface SceneServerOptions {
   readonly udpPort?: number;
   /** Address the UDP socket binds. @default "127.0.0.1" */
   readonly udpHost?: string;
+  /**
+   * The URL of `store` (a SQLite file or a database server) for a worker
+   * thread that appends scene updates with its own connection, so delivery
+   * never waits on storage (docs/scenes.md). @default none: appended in the server's thread
+   */
+  readonly recordStoreUrl?: string;
   readonly config?: Partial<SceneRegistryConfig>;
 }
 

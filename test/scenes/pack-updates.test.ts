@@ -42,13 +42,3 @@ describe('packUpdates', () => {
     assert.equal(packed, 1);
   });
 });
-
-describe('SceneUpdate #eventJson', () => {
-  it('is the JSON of its event data, for names that need escaping too', () => {
-    const object = new SceneObject('a "quoted" \\ name', 3, null, null);
-    for (const fromDevice of [0, 7]) {
-      const update = new SceneUpdate(object, 9, 1, Float64Array.from([-0.5, 1e-7, 3, 0, 0, 0, 1, 1, 2, 1e21]), fromDevice);
-      assert.equal(update.eventJson(), JSON.stringify(update.eventData()));
-    }
-  });
-});

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { HEADER_BYTES, readRecord, type RecordView } from '../../src/scenes/scene-datagram.js';
+import { HEADER_BYTES, RECORD_BYTES, readRecord, type RecordView } from '../../src/scenes/scene-datagram.js';
 import { binaryDatagram, jsonDatagram } from '../scenes/scene-harness.js';
 import { startListeningServer } from '../support/listening-server.js';
 import { UdpDevice } from '../support/udp-device.js';
+import { TestClient } from '../support/ws-client.js';
 
 const json = { 'content-type': 'application/json' };
 
@@ -82,5 +83,57 @@ describe('scene UDP input', () => {
     assert.deepEqual(devices.map((d) => d.id), [a.id]);
     assert.notEqual(a.id, b.id);
     assert.equal((await call('GET', '/v1/scenes/lab/stats')).body.devicesTimedOut, 1);
+  });
+});
+
+describe('scene replay to a UDP device', () => {
+  it('streams a replayed window to a registered UDP device in its format, packed, while the WebSocket that played it gets the states', async (t) => {
+    const { sender, receiver, a, b, udpPort, call, ws } = await sceneServer(t);
+    const t0 = Date.now() - 60_000;
+    for (let i = 1; i <= 30; i += 1) {
+      sender.send(binaryDatagram(a.sceneIndex, a.index, [{ object: 1, seq: i, time: t0 + i * 100, floats: [i, 0, 0, 0, 0, 0, 1, 1, 1, 1] }]), udpPort);
+    }
+    await receiver.waitFor(() => receiver.messages().length === 30);
+    const deadline = Date.now() + 5_000;
+    while ((await call('GET', '/v1/scenes/lab/stats')).body.stored < 30 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    receiver.datagrams.length = 0;
+    const controller = await TestClient.connect(`${ws}/v1/ws`);
+    t.after(() => controller.close());
+    controller.send({ action: 'play', sub: 'r', channel: 'scene.lab', start: t0 + 1_000, end: t0 + 2_001, speed: 100, device: b.id });
+    await controller.waitFor((m) => m.type === 'state' && m.sub === 'r' && m.status === 'ended');
+    await receiver.waitFor(() => receiver.messages().length === 11);
+    const replayed = receiver.messages();
+    assert.deepEqual(replayed.map((m) => [m.seq, (m.location as number[])[0], m.time]), Array.from({ length: 11 }, (_, i) => [i + 10, i + 10, t0 + (i + 10) * 100]));
+    assert.deepEqual(replayed[0], { type: 'transform', scene: 'lab', object: 'cube1', seq: 10, time: t0 + 1_000, location: [10, 0, 0], rotation: [0, 0, 0, 1], scale: [1, 1, 1] });
+    assert.equal(controller.messages.filter((m) => Array.isArray(m) || (m as { type?: string }).type === 'event').length, 0, 'the controller gets no transforms');
+
+    // The binary device gets binary records, and a whole window at high speed comes packed (fewer datagrams than updates).
+    sender.datagrams.length = 0;
+    controller.send({ action: 'play', sub: 'fast', channel: 'scene.lab', start: t0, end: t0 + 3_100, speed: 1_000_000, device: a.id });
+    await controller.waitFor((m) => m.type === 'state' && m.sub === 'fast' && m.status === 'ended');
+    const view: RecordView = { objectIndex: 0, seq: 0, time: 0 };
+    const floats = new Float64Array(10);
+    const seqs: number[] = [];
+    await sender.waitFor(() => sender.datagrams.reduce((n, d) => n + (d.length - HEADER_BYTES) / RECORD_BYTES, 0) === 30);
+    for (const datagram of sender.datagrams) {
+      for (let at = HEADER_BYTES; at < datagram.length; at += RECORD_BYTES) {
+        readRecord(datagram, at, view, floats);
+        seqs.push(view.seq);
+      }
+    }
+    assert.deepEqual(seqs, Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.ok(sender.datagrams.length < 30, `packed: ${sender.datagrams.length} datagrams for 30 updates`);
+  });
+
+  it('refuses a replay to a device the scene does not have, and to a device of another channel kind', async (t) => {
+    const { ws } = await sceneServer(t);
+    const controller = await TestClient.connect(`${ws}/v1/ws`);
+    t.after(() => controller.close());
+    controller.send({ action: 'play', sub: 'r', channel: 'scene.lab', start: 0, device: 'dev-99' });
+    const refused = await controller.waitFor((m) => m.type === 'error' && m.sub === 'r');
+    assert.deepEqual([refused.code, refused.message], ['unknown_device', 'scene lab has no device "dev-99": register with POST /v1/scenes/lab/devices']);
+    controller.send({ action: 'play', sub: 'x', channel: 'wiki', start: 0, device: 'dev-1' });
+    const wrong = await controller.waitFor((m) => m.type === 'error' && m.sub === 'x');
+    assert.deepEqual([wrong.code, wrong.message], ['invalid_parameter', 'output "transforms" replays a scene channel (scene.NAME), and wiki is not one']);
   });
 });

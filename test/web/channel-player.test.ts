@@ -58,6 +58,7 @@ function harness() {
       }),
       view: () => { throw new Error('not used'); },
       feed: () => { throw new Error('not used'); },
+      scene: () => { throw new Error('not used'); },
       onConnection: () => {},
       drop: () => {},
       close: () => closed.push(index),

@@ -11,7 +11,7 @@ import { PlayheadError, isPlayheadError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
 import type { LiveBus } from '../../live/live-bus.js';
 import { resolveCommand } from '../../playback/playback-command.js';
-import { PlaybackSession, type PlaybackConfig } from '../../playback/playback-session.js';
+import { PlaybackSession, type PlaybackConfig, type PlaybackSink } from '../../playback/playback-session.js';
 import type { TimerWheel } from '../../playback/timer-wheel.js';
 import { parseClientMessage, type ClientMessage, type PlayAction } from '../../protocol/client-actions.js';
 import type { BaseMessage } from '../../protocol/server-messages.js';
@@ -70,9 +70,11 @@ export interface ConnectionContext {
 }
 
 type PlayOutput = NonNullable<PlayAction['output']>;
+/** A replay sent to a scene's device: its id, and its sink given the socket's (state and errors). */
+interface DeviceReplay { readonly id: string; readonly sink: (control: SocketSink) => PlaybackSink }
 
 type Subscription =
-  | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink; readonly as: PlayOutput }
+  | { readonly kind: 'playback'; readonly channel: string; readonly session: PlaybackSession; readonly output: ObservedSink; readonly as: PlayOutput; readonly device?: string }
   | { readonly kind: 'view'; readonly stream: ViewStream }
   | { readonly kind: 'timeline'; readonly stream: TimelineStream }
   | { readonly kind: 'followed'; readonly follows: FollowedReplay }
@@ -165,9 +167,10 @@ export class WsConnection {
     const command = resolveCommand(message, this.#context.clock.now());
     let subscription = this.#playbackOf(key);
     const opens = message.action === 'play' || message.action === 'live';
-    const as = message.action === 'play' ? message.output ?? 'events' : subscription?.as ?? 'events';
-    if (opens && message.channel !== undefined && (message.channel !== subscription?.channel || as !== subscription.as)) {
-      subscription = await this.#open(key, message.channel, as);
+    const device = message.action === 'play' ? message.device : subscription?.device;
+    const as = device !== undefined ? 'transforms' : message.action === 'play' ? message.output ?? 'events' : subscription?.as ?? 'events';
+    if (opens && message.channel !== undefined && (message.channel !== subscription?.channel || as !== subscription.as || device !== subscription.device)) {
+      subscription = await this.#open(key, message.channel, as, device);
     }
     if (subscription === undefined) {
       if (opens) throw new PlayheadError('invalid_parameter', `${message.action} on /v1/ws needs "channel" to open sub ${String(key)}`);
@@ -302,7 +305,7 @@ export class WsConnection {
     this.#subscriptions.set(key, { kind: 'feed', stream });
   }
 
-  async #open(key: string | typeof ONLY, channelName: string, as: PlayOutput): Promise<Extract<Subscription, { kind: 'playback' }>> {
+  async #open(key: string | typeof ONLY, channelName: string, as: PlayOutput, device?: string): Promise<Extract<Subscription, { kind: 'playback' }>> {
     const channel = validateChannelName(channelName);
     if (as === 'transforms' && !channel.startsWith(SCENE_CHANNEL_PREFIX)) {
       throw new PlayheadError('invalid_parameter', `output "transforms" replays a scene channel (${SCENE_CHANNEL_PREFIX}NAME), and ${channel} is not one`);
@@ -314,17 +317,32 @@ export class WsConnection {
     if (this.#context.requireExistingChannels && (await reader.getChannel(channel)) === undefined) {
       throw new PlayheadError('unknown_channel', `channel ${channel} has no events, and this server plays only existing channels`);
     }
+    if (device !== undefined && grant !== null && !grant.allows('write', channel)) {
+      throw new PlayheadError('forbidden', `the token may not send a replay to a device of ${channel}: it needs scope write:${channel}`);
+    }
+    // Checked before the sub is reserved, so a replay to an unknown device opens nothing.
+    const toDevice = device === undefined ? undefined : this.#deviceReplay(channel, device);
     this.#reserve(key);
-    return this.#subscribe(key, channel, as);
+    return this.#subscribe(key, channel, as, toDevice);
   }
 
-  #subscribe(key: string | typeof ONLY, channel: string, as: PlayOutput = 'events'): Extract<Subscription, { kind: 'playback' }> {
+  /** Makes the sink of a replay sent to a scene's device, given the socket's sink for state and errors (docs/scenes.md). */
+  #deviceReplay(channel: string, device: string): DeviceReplay {
+    const { scenes } = this.#context;
+    if (scenes === undefined) throw new PlayheadError('invalid_parameter', 'this server has no scenes: "device" sends a scene replay to a registered device');
+    const scene = channel.slice(SCENE_CHANNEL_PREFIX.length);
+    scenes.device(scenes.scene(scene), device);
+    return { id: device, sink: (control) => scenes.replayTo(scene, device, control) };
+  }
+
+  #subscribe(key: string | typeof ONLY, channel: string, as: PlayOutput = 'events', toDevice?: DeviceReplay): Extract<Subscription, { kind: 'playback' }> {
     const { reader, bus, clock, wheel, limits, playback } = this.#context;
     const socketSink = new SocketSink(this.#socket, key === ONLY ? undefined : key, limits.maxBufferedBytes);
-    const sink = as === 'transforms' ? new TransformReplaySink(socketSink, channel, (text) => this.#send(text)) : socketSink;
+    const sink = toDevice !== undefined ? toDevice.sink(socketSink)
+      : as === 'transforms' ? new TransformReplaySink(socketSink, channel, (text) => this.#send(text)) : socketSink;
     const output = new ObservedSink(sink);
     const session = new PlaybackSession({ channel, reader, bus, clock, wheel, sink: output, config: playback });
-    const subscription = { kind: 'playback' as const, channel, session, output, as };
+    const subscription = { kind: 'playback' as const, channel, session, output, as, ...(toDevice === undefined ? {} : { device: toDevice.id }) };
     this.#subscriptions.set(key, subscription);
     return subscription;
   }

@@ -59,7 +59,7 @@ describe('WebSocket /v1/channels/{channel}/ws', () => {
       [{ action: 'speed', speed: 'fast' }, 'invalid_parameter', 'speed must be a number, got "fast"'],
       [{ action: 'play', start: 'yesterday' }, 'invalid_time', ''],
       [{ action: 'step', count: 1 }, 'invalid_state', 'step works while paused, and the session is playing: send pause first'],
-      [{ action: 'play', colour: 'red' }, 'invalid_parameter', 'play does not take field "colour": it takes start, end, speed, fit, loop, minGap, maxGap, after, output'],
+      [{ action: 'play', colour: 'red' }, 'invalid_parameter', 'play does not take field "colour": it takes start, end, speed, fit, loop, minGap, maxGap, after, output, device'],
       [{ action: 'play', data: 'x'.repeat(2_000) }, 'payload_too_large', 'frame is 2027 bytes, over the limit of 1000'],
       [[1, 2], 'invalid_parameter', 'a message must be a JSON object like {"action":"play"}'],
     ];
