@@ -4,10 +4,11 @@
  * after it, input from datagrams and WebSocket messages, fan-out once per
  * loop turn, heartbeat timeouts, and persistence off the delivery path.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
+import { isClusterMembership } from '../live/cluster-membership.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import type { PlaybackSink } from '../playback/playback-session.js';
@@ -23,6 +24,7 @@ import { SceneRecorder } from './scene-recorder.js';
 import { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
 import { DROP_REASONS, type DropReason } from './scene-stats.js';
 import type { SceneFormat, SceneTransport } from './scene-transport.js';
+import type { SceneUpdate } from './scene-update.js';
 import { validateObjectName, type SceneObject } from './scene-object.js';
 import { applyParts, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
 import { parseTransformInput } from './transform-input.js';
@@ -67,6 +69,21 @@ export interface Registration {
 }
 
 const SECRET_BYTES = 16;
+/** `fromDevice` of an update another node relayed: delivered here, but stored and relayed by the node it arrived on. */
+const RELAYED_DEVICE = -1;
+
+/** One loop turn's updates of one scene as another node receives them: object name, seq, time, then the 10 floats. */
+interface RelayedTurn {
+  readonly origin: string;
+  readonly updates: readonly (readonly [string, number, number, ...number[]])[];
+}
+
+/** Updates per relayed notice: a few hundred bytes of JSON each (the name, up to 256 characters, and 10 floats), so a notice fits PostgreSQL NOTIFY's 8000 bytes. */
+const RELAY_CHUNK_UPDATES = 10;
+
+function sceneTopic(scene: string): string {
+  return `scene.${scene}`;
+}
 /** Heartbeat deadlines are checked this many times per timeout. */
 const SWEEPS_PER_TIMEOUT = 4;
 
@@ -83,6 +100,12 @@ export class SceneRegistry {
   readonly #context: DatagramContext;
   #datagrams = 0;
   #nextSceneIndex = 1;
+  readonly #bus: LiveBus | undefined;
+  /** Tells this registry's relayed turns from other nodes' on the bus. */
+  readonly #origin = randomUUID();
+  /** This turn's updates that arrived here, by scene, for the other nodes. */
+  readonly #outgoing = new Map<Scene, SceneUpdate[]>();
+  readonly #stopRelays = new Map<Scene, () => void>();
   #flushTimer: TimerHandle | undefined = undefined;
   #drainTimer: TimerHandle | undefined = undefined;
   #sweepTimer: TimerHandle | undefined = undefined;
@@ -91,6 +114,8 @@ export class SceneRegistry {
   constructor(options: SceneRegistryOptions) {
     this.#reader = options.reader;
     this.#clock = options.clock;
+    // Alone on its bus a node has no one to relay to: the turn is not even encoded.
+    this.#bus = options.bus !== undefined && isClusterMembership(options.bus) ? options.bus : undefined;
     this.#config = Object.freeze({ ...SCENE_DEFAULTS, ...options.config });
     this.#catalog = new SceneCatalog(options.reader, options.writer, options.clock);
     this.#recorder = new SceneRecorder({
@@ -333,8 +358,15 @@ export class SceneRegistry {
     await this.#recorder.close();
   }
 
-  readonly #accepted = (scene: Scene, update: Parameters<SceneRecorder['add']>[1]): void => {
-    if (this.#config.record) this.#recorder.add(scene, update);
+  readonly #accepted = (scene: Scene, update: SceneUpdate): void => {
+    if (update.fromDevice !== RELAYED_DEVICE) {
+      if (this.#config.record) this.#recorder.add(scene, update);
+      if (this.#bus !== undefined) {
+        const outgoing = this.#outgoing.get(scene);
+        if (outgoing === undefined) this.#outgoing.set(scene, [update]);
+        else outgoing.push(update);
+      }
+    }
     // Everything that arrives in this loop turn goes out together (DESIGN scene relay).
     this.#flushTimer ??= this.#clock.setTimer(0, () => {
       this.#flushTimer = undefined;
@@ -343,6 +375,7 @@ export class SceneRegistry {
   };
 
   #flushAll(): void {
+    this.#relayOutgoing();
     let behind = false;
     for (const scene of this.#scenes.values()) {
       if (scene.hasPending) scene.flush();
@@ -385,10 +418,34 @@ export class SceneRegistry {
     scene.apply(object, 0, this.#clock.now(), floats, 0);
   }
 
+  #relayOutgoing(): void {
+    if (this.#bus === undefined || this.#outgoing.size === 0) return;
+    for (const [scene, updates] of this.#outgoing) {
+      for (let start = 0; start < updates.length; start += RELAY_CHUNK_UPDATES) {
+        const chunk = updates.slice(start, start + RELAY_CHUNK_UPDATES);
+        const turn: RelayedTurn = { origin: this.#origin, updates: chunk.map((update) => [update.objectName, update.seq, update.ts, ...update.floats]) };
+        this.#bus.notify(sceneTopic(scene.name), turn);
+      }
+    }
+    this.#outgoing.clear();
+  }
+
+  /** Another node's turn: applied to this node's copy of the scene and sent to its devices (a lost turn is lost, as a datagram is). */
+  #applyRelayed(scene: Scene, payload: unknown): void {
+    const turn = payload as RelayedTurn | null;
+    if (turn === null || turn.origin === this.#origin) return;
+    for (const [name, seq, ts, ...floats] of turn.updates) {
+      const object = scene.objects.get(name);
+      if (object === undefined) scene.counters.dropped.unknownObject += 1;
+      else scene.apply(object, seq, ts, floats, RELAYED_DEVICE);
+    }
+  }
+
   #add(scene: Scene): void {
     this.#scenes.set(scene.name, scene);
     this.#byIndex.set(scene.index, scene);
     this.#nextSceneIndex = Math.max(this.#nextSceneIndex, scene.index + 1);
+    if (this.#bus !== undefined) this.#stopRelays.set(scene, this.#bus.listen(sceneTopic(scene.name), (payload) => this.#applyRelayed(scene, payload)));
   }
 
   #remove(name: string): void {
@@ -396,6 +453,9 @@ export class SceneRegistry {
     if (scene === undefined) return;
     for (const device of [...scene.devices.values()]) scene.removeDevice(device, 'scene deleted');
     this.#recorder.forget(scene);
+    this.#stopRelays.get(scene)?.();
+    this.#stopRelays.delete(scene);
+    this.#outgoing.delete(scene);
     this.#scenes.delete(name);
     this.#byIndex.delete(scene.index);
   }

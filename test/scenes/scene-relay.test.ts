@@ -1,0 +1,71 @@
+/**
+ * Scenes across nodes: two registries on one store, each with its own NATS
+ * connection, as two nodes are. An update that arrives on one node reaches
+ * the devices of the other, and is stored once, by the node it arrived on.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it, type TestContext } from 'node:test';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
+import { NatsBus } from '../../src/live/nats/nats-bus.js';
+import { SceneRegistry } from '../../src/scenes/scene-registry.js';
+import { sceneChannel } from '../../src/scenes/scene-channels.js';
+import type { StoredEvent } from '../../src/core/event.js';
+import { openStore } from '../../src/store/open-store.js';
+import { serviceSkip } from '../support/services.js';
+import { RecordingTransport, T0 } from './scene-harness.js';
+
+const NATS_URL = process.env.PLAYHEAD_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const skip = await serviceSkip('NATS', NATS_URL.replace('nats:', 'http:'));
+
+describe('scenes across nodes', { skip }, () => {
+  async function twoNodes(t: TestContext) {
+    const store = await openStore('sqlite::memory:');
+    t.after(() => store.close());
+    const subjectPrefix = `scenes${randomUUID().replaceAll('-', '')}`;
+    const node = async () => {
+      const clock = new VirtualClock(T0);
+      const bus = await NatsBus.connect({ servers: NATS_URL, subjectPrefix });
+      const registry = new SceneRegistry({ reader: store, writer: store, bus, clock });
+      t.after(async () => {
+        await registry.close();
+        await bus.close();
+      });
+      return { clock, bus, registry };
+    };
+    const a = await node();
+    await a.registry.load();
+    await a.registry.createScene('lab');
+    await a.registry.createObject('lab', { name: 'cube1' });
+    const b = await node();
+    await b.registry.load();
+    return { store, a, b };
+  }
+
+  it("delivers an update that arrived on one node to the other node's devices, stored once", async (t) => {
+    const { store, a, b } = await twoNodes(t);
+    const onA = new RecordingTransport('127.0.0.1:9001');
+    const onB = new RecordingTransport('127.0.0.1:9002');
+    a.registry.registerDevice('lab', onA, { format: 'json' });
+    b.registry.registerDevice('lab', onB, { format: 'json' });
+    await b.bus.flush(); // b's subscription is at the server
+    onA.payloads.length = 0;
+    onB.payloads.length = 0;
+
+    a.registry.move('lab', 'cube1', { location: [1, 2, 3] }, T0 + 5);
+    a.clock.advance(0);
+    assert.deepEqual(onA.jsonMessages().map((m) => m.location), [[1, 2, 3]], 'the local device, at the end of the turn');
+    const deadline = Date.now() + 5_000;
+    while (onB.payloads.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      b.clock.advance(0);
+    }
+    assert.deepEqual(onB.jsonMessages(), [{ type: 'transform', scene: 'lab', object: 'cube1', seq: 1, time: T0 + 5, location: [1, 2, 3], rotation: [0, 0, 0, 1], scale: [1, 1, 1] }]);
+
+    await a.registry.flush();
+    await b.registry.flush();
+    const stored: StoredEvent[] = [];
+    for await (const page of store.scan({ channel: sceneChannel('lab'), order: 'asc' })) stored.push(...page);
+    assert.equal(stored.length, 1, 'stored by the node it arrived on only');
+  });
+});
