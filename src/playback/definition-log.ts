@@ -19,8 +19,12 @@ export interface DefinitionLogOptions<R> {
   readonly clock: Clock;
   /** Largest record, bytes of JSON. */
   readonly maxRecordBytes: number;
-  /** The definition a record is about: at open only each name's latest record is applied. */
-  readonly nameOf: (record: R) => string;
+  /**
+   * The definition a record is about: at open only each name's latest
+   * record is applied. Without it, every record is, in order (a log of
+   * edits, where each one builds on the ones before).
+   */
+  readonly nameOf?: (record: R) => string;
   /** Applies one record (`seq`: its place in the log); records are applied one at a time, in the log's order. A rejection goes to `onError`. */
   readonly apply: (record: R, seq: number) => Promise<void>;
   /** Told when the log cannot be read (definitions made elsewhere stop arriving). */
@@ -30,8 +34,8 @@ export interface DefinitionLogOptions<R> {
 export class DefinitionLog<R> {
   readonly #options: DefinitionLogOptions<R>;
   #tail: LiveTail | undefined = undefined;
-  /** Records read while opening, by name: only the latest of each is applied. */
-  #opening: Map<string, StoredEvent> | undefined = new Map();
+  /** Records read while opening, by name (or by seq, without `nameOf`): only the latest of each name is applied. */
+  #opening: Map<string | number, StoredEvent> | undefined = new Map();
   #applying: Promise<void> = Promise.resolve();
   #appliedSeq = 0;
   readonly #waiters: { readonly seq: number; readonly resolve: () => void }[] = [];
@@ -55,8 +59,10 @@ export class DefinitionLog<R> {
     const { channel, writer, bus, clock, maxRecordBytes } = this.#options;
     const event = normalizeEvent({ data: record as object }, { now: clock.now(), maxEventBytes: maxRecordBytes });
     const { stored } = await writer.append(channel, [event]);
-    bus.publish(channel, stored);
     const seq = stored[0]?.seq ?? 0;
+    // Not opened (a library user who never loads): nothing follows the log, so this node applies its own record.
+    if (this.#tail === undefined) await this.#enqueue(stored, seq);
+    bus.publish(channel, stored);
     if (this.#appliedSeq < seq) await new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
     return seq;
   }
@@ -71,7 +77,7 @@ export class DefinitionLog<R> {
     if (this.#opening === undefined) {
       void this.#enqueue(events, lastSeq);
     } else {
-      for (const event of events) this.#opening.set(this.#options.nameOf(event.data as R), event);
+      for (const event of events) this.#opening.set(this.#options.nameOf?.(event.data as R) ?? event.seq, event);
       this.#appliedSeq = Math.max(this.#appliedSeq, lastSeq);
     }
     return true;

@@ -1,5 +1,6 @@
 /**
- * The server's scenes: definitions kept in the event log (SceneCatalog),
+ * The server's scenes: definitions kept in the event log (`playhead.scenes`,
+ * followed live through DefinitionLog, so every node knows every scene),
  * transforms restored at start from the latest snapshot plus the events
  * after it, input from datagrams and WebSocket messages, fan-out once per
  * loop turn, heartbeat timeouts, and persistence off the delivery path.
@@ -9,14 +10,16 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
 import { isClusterMembership } from '../live/cluster-membership.js';
+import { InProcessBus } from '../live/in-process/in-process-bus.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import type { PlaybackSink } from '../playback/playback-session.js';
 import { DeviceReplaySink } from './device-replay-sink.js';
 import { readDatagram, type DatagramContext } from './read-datagram.js';
 import { Scene } from './scene.js';
-import { SceneCatalog } from './scene-catalog.js';
-import { SCENE_NAME_PATTERN, sceneChannel, snapshotChannel } from './scene-channels.js';
+import { DefinitionLog } from '../playback/definition-log.js';
+import type { CatalogRecord } from './scene-catalog.js';
+import { SCENE_DEFINITIONS_CHANNEL, SCENE_NAME_PATTERN, sceneChannel, snapshotChannel } from './scene-channels.js';
 import type { SceneDevice } from './scene-device.js';
 import { transformsAt, type TransformAt } from './scene-history.js';
 import { WriterAppender, type SceneAppender } from './scene-appender.js';
@@ -69,6 +72,7 @@ export interface Registration {
 }
 
 const SECRET_BYTES = 16;
+const MAX_RECORD_BYTES = 1 << 20;
 /** `fromDevice` of an update another node relayed: delivered here, but stored and relayed by the node it arrived on. */
 const RELAYED_DEVICE = -1;
 
@@ -91,7 +95,7 @@ export class SceneRegistry {
   readonly #reader: EventReader;
   readonly #clock: Clock;
   readonly #config: SceneRegistryConfig;
-  readonly #catalog: SceneCatalog;
+  readonly #catalog: DefinitionLog<CatalogRecord>;
   readonly #recorder: SceneRecorder;
   readonly #scenes = new Map<string, Scene>();
   readonly #byIndex = new Map<number, Scene>();
@@ -117,7 +121,12 @@ export class SceneRegistry {
     // Alone on its bus a node has no one to relay to: the turn is not even encoded.
     this.#bus = options.bus !== undefined && isClusterMembership(options.bus) ? options.bus : undefined;
     this.#config = Object.freeze({ ...SCENE_DEFAULTS, ...options.config });
-    this.#catalog = new SceneCatalog(options.reader, options.writer, options.clock);
+    this.#catalog = new DefinitionLog<CatalogRecord>({
+      channel: SCENE_DEFINITIONS_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus ?? new InProcessBus(), clock: options.clock,
+      maxRecordBytes: MAX_RECORD_BYTES,
+      apply: async (record) => this.#apply(record),
+      onError: (error) => options.onStoreError?.(error, SCENE_DEFINITIONS_CHANNEL),
+    });
     this.#recorder = new SceneRecorder({
       appender: options.appender ?? new WriterAppender(options.writer), bus: options.bus, clock: options.clock, config: this.#config.recorder,
       onError: options.onStoreError ?? (() => undefined),
@@ -139,25 +148,7 @@ export class SceneRegistry {
 
   /** Recreates every stored scene and object, with each object's latest stored transform. */
   async load(): Promise<void> {
-    for await (const record of this.#catalog.records()) {
-      if (record.op === 'scene') {
-        this.#add(new Scene({ name: record.name, index: record.index, auth: record.auth, metadata: record.metadata, baseline: record.baseline }, this.#accepted));
-      } else if (record.op === 'dropScene') {
-        this.#remove(record.name);
-      } else if (record.op === 'object') {
-        const scene = this.#scenes.get(record.scene);
-        const existing = scene?.objectAt(record.index);
-        if (existing !== undefined) {
-          scene?.renameObject(existing, record.name);
-          existing.type = record.type;
-          existing.metadata = record.metadata;
-        } else scene?.addObject(record.name, record.type, record.metadata, record.index);
-      } else {
-        const scene = this.#scenes.get(record.scene);
-        const object = scene?.objectAt(record.index);
-        if (scene !== undefined && object !== undefined) scene.removeObject(object);
-      }
-    }
+    await this.#catalog.open();
     for (const scene of this.#scenes.values()) {
       for (const [index, entry] of await transformsAt(this.#reader, scene.name, Number.POSITIVE_INFINITY, scene.baseline)) {
         const object = scene.objectAt(index);
@@ -195,15 +186,12 @@ export class SceneRegistry {
     const definition = { name, index: this.#nextSceneIndex, auth: options.auth ?? this.#config.defaultAuth, metadata: options.metadata ?? null, baseline };
     this.#nextSceneIndex += 1;
     await this.#catalog.record({ op: 'scene', ...definition });
-    const scene = new Scene(definition, this.#accepted);
-    this.#add(scene);
-    return scene;
+    return this.scene(name);
   }
 
   async deleteScene(name: string): Promise<void> {
     this.scene(name);
     await this.#catalog.record({ op: 'dropScene', name });
-    this.#remove(name);
   }
 
   async createObject(sceneName: string, attributes: ObjectAttributes): Promise<SceneObject> {
@@ -215,7 +203,7 @@ export class SceneRegistry {
     }
     const index = scene.nextObjectIndex;
     await this.#catalog.record({ op: 'object', scene: scene.name, index, name, type: attributes.type ?? null, metadata: attributes.metadata ?? null });
-    const object = scene.addObject(name, attributes.type ?? null, attributes.metadata ?? null, index);
+    const object = scene.object(name);
     this.#move(scene, object, attributes);
     return object;
   }
@@ -229,9 +217,6 @@ export class SceneRegistry {
     const metadata = attributes.metadata === undefined ? object.metadata : attributes.metadata;
     if (name !== object.name || type !== object.type || metadata !== object.metadata) {
       await this.#catalog.record({ op: 'object', scene: scene.name, index: object.index, name, type, metadata });
-      scene.renameObject(object, name);
-      object.type = type;
-      object.metadata = metadata;
     }
     this.#move(scene, object, attributes);
     return object;
@@ -241,7 +226,6 @@ export class SceneRegistry {
     const scene = this.scene(sceneName);
     const object = scene.object(objectName);
     await this.#catalog.record({ op: 'dropObject', scene: scene.name, index: object.index });
-    scene.removeObject(object);
   }
 
   /** Adds a device; it receives every object's current transform at once, then every update. */
@@ -350,6 +334,7 @@ export class SceneRegistry {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#catalog.close();
     this.#sweepTimer?.cancel();
     this.#drainTimer?.cancel();
     this.#flushTimer?.cancel();
@@ -416,6 +401,27 @@ export class SceneRegistry {
     floats.set(object.floats);
     applyParts(floats, parts);
     scene.apply(object, 0, this.#clock.now(), floats, 0);
+  }
+
+  /** Applies a catalog record, made here or on another node (a record seen twice changes nothing the second time). */
+  #apply(record: CatalogRecord): void {
+    if (record.op === 'scene') {
+      if (!this.#scenes.has(record.name)) this.#add(new Scene({ name: record.name, index: record.index, auth: record.auth, metadata: record.metadata, baseline: record.baseline }, this.#accepted));
+    } else if (record.op === 'dropScene') {
+      this.#remove(record.name);
+    } else if (record.op === 'object') {
+      const scene = this.#scenes.get(record.scene);
+      const existing = scene?.objectAt(record.index);
+      if (existing !== undefined) {
+        scene?.renameObject(existing, record.name);
+        existing.type = record.type;
+        existing.metadata = record.metadata;
+      } else scene?.addObject(record.name, record.type, record.metadata, record.index);
+    } else {
+      const scene = this.#scenes.get(record.scene);
+      const object = scene?.objectAt(record.index);
+      if (scene !== undefined && object !== undefined) scene.removeObject(object);
+    }
   }
 
   #relayOutgoing(): void {

@@ -1,7 +1,8 @@
 /**
  * Scenes across nodes: two registries on one store, each with its own NATS
- * connection, as two nodes are. An update that arrives on one node reaches
- * the devices of the other, and is stored once, by the node it arrived on.
+ * connection, as two nodes are. A scene made on one node is known to the
+ * other at once; an update that arrives on one node reaches the devices of
+ * the other, and is stored once, by the node it arrived on.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -34,11 +35,14 @@ describe('scenes across nodes', { skip }, () => {
       return { clock, bus, registry };
     };
     const a = await node();
+    const b = await node();
     await a.registry.load();
+    await b.registry.load();
     await a.registry.createScene('lab');
     await a.registry.createObject('lab', { name: 'cube1' });
-    const b = await node();
-    await b.registry.load();
+    const deadline = Date.now() + 5_000;
+    while (b.registry.list()[0]?.objects.has('cube1') !== true && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(b.registry.scene('lab').objects.has('cube1'), 'the scene and its object made on a are known to b');
     return { store, a, b };
   }
 

@@ -1,7 +1,7 @@
 /**
  * HTTP routes of scenes: scenes and objects (create, list, get, update,
  * delete), device registration for UDP delivery, and counters. Creates are
- * acknowledged after their definition is stored (SceneCatalog).
+ * acknowledged after their definition is stored (src/scenes/scene-catalog.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
