@@ -9,6 +9,8 @@ import { compareScalar } from './pointwise.js';
 import { isDurationNode, type AggregateSpec, type PredicateNode, type TimelineNode, type TimelineQuery } from './timeline-ast.js';
 import type { Scalar } from './timeline-piece.js';
 import { parseTimeline } from './parse-timeline.js';
+import { compileKernels, type StepKernel } from './step-kernels.js';
+import { tailLayout, type TailLayout } from './tail-layout.js';
 
 /** One event as the evaluator sees it: its order and the values of the columns the plan reads. */
 export interface TimelineRow {
@@ -18,7 +20,8 @@ export interface TimelineRow {
   readonly values: readonly (Scalar | undefined)[];
 }
 
-export type RowPredicate = (values: readonly (Scalar | undefined)[]) => boolean;
+/** Reads the event's column values from `values[base]` on. */
+export type RowPredicate = (values: readonly (Scalar | undefined)[], base: number) => boolean;
 
 export type PlanNode =
   | { readonly op: 'latest_event_to_state'; readonly column: number }
@@ -43,6 +46,10 @@ export interface TimelinePlan {
   /** The result is a duration: ms inside, seconds outside. */
   readonly rootIsDuration: boolean;
   readonly aggregate: AggregateSpec | undefined;
+  /** Where each node's tail lives in a key's flat state. */
+  readonly layout: TailLayout;
+  /** The incremental rule of each node, compiled (by node, children first). */
+  readonly kernels: readonly StepKernel[];
 }
 
 const MS_PER_SECOND = 1_000;
@@ -85,22 +92,28 @@ export function compileTimeline(query: unknown): TimelinePlan {
       case 'compare': {
         const index = columnOf(node.column);
         const { cmp, value } = node;
-        return (values) => {
-          const found = values[index];
+        return (values, base) => {
+          const found = values[base + index];
           return found !== undefined && compareScalar(found, cmp, value) === true;
         };
       }
       case 'and': {
         const parts = node.args.map(predicate);
-        return (values) => parts.every((part) => part(values));
+        return (values, base) => {
+          for (const part of parts) if (!part(values, base)) return false;
+          return true;
+        };
       }
       case 'or': {
         const parts = node.args.map(predicate);
-        return (values) => parts.some((part) => part(values));
+        return (values, base) => {
+          for (const part of parts) if (part(values, base)) return true;
+          return false;
+        };
       }
       case 'not': {
         const inner = predicate(node.arg);
-        return (values) => !inner(values);
+        return (values, base) => !inner(values, base);
       }
     }
   };
@@ -140,6 +153,7 @@ export function compileTimeline(query: unknown): TimelinePlan {
   return Object.freeze({
     query: parsed, nodes, needsLeft, columns, root, groupRoot,
     rootIsDuration: isDurationNode(parsed.timeline), aggregate: parsed.aggregate,
+    layout: tailLayout(nodes, needsLeft), kernels: compileKernels(nodes),
   });
 }
 
