@@ -157,21 +157,20 @@ class History {
   }
 }
 
-export class KeyTimeline {
+/** A TailStore itself (not one beside it): one object fewer to reach per event. */
+export class KeyTimeline extends TailStore {
   readonly #plan: TimelinePlan;
   readonly #compiled: CompiledPlan;
   readonly #options: KeyTimelineOptions;
   readonly #columns: number;
-  readonly #tails: TailStore;
   readonly #histories: History[];
   #started = false;
   #firstTs = 0;
   #frontierTs = 0;
   #frontierSeq = 0;
   #applied = 0;
-  /** Retained events (for late ones), from absolute index `#rowBase`: times, seqs and `#columns` values each. */
-  #rowTs: number[] = [];
-  #rowSeq: number[] = [];
+  /** Retained events (for late ones), from absolute index `#rowBase`: ts and seq of each (interleaved), and `#columns` values each. */
+  #rowOrder: number[] = [];
   #rowValues: (Scalar | undefined)[] = [];
   #rowBase = 0;
   #checkpoints: Checkpoint[];
@@ -179,11 +178,11 @@ export class KeyTimeline {
   dirty = false;
 
   constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState) {
+    super(plan.layout);
     this.#plan = plan;
     this.#compiled = compiled(plan);
     this.#options = options;
     this.#columns = plan.columns.length;
-    this.#tails = new TailStore(this.#compiled.layout);
     this.#histories = this.#compiled.results.map(() => new History());
     if (state !== undefined) this.#restoreDurable(state);
     this.#rowBase = this.#applied;
@@ -210,9 +209,8 @@ export class KeyTimeline {
   /** Applies the event at (ts, seq) whose column values are `values` (read, not kept). */
   pushValues(ts: number, seq: number, values: readonly (Scalar | undefined)[]): PushOutcome {
     if (!this.#started || before(this.#frontierTs, this.#frontierSeq, ts, seq)) {
-      const at = this.#rowTs.length;
-      this.#rowTs.push(ts);
-      this.#rowSeq.push(seq);
+      const at = this.#rowOrder.length >> 1;
+      this.#rowOrder.push(ts, seq);
       const columns = this.#columns;
       for (let column = 0; column < columns; column += 1) this.#rowValues.push(values[column]);
       this.#apply(at);
@@ -222,9 +220,8 @@ export class KeyTimeline {
     const oldest = this.#checkpoints[0] as Checkpoint;
     if (oldest.started && !before(oldest.frontierTs, oldest.frontierSeq, ts, seq)) return 'too_late';
     const at = this.#insertionIndex(ts, seq);
-    if (at < this.#rowTs.length && this.#rowTs[at] === ts && this.#rowSeq[at] === seq) return 'duplicate';
-    this.#rowTs.splice(at, 0, ts);
-    this.#rowSeq.splice(at, 0, seq);
+    if (2 * at < this.#rowOrder.length && this.#rowOrder[2 * at] === ts && this.#rowOrder[2 * at + 1] === seq) return 'duplicate';
+    this.#rowOrder.splice(2 * at, 0, ts, seq);
     this.#rowValues.splice(at * this.#columns, 0, ...values.slice(0, this.#columns));
     const absolute = this.#rowBase + at;
     let keep = this.#checkpoints.length - 1;
@@ -232,14 +229,15 @@ export class KeyTimeline {
     this.#checkpoints.length = keep + 1;
     const checkpoint = this.#checkpoints[keep] as Checkpoint;
     this.#restore(checkpoint);
-    for (let index = checkpoint.applied - this.#rowBase; index < this.#rowTs.length; index += 1) this.#apply(index);
+    const rows = this.#rowOrder.length >> 1;
+    for (let index = checkpoint.applied - this.#rowBase; index < rows; index += 1) this.#apply(index);
     return 'revised';
   }
 
   /** The value of result `result` (0: the query, 1: the group column) at `t`; null before the first event. */
   valueAt(result: number, t: number): PieceValue {
     if (!this.#started || t < this.#firstTs) return null;
-    if (t >= this.#frontierTs) return this.#tails.valueAt(this.#compiled.results[result] as number, t);
+    if (t >= this.#frontierTs) return this.tailValueAt(this.#compiled.results[result] as number, t);
     return (this.#histories[result] as History).valueAt(t);
   }
 
@@ -255,14 +253,14 @@ export class KeyTimeline {
 
   /** The result's pieces from `from` on (the one covering `from` cut to start there). */
   piecesFrom(result: number, from: number): Piece[] {
-    if (from >= this.#frontierTs) return piecesFrom(this.#tails.tail(this.#compiled.results[result] as number), from);
+    if (from >= this.#frontierTs) return piecesFrom(this.tail(this.#compiled.results[result] as number), from);
     return piecesFrom(this.pieces(result), from);
   }
 
   /** The state to checkpoint durably; with histories, so interval reads survive a restart. */
   state(): KeyState {
-    const tails = this.#plan.nodes.map((_, node) => this.#tails.tail(node));
-    const lefts = this.#plan.nodes.map((_, node) => (this.#tails.hasLeft(node) ? piece(0, this.#tails.leftValue(node), this.#tails.leftSlope(node)) : UNKNOWN_LEFT));
+    const tails = this.#plan.nodes.map((_, node) => this.tail(node));
+    const lefts = this.#plan.nodes.map((_, node) => (this.hasLeft(node) ? piece(0, this.leftValue(node), this.leftSlope(node)) : UNKNOWN_LEFT));
     return {
       applied: this.#applied, started: this.#started, firstTs: this.#firstTs, frontierTs: this.#frontierTs, frontierSeq: this.#frontierSeq,
       tails, lefts, histories: this.#histories.map((history) => history.pieces()),
@@ -271,10 +269,10 @@ export class KeyTimeline {
 
   #insertionIndex(ts: number, seq: number): number {
     let low = 0;
-    let high = this.#rowTs.length;
+    let high = this.#rowOrder.length >> 1;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if (before(this.#rowTs[middle] as number, this.#rowSeq[middle] as number, ts, seq)) low = middle + 1;
+      if (before(this.#rowOrder[2 * middle] as number, this.#rowOrder[2 * middle + 1] as number, ts, seq)) low = middle + 1;
       else high = middle;
     }
     return low;
@@ -282,7 +280,7 @@ export class KeyTimeline {
 
   /** Appends the part of node `node`'s tail within [from, until) to `target` (a tail may begin before `from`). */
   #appendTail(target: History, node: number, from: number, until: number): void {
-    const tails = this.#tails;
+    const tails = this as TailStore;
     const length = tails.length(node);
     for (let index = 0; index < length; index += 1) {
       const start = tails.start(node, index);
@@ -296,9 +294,9 @@ export class KeyTimeline {
   /** Applies retained event `index` (relative to `#rowBase`). */
   #apply(index: number): void {
     const { kernels, results, leftNodes, changed } = this.#compiled;
-    const t = this.#rowTs[index] as number;
+    const t = this.#rowOrder[2 * index] as number;
     const first = !this.#started;
-    const tails = this.#tails;
+    const tails = this as TailStore;
     if (!first && t > this.#frontierTs) {
       for (let r = 0; r < results.length; r += 1) this.#appendTail(this.#histories[r] as History, results[r] as number, this.#frontierTs, t);
       for (let l = 0; l < leftNodes.length; l += 1) tails.takeLeft(leftNodes[l] as number, t);
@@ -311,7 +309,7 @@ export class KeyTimeline {
       this.#firstTs = t;
     }
     this.#frontierTs = t;
-    this.#frontierSeq = this.#rowSeq[index] as number;
+    this.#frontierSeq = this.#rowOrder[2 * index + 1] as number;
     this.#applied += 1;
     if (this.#applied % this.#options.checkpointEvery === 0) this.#checkpoint();
   }
@@ -327,8 +325,7 @@ export class KeyTimeline {
     if (oldest === 0) return;
     this.#checkpoints = this.#checkpoints.slice(oldest);
     const drop = (this.#checkpoints[0] as Checkpoint).applied - this.#rowBase;
-    this.#rowTs = this.#rowTs.slice(drop);
-    this.#rowSeq = this.#rowSeq.slice(drop);
+    this.#rowOrder = this.#rowOrder.slice(2 * drop);
     this.#rowValues = this.#rowValues.slice(drop * this.#columns);
     this.#rowBase += drop;
   }
@@ -336,7 +333,7 @@ export class KeyTimeline {
   #capture(): Checkpoint {
     return {
       applied: this.#applied, started: this.#started, firstTs: this.#firstTs, frontierTs: this.#frontierTs, frontierSeq: this.#frontierSeq,
-      tails: this.#tails.snapshot(),
+      tails: this.snapshotTails(),
     };
   }
 
@@ -346,8 +343,8 @@ export class KeyTimeline {
     this.#firstTs = checkpoint.firstTs;
     this.#frontierTs = checkpoint.frontierTs;
     this.#frontierSeq = checkpoint.frontierSeq;
-    if (checkpoint.tails === undefined) this.#tails.reset(this.#compiled.layout);
-    else this.#tails.restore(checkpoint.tails);
+    if (checkpoint.tails === undefined) this.resetTails();
+    else this.restoreTails(checkpoint.tails);
     // Finalised history before the checkpoint stays; what came after is recomputed.
     for (const history of this.#histories) {
       if (!checkpoint.started) history.length = 0;
@@ -361,7 +358,7 @@ export class KeyTimeline {
     this.#firstTs = state.firstTs;
     this.#frontierTs = state.frontierTs;
     this.#frontierSeq = state.frontierSeq;
-    const tails = this.#tails;
+    const tails = this as TailStore;
     state.tails.forEach((tail, node) => {
       tails.clear(node);
       // Only the part from the frontier on is ever read: drop what ended before it if the region is too small.

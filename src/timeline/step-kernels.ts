@@ -51,7 +51,7 @@ function kernel(node: PlanNode, index: number): StepKernel {
           tails.put(index, t, value === undefined ? null : value, 0);
           return true;
         }
-        if (value === undefined || value === tails.valueAt(index, t)) return false;
+        if (value === undefined || value === tails.tailValueAt(index, t)) return false;
         tails.clear(index);
         tails.put(index, t, value, 0);
         return true;
@@ -174,7 +174,7 @@ function kernel(node: PlanNode, index: number): StepKernel {
         // Same child timeline from here on: the same integral.
         if (!first && changed[child] === 0) return false;
         // The total is continuous, so the event at t does not change it at t.
-        let total = first ? 0 : (tails.valueAt(index, t) as number);
+        let total = first ? 0 : (tails.tailValueAt(index, t) as number);
         tails.clear(index);
         const length = tails.length(child);
         for (let i = tails.coveringIndex(child, t); i < length; i += 1) {

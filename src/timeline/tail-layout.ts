@@ -18,6 +18,9 @@ const MONOTONE_COMPARE_PIECES = 3;
 export interface TailLayout {
   /** First slot of each node's tail region. */
   readonly offsets: Int32Array;
+  /** Index in a key's number array of each node's first start (the counts come first). */
+  readonly numOffsets: Int32Array;
+  readonly nodeCount: number;
   /** Slots of each node's region (the bound on its tail's pieces). */
   readonly capacities: Int32Array;
   /** Slot of each node's left limit, or -1 when none is read. */
@@ -79,7 +82,11 @@ export function tailLayout(nodes: readonly PlanNode[], needsLeft: readonly boole
     }
   }
   for (let index = 0; index < nodes.length; index += 1) if (needsLeft[index]) leftSlots[index] = slot++;
-  const initialNums = new Array<number>(2 * slot).fill(0);
+  const numOffsets = offsets.map((offset) => nodes.length + 2 * offset);
+  // Doubles from the start (not small integers), so the array never changes its element kind.
+  const initialNums: number[] = [];
+  for (let index = 0; index < nodes.length + 2 * slot; index += 1) initialNums.push(0.5);
+  initialNums.fill(0);
   const initialVals = new Array<PieceValue>(slot).fill(null);
-  return Object.freeze({ offsets, capacities: Int32Array.from(capacities), leftSlots, slotCount: slot, initialNums, initialVals });
+  return Object.freeze({ offsets, numOffsets, nodeCount: nodes.length, capacities: Int32Array.from(capacities), leftSlots, slotCount: slot, initialNums, initialVals });
 }
