@@ -39,6 +39,8 @@ export interface TimelinePlan {
   readonly needsLeft: readonly boolean[];
   /** Column paths (within `data`), by index. */
   readonly columns: readonly (readonly string[])[];
+  /** A compiled reader of each column. */
+  readonly readers: readonly ColumnReader[];
   /** The query's result node. */
   readonly root: number;
   /** The latest value of the group_by column, or -1. */
@@ -68,6 +70,20 @@ export function readColumn(data: unknown, segments: readonly string[]): Scalar |
   }
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export type ColumnReader = (data: unknown) => Scalar | undefined;
+
+/** readColumn for one path, compiled: a one-segment path (the usual case) reads without a loop. */
+export function columnReader(segments: readonly string[]): ColumnReader {
+  if (segments.length !== 1) return (data) => readColumn(data, segments);
+  const name = segments[0] as string;
+  return (data) => {
+    if (typeof data !== 'object' || data === null || !Object.hasOwn(data, name)) return undefined;
+    const value = (data as Record<string, unknown>)[name];
+    if (typeof value === 'string' || typeof value === 'boolean') return value;
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
 }
 
 /** Compiles DSL text or a JSON AST (TimelineQuery); throws `invalid_timeline`. */
@@ -151,7 +167,7 @@ export function compileTimeline(query: unknown): TimelinePlan {
     }
   });
   return Object.freeze({
-    query: parsed, nodes, needsLeft, columns, root, groupRoot,
+    query: parsed, nodes, needsLeft, columns, readers: columns.map(columnReader), root, groupRoot,
     rootIsDuration: isDurationNode(parsed.timeline), aggregate: parsed.aggregate,
     layout: tailLayout(nodes, needsLeft), kernels: compileKernels(nodes),
   });

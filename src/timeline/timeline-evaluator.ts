@@ -6,7 +6,7 @@
  * fired from the injected Clock (DESIGN "One clock").
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { columnSegments, readColumn, type TimelinePlan } from './compile-timeline.js';
+import { columnReader, columnSegments, type ColumnReader, type TimelinePlan } from './compile-timeline.js';
 import { DueHeap } from './due-heap.js';
 import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
 import { aggregateValues, type AggregateRow } from './timeline-aggregate.js';
@@ -67,7 +67,7 @@ interface NotifyState {
 
 export class TimelineEvaluator {
   readonly #plan: TimelinePlan;
-  readonly #keySegments: readonly string[];
+  readonly #readKey: ColumnReader;
   readonly #clock: Clock;
   readonly #options: KeyTimelineOptions;
   readonly #keys = new Map<string, KeyTimeline>();
@@ -87,7 +87,7 @@ export class TimelineEvaluator {
 
   constructor(options: TimelineEvaluatorOptions) {
     this.#plan = options.plan;
-    this.#keySegments = columnSegments(options.key);
+    this.#readKey = columnReader(columnSegments(options.key));
     this.#values = new Array<Scalar | undefined>(options.plan.columns.length).fill(undefined);
     this.#clock = options.clock;
     this.#options = Object.freeze({
@@ -104,7 +104,7 @@ export class TimelineEvaluator {
 
   /** Applies one event; a late one re-evaluates its key. Keyless events are counted and skipped. */
   push(event: TimelineEvent): PushOutcome | 'keyless' {
-    const raw = readColumn(event.data, this.#keySegments);
+    const raw = this.#readKey(event.data);
     if (typeof raw !== 'string' && typeof raw !== 'number') {
       this.#keyless += 1;
       return 'keyless';
@@ -115,9 +115,9 @@ export class TimelineEvaluator {
       timeline = new KeyTimeline(this.#plan, this.#options);
       this.#keys.set(key, timeline);
     }
-    const columns = this.#plan.columns;
+    const readers = this.#plan.readers;
     const values = this.#values;
-    for (let index = 0; index < columns.length; index += 1) values[index] = readColumn(event.data, columns[index] as string[]);
+    for (let index = 0; index < readers.length; index += 1) values[index] = (readers[index] as ColumnReader)(event.data);
     const outcome = timeline.pushValues(event.ts, event.seq, values);
     this.#events += 1;
     if ((outcome === 'applied' || outcome === 'revised') && !timeline.dirty) {
