@@ -12,6 +12,7 @@ import { normalizeEvent, type StoredEvent } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
+import type { FeedStore } from '../store/feed-store.js';
 import { compileTimeline, type TimelinePlan } from './compile-timeline.js';
 import type { AggregateRow } from './timeline-aggregate.js';
 import { TimelineCheckpointStore } from './timeline-checkpoints.js';
@@ -72,6 +73,11 @@ export interface TimelineRegistryOptions {
    * checkpoint with older times), ms. @default 1 h
    */
   readonly resumeWindowMs?: number;
+  /**
+   * Where checkpoints are kept and compacted (only what a resume reads is
+   * kept); omitted: appended to the event log, which keeps every one.
+   */
+  readonly checkpointFeeds?: FeedStore;
   /** Told when a checkpoint could not be written (the timeline keeps running). */
   readonly onCheckpointFailed?: (name: string, error: unknown) => void;
 }
@@ -106,7 +112,10 @@ export class TimelineRegistry {
 
   constructor(options: TimelineRegistryOptions) {
     this.#options = options;
-    this.#checkpoints = new TimelineCheckpointStore(options.reader, options.writer, options.clock);
+    this.#checkpoints = new TimelineCheckpointStore({
+      reader: options.reader, writer: options.writer, clock: options.clock,
+      ...(options.checkpointFeeds === undefined ? {} : { feeds: options.checkpointFeeds }),
+    });
     this.#checkpointIntervalMs = options.checkpointIntervalMs ?? TIMELINE_REGISTRY_DEFAULTS.checkpointIntervalMs;
     this.#resumeWindowMs = options.resumeWindowMs ?? TIMELINE_REGISTRY_DEFAULTS.resumeWindowMs;
     if (!(this.#checkpointIntervalMs >= 0)) throw new RangeError('checkpointIntervalMs must be >= 0');
@@ -152,6 +161,15 @@ export class TimelineRegistry {
     const timeline = this.#get(name);
     await this.#record({ action: 'delete', name });
     this.#stop(name, timeline);
+    // After any checkpoint being written: its rows go too (a feed store's; the event log keeps its own).
+    this.#writing = this.#writing.then(async () => {
+      try {
+        await this.#checkpoints.forget(timeline.id);
+      } catch (error) {
+        this.#options.onCheckpointFailed?.(name, error);
+      }
+    });
+    await this.#writing;
   }
 
   describe(name: string): TimelineDefinition {

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REBUFFERING_QUERY } from '../../src/cli/video-sessions.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
+import { openFeedStore } from '../../src/store/open-store.js';
 import { compileTimeline } from '../../src/timeline/compile-timeline.js';
+import { checkpointFeedKey } from '../../src/timeline/timeline-checkpoints.js';
 import { TimelineEvaluator } from '../../src/timeline/timeline-evaluator.js';
 import { startServeProcess } from '../support/cli-process.js';
 
@@ -77,8 +79,12 @@ describe('timelines under playhead serve', () => {
     t.after(() => third.child.kill());
     const stored = await readAll(third.url, 'player');
     assert.ok(stored.length >= 8 * EVENTS_PER_BATCH, `at least the acknowledged batches are stored, got ${stored.length}`);
-    const checkpoints = await readAll(third.url, 'playhead.timeline-checkpoints');
-    const coveredSeq = Math.max(...checkpoints.map((event) => (event.data as { seq: number }).seq));
+    // serve keeps checkpoints in the feed store of the same URL (compacted), under the definition's id.
+    const [definition] = await readAll(third.url, 'playhead.timelines');
+    const feeds = await openFeedStore(store);
+    t.after(() => feeds.close());
+    const checkpoints = (await feeds.read(checkpointFeedKey((definition as Stored).seq), { limit: 1_000 })).items;
+    const coveredSeq = Math.max(...checkpoints.map((item) => (item.data as { seq: number }).seq));
     assert.ok(coveredSeq >= (stored[4 * EVENTS_PER_BATCH - 1] as Stored).seq, 'the checkpoint of the clean stop covers the first 200 events');
     const after = stored.filter((event) => event.seq > coveredSeq).length;
     assert.deepEqual(await stats(third.url), { ...(await stats(third.url)), events: after, keys: SESSIONS }, 'only the events after the checkpoint were evaluated again');
