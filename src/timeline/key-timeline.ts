@@ -175,7 +175,7 @@ export class KeyTimeline extends TailStore {
   #rowBase = 0;
   #checkpoints: Checkpoint[];
   /** Changed since the owner last took this key's state (the evaluator's dirty list). */
-  dirty = false;
+  #dirty = false;
 
   constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState) {
     super(plan.layout);
@@ -187,6 +187,21 @@ export class KeyTimeline extends TailStore {
     if (state !== undefined) this.#restoreDurable(state);
     this.#rowBase = this.#applied;
     this.#checkpoints = [state === undefined ? INITIAL_CHECKPOINT : this.#capture()];
+  }
+
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /** Marks the key changed; false when it already was (so the owner lists it once). */
+  markDirty(): boolean {
+    if (this.#dirty) return false;
+    this.#dirty = true;
+    return true;
+  }
+
+  clearDirty(): void {
+    this.#dirty = false;
   }
 
   get started(): boolean {

@@ -120,10 +120,7 @@ export class TimelineEvaluator {
     for (let index = 0; index < readers.length; index += 1) values[index] = (readers[index] as ColumnReader)(event.data);
     const outcome = timeline.pushValues(event.ts, event.seq, values);
     this.#events += 1;
-    if ((outcome === 'applied' || outcome === 'revised') && !timeline.dirty) {
-      timeline.dirty = true;
-      this.#dirty.push(key);
-    }
+    if ((outcome === 'applied' || outcome === 'revised') && timeline.markDirty()) this.#dirty.push(key);
     if (outcome === 'revised') this.#late += 1;
     else if (outcome === 'too_late') this.#tooLate += 1;
     if (this.#listeners.size > 0 && (outcome === 'applied' || outcome === 'revised')) this.#afterPush(key, timeline, outcome === 'revised' ? event.ts : undefined);
@@ -220,7 +217,7 @@ export class TimelineEvaluator {
     }
     for (const key of this.#dirty) {
       const timeline = this.#keys.get(key);
-      if (timeline !== undefined) timeline.dirty = false;
+      timeline?.clearDirty();
     }
     this.#dirty = [];
     return out;
