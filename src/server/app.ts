@@ -86,6 +86,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.sources !== undefined) registerSourceRoutes(app, options.sources);
   const timelines = new TimelineRegistry({
     reader: options.store, writer: options.store, bus: options.bus, clock, leases,
+    ...(options.feeds === undefined ? {} : { checkpointFeeds: options.feeds }),
     onTimelineFailed: (name, error) => app.log.error({ err: error, timeline: name }, 'timeline stopped: its channel could not be read'),
   });
   for (const { name, error } of await timelines.load()) app.log.error({ err: error, timeline: name }, 'stored timeline not started');

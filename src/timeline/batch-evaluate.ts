@@ -24,7 +24,7 @@ export function batchEvaluate(plan: TimelinePlan, rows: readonly TimelineRow[]):
         }
         break;
       case 'has_existed': {
-        const match = rows.find((row) => node.where(row.values));
+        const match = rows.find((row) => node.where(row.values, 0));
         appendPiece(timeline, piece(first.ts, false));
         if (match !== undefined) appendPiece(timeline, piece(match.ts, true));
         break;
@@ -32,7 +32,7 @@ export function batchEvaluate(plan: TimelinePlan, rows: readonly TimelineRow[]):
       case 'has_existed_within': {
         const windows: [number, number][] = [];
         for (const row of rows) {
-          if (!node.where(row.values) || node.windowMs === 0) continue;
+          if (!node.where(row.values, 0) || node.windowMs === 0) continue;
           const last = windows[windows.length - 1];
           if (last !== undefined && row.ts <= last[1]) last[1] = Math.max(last[1], row.ts + node.windowMs);
           else windows.push([row.ts, row.ts + node.windowMs]);

@@ -9,6 +9,8 @@ import { compareScalar } from './pointwise.js';
 import { isDurationNode, type AggregateSpec, type PredicateNode, type TimelineNode, type TimelineQuery } from './timeline-ast.js';
 import type { Scalar } from './timeline-piece.js';
 import { parseTimeline } from './parse-timeline.js';
+import { compileKernels, type StepKernel } from './step-kernels.js';
+import { tailLayout, type TailLayout } from './tail-layout.js';
 
 /** One event as the evaluator sees it: its order and the values of the columns the plan reads. */
 export interface TimelineRow {
@@ -18,7 +20,8 @@ export interface TimelineRow {
   readonly values: readonly (Scalar | undefined)[];
 }
 
-export type RowPredicate = (values: readonly (Scalar | undefined)[]) => boolean;
+/** Reads the event's column values from `values[base]` on. */
+export type RowPredicate = (values: readonly (Scalar | undefined)[], base: number) => boolean;
 
 export type PlanNode =
   | { readonly op: 'latest_event_to_state'; readonly column: number }
@@ -36,6 +39,8 @@ export interface TimelinePlan {
   readonly needsLeft: readonly boolean[];
   /** Column paths (within `data`), by index. */
   readonly columns: readonly (readonly string[])[];
+  /** A compiled reader of each column. */
+  readonly readers: readonly ColumnReader[];
   /** The query's result node. */
   readonly root: number;
   /** The latest value of the group_by column, or -1. */
@@ -43,6 +48,10 @@ export interface TimelinePlan {
   /** The result is a duration: ms inside, seconds outside. */
   readonly rootIsDuration: boolean;
   readonly aggregate: AggregateSpec | undefined;
+  /** Where each node's tail lives in a key's flat state. */
+  readonly layout: TailLayout;
+  /** The incremental rule of each node, compiled (by node, children first). */
+  readonly kernels: readonly StepKernel[];
 }
 
 const MS_PER_SECOND = 1_000;
@@ -61,6 +70,20 @@ export function readColumn(data: unknown, segments: readonly string[]): Scalar |
   }
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+export type ColumnReader = (data: unknown) => Scalar | undefined;
+
+/** readColumn for one path, compiled: a one-segment path (the usual case) reads without a loop. */
+export function columnReader(segments: readonly string[]): ColumnReader {
+  if (segments.length !== 1) return (data) => readColumn(data, segments);
+  const name = segments[0] as string;
+  return (data) => {
+    if (typeof data !== 'object' || data === null || !Object.hasOwn(data, name)) return undefined;
+    const value = (data as Record<string, unknown>)[name];
+    if (typeof value === 'string' || typeof value === 'boolean') return value;
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  };
 }
 
 /** Compiles DSL text or a JSON AST (TimelineQuery); throws `invalid_timeline`. */
@@ -85,22 +108,28 @@ export function compileTimeline(query: unknown): TimelinePlan {
       case 'compare': {
         const index = columnOf(node.column);
         const { cmp, value } = node;
-        return (values) => {
-          const found = values[index];
+        return (values, base) => {
+          const found = values[base + index];
           return found !== undefined && compareScalar(found, cmp, value) === true;
         };
       }
       case 'and': {
         const parts = node.args.map(predicate);
-        return (values) => parts.every((part) => part(values));
+        return (values, base) => {
+          for (const part of parts) if (!part(values, base)) return false;
+          return true;
+        };
       }
       case 'or': {
         const parts = node.args.map(predicate);
-        return (values) => parts.some((part) => part(values));
+        return (values, base) => {
+          for (const part of parts) if (part(values, base)) return true;
+          return false;
+        };
       }
       case 'not': {
         const inner = predicate(node.arg);
-        return (values) => !inner(values);
+        return (values, base) => !inner(values, base);
       }
     }
   };
@@ -138,8 +167,9 @@ export function compileTimeline(query: unknown): TimelinePlan {
     }
   });
   return Object.freeze({
-    query: parsed, nodes, needsLeft, columns, root, groupRoot,
+    query: parsed, nodes, needsLeft, columns, readers: columns.map(columnReader), root, groupRoot,
     rootIsDuration: isDurationNode(parsed.timeline), aggregate: parsed.aggregate,
+    layout: tailLayout(nodes, needsLeft), kernels: compileKernels(nodes),
   });
 }
 

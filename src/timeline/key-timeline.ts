@@ -1,12 +1,17 @@
 /**
- * One key's incremental evaluation: every node's tail, the finalised
- * history of the result nodes, and checkpoints every `checkpointEvery`
- * events, so an event older than the key's latest re-evaluates only this
- * key, from the last checkpoint before it (DESIGN: late events are legal).
+ * One key's incremental evaluation: every node's tail (in place, in a
+ * TailStore), the finalised history of the result nodes, the events it
+ * applied (only the columns the plan reads) and checkpoints every
+ * `checkpointEvery` events, so an event older than the key's latest
+ * re-evaluates only this key, from the last checkpoint before it (DESIGN:
+ * late events are legal). An event in order allocates nothing but the room
+ * its columns take in the retained events (arrays that grow geometrically).
  */
 import type { TimelinePlan, TimelineRow } from './compile-timeline.js';
-import { stepNode, type StepContext } from './step-rules.js';
-import { appendPiece, extrapolate, leftLimit, piece, piecesFrom, valueAt, type Piece, type PieceValue } from './timeline-piece.js';
+import type { StepKernel } from './step-kernels.js';
+import type { TailLayout } from './tail-layout.js';
+import { TailStore, type TailSnapshot } from './tail-store.js';
+import { piece, piecesFrom, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
 
 export interface KeyTimelineOptions {
   /** Events between two checkpoints: a late event replays at most this many plus those after it. @default 64 */
@@ -33,70 +38,170 @@ export interface KeyState {
   readonly histories?: readonly (readonly Piece[])[];
 }
 
-const NO_PIECES: readonly Piece[] = Object.freeze([]);
+/** What a plan's keys share: the layout of their state, the compiled rules, scratch. */
+interface CompiledPlan {
+  readonly layout: TailLayout;
+  readonly kernels: readonly StepKernel[];
+  /** Result nodes whose history is kept: the root, then the group column. */
+  readonly results: readonly number[];
+  readonly leftNodes: readonly number[];
+  /** Per node: did this event change its tail (filled by each step). */
+  readonly changed: Uint8Array;
+}
+
+const COMPILED = new WeakMap<TimelinePlan, CompiledPlan>();
+
+function compiled(plan: TimelinePlan): CompiledPlan {
+  let found = COMPILED.get(plan);
+  if (found === undefined) {
+    const leftNodes: number[] = [];
+    plan.needsLeft.forEach((needed, index) => {
+      if (needed) leftNodes.push(index);
+    });
+    found = Object.freeze({
+      layout: plan.layout,
+      kernels: plan.kernels,
+      results: plan.groupRoot < 0 ? [plan.root] : [plan.root, plan.groupRoot],
+      leftNodes,
+      changed: new Uint8Array(plan.nodes.length),
+    });
+    COMPILED.set(plan, found);
+  }
+  return found;
+}
+
+/** An in-memory checkpoint: the tails and where the key was. */
+interface Checkpoint {
+  readonly applied: number;
+  readonly started: boolean;
+  readonly firstTs: number;
+  readonly frontierTs: number;
+  readonly frontierSeq: number;
+  /** undefined: the state before any event. */
+  readonly tails: TailSnapshot | undefined;
+}
+
+const INITIAL_CHECKPOINT: Checkpoint = Object.freeze({ applied: 0, started: false, firstTs: 0, frontierTs: 0, frontierSeq: 0, tails: undefined });
 // Its start is never read (slope 0); 0 keeps it JSON-safe for durable checkpoints.
 const UNKNOWN_LEFT = piece(0, null);
-
-const INITIAL_STATES = new WeakMap<TimelinePlan, KeyState>();
-
-/** The state before any event, the same for every key of a plan (one object, not one per key). */
-function initialState(plan: TimelinePlan, tails: readonly (readonly Piece[])[], lefts: readonly Piece[]): KeyState {
-  let state = INITIAL_STATES.get(plan);
-  if (state === undefined) {
-    state = Object.freeze({ applied: 0, started: false, firstTs: 0, frontierTs: 0, frontierSeq: 0, tails: tails.slice(), lefts: lefts.slice() });
-    INITIAL_STATES.set(plan, state);
-  }
-  return state;
-}
-
-/** Appends the part of `tail` within [from, until) (a tail may begin before `from`). */
-function appendClipped(target: Piece[], tail: readonly Piece[], from: number, until: number): void {
-  for (let index = 0; index < tail.length; index += 1) {
-    const p = tail[index] as Piece;
-    if (p.start >= until) break;
-    const next = tail[index + 1];
-    if (next !== undefined && next.start <= from) continue;
-    appendPiece(target, p.start >= from ? p : piece(from, extrapolate(p, from), p.slope));
-  }
-}
 
 function before(aTs: number, aSeq: number, bTs: number, bSeq: number): boolean {
   return aTs < bTs || (aTs === bTs && aSeq < bSeq);
 }
 
-export class KeyTimeline {
+/** A result's finalised pieces, flat: start and slope interleaved, values beside. */
+class History {
+  readonly nums: number[] = [];
+  readonly vals: PieceValue[] = [];
+  length = 0;
+
+  start(index: number): number {
+    return this.nums[2 * index] as number;
+  }
+
+  /** appendPiece's rule: a piece at the same start replaces, a continuing one is dropped. */
+  put(start: number, value: PieceValue, slope: number): void {
+    let length = this.length;
+    while (length > 0 && (this.nums[2 * (length - 1)] as number) >= start) length -= 1;
+    if (length > 0) {
+      const last = length - 1;
+      const lastSlope = this.nums[2 * last + 1] as number;
+      const lastValue = this.vals[last] as PieceValue;
+      if (lastSlope === slope && (lastSlope === 0 ? lastValue : (lastValue as number) + lastSlope * (start - (this.nums[2 * last] as number))) === value) {
+        this.length = length;
+        return;
+      }
+    }
+    this.nums[2 * length] = start;
+    this.nums[2 * length + 1] = slope;
+    this.vals[length] = value;
+    this.length = length + 1;
+  }
+
+  valueAt(t: number): PieceValue {
+    let low = 0;
+    let high = this.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if ((this.nums[2 * middle] as number) <= t) {
+        found = middle;
+        low = middle + 1;
+      } else high = middle - 1;
+    }
+    if (found < 0) return null;
+    const slope = this.nums[2 * found + 1] as number;
+    const value = this.vals[found] as PieceValue;
+    return slope === 0 ? value : (value as number) + slope * (t - (this.nums[2 * found] as number));
+  }
+
+  pieces(): Piece[] {
+    const out: Piece[] = [];
+    for (let index = 0; index < this.length; index += 1) out.push(piece(this.nums[2 * index] as number, this.vals[index] as PieceValue, this.nums[2 * index + 1] as number));
+    return out;
+  }
+
+  /** Drops what starts at or after `t` (recomputed after a restore). */
+  truncateFrom(t: number): void {
+    while (this.length > 0 && (this.nums[2 * (this.length - 1)] as number) >= t) this.length -= 1;
+  }
+
+  replace(pieces: readonly Piece[]): void {
+    this.length = 0;
+    for (const p of pieces) {
+      this.nums[2 * this.length] = p.start;
+      this.nums[2 * this.length + 1] = p.slope;
+      this.vals[this.length] = p.value;
+      this.length += 1;
+    }
+  }
+}
+
+/** A TailStore itself (not one beside it): one object fewer to reach per event. */
+export class KeyTimeline extends TailStore {
   readonly #plan: TimelinePlan;
+  readonly #compiled: CompiledPlan;
   readonly #options: KeyTimelineOptions;
-  /** Result nodes whose history is kept: the root, then the group column. */
-  readonly #results: readonly number[];
-  #tails: (readonly Piece[])[];
-  #spare: (readonly Piece[])[];
-  #lefts: Piece[];
-  #histories: Piece[][];
+  readonly #columns: number;
+  readonly #histories: History[];
   #started = false;
   #firstTs = 0;
   #frontierTs = 0;
   #frontierSeq = 0;
   #applied = 0;
-  /** Retained events (for late ones), from absolute index `#rowBase`. */
-  #rows: TimelineRow[] = [];
+  /** Retained events (for late ones), from absolute index `#rowBase`: ts and seq of each (interleaved), and `#columns` values each. */
+  #rowOrder: number[] = [];
+  #rowValues: (Scalar | undefined)[] = [];
   #rowBase = 0;
-  #checkpoints: KeyState[] = [];
-  readonly #context: StepContext;
+  #checkpoints: Checkpoint[];
+  /** Changed since the owner last took this key's state (the evaluator's dirty list). */
+  #dirty = false;
 
   constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState) {
+    super(plan.layout);
     this.#plan = plan;
+    this.#compiled = compiled(plan);
     this.#options = options;
-    this.#results = plan.groupRoot < 0 ? [plan.root] : [plan.root, plan.groupRoot];
-    const count = plan.nodes.length;
-    this.#tails = new Array<readonly Piece[]>(count).fill(NO_PIECES);
-    this.#spare = new Array<readonly Piece[]>(count).fill(NO_PIECES);
-    this.#lefts = new Array<Piece>(count).fill(UNKNOWN_LEFT);
-    this.#histories = this.#results.map(() => []);
-    this.#context = { t: 0, row: { ts: 0, seq: 0, values: [] }, first: true, old: this.#tails, next: this.#spare, lefts: this.#lefts };
-    if (state !== undefined) this.#restore(state, true);
+    this.#columns = plan.columns.length;
+    this.#histories = this.#compiled.results.map(() => new History());
+    if (state !== undefined) this.#restoreDurable(state);
     this.#rowBase = this.#applied;
-    this.#checkpoints.push(state === undefined ? initialState(plan, this.#tails, this.#lefts) : this.#capture(false));
+    this.#checkpoints = [state === undefined ? INITIAL_CHECKPOINT : this.#capture()];
+  }
+
+  get dirty(): boolean {
+    return this.#dirty;
+  }
+
+  /** Marks the key changed; false when it already was (so the owner lists it once). */
+  markDirty(): boolean {
+    if (this.#dirty) return false;
+    this.#dirty = true;
+    return true;
+  }
+
+  clearDirty(): void {
+    this.#dirty = false;
   }
 
   get started(): boolean {
@@ -113,137 +218,175 @@ export class KeyTimeline {
   }
 
   push(row: TimelineRow): PushOutcome {
-    if (!this.#started || before(this.#frontierTs, this.#frontierSeq, row.ts, row.seq)) {
-      this.#retain(row);
-      this.#apply(row);
+    return this.pushValues(row.ts, row.seq, row.values);
+  }
+
+  /** Applies the event at (ts, seq) whose column values are `values` (read, not kept). */
+  pushValues(ts: number, seq: number, values: readonly (Scalar | undefined)[]): PushOutcome {
+    if (!this.#started || before(this.#frontierTs, this.#frontierSeq, ts, seq)) {
+      const at = this.#rowOrder.length >> 1;
+      this.#rowOrder.push(ts, seq);
+      const columns = this.#columns;
+      for (let column = 0; column < columns; column += 1) this.#rowValues.push(values[column]);
+      this.#apply(at);
       return 'applied';
     }
-    if (row.ts === this.#frontierTs && row.seq === this.#frontierSeq) return 'duplicate';
-    const oldest = this.#checkpoints[0] as KeyState;
-    if (oldest.started && !before(oldest.frontierTs, oldest.frontierSeq, row.ts, row.seq)) return 'too_late';
-    const at = this.#insertionIndex(row);
-    const existing = this.#rows[at];
-    if (existing !== undefined && existing.ts === row.ts && existing.seq === row.seq) return 'duplicate';
-    this.#rows.splice(at, 0, row);
+    if (ts === this.#frontierTs && seq === this.#frontierSeq) return 'duplicate';
+    const oldest = this.#checkpoints[0] as Checkpoint;
+    if (oldest.started && !before(oldest.frontierTs, oldest.frontierSeq, ts, seq)) return 'too_late';
+    const at = this.#insertionIndex(ts, seq);
+    if (2 * at < this.#rowOrder.length && this.#rowOrder[2 * at] === ts && this.#rowOrder[2 * at + 1] === seq) return 'duplicate';
+    this.#rowOrder.splice(2 * at, 0, ts, seq);
+    this.#rowValues.splice(at * this.#columns, 0, ...values.slice(0, this.#columns));
     const absolute = this.#rowBase + at;
     let keep = this.#checkpoints.length - 1;
-    while (keep > 0 && (this.#checkpoints[keep] as KeyState).applied > absolute) keep -= 1;
+    while (keep > 0 && (this.#checkpoints[keep] as Checkpoint).applied > absolute) keep -= 1;
     this.#checkpoints.length = keep + 1;
-    const checkpoint = this.#checkpoints[keep] as KeyState;
-    this.#restore(checkpoint, false);
-    for (let index = checkpoint.applied - this.#rowBase; index < this.#rows.length; index += 1) this.#apply(this.#rows[index] as TimelineRow);
+    const checkpoint = this.#checkpoints[keep] as Checkpoint;
+    this.#restore(checkpoint);
+    const rows = this.#rowOrder.length >> 1;
+    for (let index = checkpoint.applied - this.#rowBase; index < rows; index += 1) this.#apply(index);
     return 'revised';
   }
 
   /** The value of result `result` (0: the query, 1: the group column) at `t`; null before the first event. */
   valueAt(result: number, t: number): PieceValue {
     if (!this.#started || t < this.#firstTs) return null;
-    if (t >= this.#frontierTs) return valueAt(this.#tails[this.#results[result] as number] as Piece[], t);
-    return valueAt(this.#histories[result] as Piece[], t);
+    if (t >= this.#frontierTs) return this.tailValueAt(this.#compiled.results[result] as number, t);
+    return (this.#histories[result] as History).valueAt(t);
   }
 
   /** The whole timeline of a result: history, then the tail (what happens if no event comes). */
   pieces(result: number): Piece[] {
-    const out = (this.#histories[result] as Piece[]).slice();
-    if (this.#started) appendClipped(out, this.#tails[this.#results[result] as number] as Piece[], this.#frontierTs, Number.POSITIVE_INFINITY);
-    return out;
+    const history = this.#histories[result] as History;
+    if (!this.#started) return history.pieces();
+    const out = new History();
+    out.replace(history.pieces());
+    this.#appendTail(out, this.#compiled.results[result] as number, this.#frontierTs, Number.POSITIVE_INFINITY);
+    return out.pieces();
   }
 
   /** The result's pieces from `from` on (the one covering `from` cut to start there). */
   piecesFrom(result: number, from: number): Piece[] {
-    if (from >= this.#frontierTs) return piecesFrom(this.#tails[this.#results[result] as number] as Piece[], from);
+    if (from >= this.#frontierTs) return piecesFrom(this.tail(this.#compiled.results[result] as number), from);
     return piecesFrom(this.pieces(result), from);
   }
 
   /** The state to checkpoint durably; with histories, so interval reads survive a restart. */
   state(): KeyState {
-    return this.#capture(true);
+    const tails = this.#plan.nodes.map((_, node) => this.tail(node));
+    const lefts = this.#plan.nodes.map((_, node) => (this.hasLeft(node) ? piece(0, this.leftValue(node), this.leftSlope(node)) : UNKNOWN_LEFT));
+    return {
+      applied: this.#applied, started: this.#started, firstTs: this.#firstTs, frontierTs: this.#frontierTs, frontierSeq: this.#frontierSeq,
+      tails, lefts, histories: this.#histories.map((history) => history.pieces()),
+    };
   }
 
-  #insertionIndex(row: TimelineRow): number {
+  #insertionIndex(ts: number, seq: number): number {
     let low = 0;
-    let high = this.#rows.length;
+    let high = this.#rowOrder.length >> 1;
     while (low < high) {
       const middle = (low + high) >> 1;
-      const candidate = this.#rows[middle] as TimelineRow;
-      if (before(candidate.ts, candidate.seq, row.ts, row.seq)) low = middle + 1;
+      if (before(this.#rowOrder[2 * middle] as number, this.#rowOrder[2 * middle + 1] as number, ts, seq)) low = middle + 1;
       else high = middle;
     }
     return low;
   }
 
-  #retain(row: TimelineRow): void {
-    this.#rows.push(row);
+  /** Appends the part of node `node`'s tail within [from, until) to `target` (a tail may begin before `from`). */
+  #appendTail(target: History, node: number, from: number, until: number): void {
+    const tails = this as TailStore;
+    const length = tails.length(node);
+    for (let index = 0; index < length; index += 1) {
+      const start = tails.start(node, index);
+      if (start >= until) break;
+      if (index + 1 < length && tails.start(node, index + 1) <= from) continue;
+      if (start >= from) target.put(start, tails.value(node, index), tails.slope(node, index));
+      else target.put(from, tails.valueOf(node, index, from), tails.slope(node, index));
+    }
   }
 
-  #apply(row: TimelineRow): void {
-    const { nodes, needsLeft } = this.#plan;
-    const t = row.ts;
+  /** Applies retained event `index` (relative to `#rowBase`). */
+  #apply(index: number): void {
+    const { kernels, results, leftNodes, changed } = this.#compiled;
+    const t = this.#rowOrder[2 * index] as number;
     const first = !this.#started;
-    const old = this.#tails;
+    const tails = this as TailStore;
     if (!first && t > this.#frontierTs) {
-      for (let r = 0; r < this.#results.length; r += 1) appendClipped(this.#histories[r] as Piece[], old[this.#results[r] as number] as Piece[], this.#frontierTs, t);
-      for (let index = 0; index < nodes.length; index += 1) if (needsLeft[index]) this.#lefts[index] = leftLimit(old[index] as Piece[], t);
+      for (let r = 0; r < results.length; r += 1) this.#appendTail(this.#histories[r] as History, results[r] as number, this.#frontierTs, t);
+      for (let l = 0; l < leftNodes.length; l += 1) tails.takeLeft(leftNodes[l] as number, t);
     }
-    const next = this.#spare;
-    const context = this.#context;
-    context.t = t;
-    context.row = row;
-    context.first = first;
-    context.old = old;
-    context.next = next;
-    context.lefts = this.#lefts;
-    for (let index = 0; index < nodes.length; index += 1) next[index] = stepNode(nodes[index] as TimelinePlan['nodes'][number], index, context);
-    this.#tails = next;
-    this.#spare = old;
+    const values = this.#rowValues;
+    const base = index * this.#columns;
+    for (let node = 0; node < kernels.length; node += 1) changed[node] = (kernels[node] as StepKernel)(tails, t, values, base, first, changed) ? 1 : 0;
     if (first) {
       this.#started = true;
       this.#firstTs = t;
     }
     this.#frontierTs = t;
-    this.#frontierSeq = row.seq;
+    this.#frontierSeq = this.#rowOrder[2 * index + 1] as number;
     this.#applied += 1;
     if (this.#applied % this.#options.checkpointEvery === 0) this.#checkpoint();
   }
 
   #checkpoint(): void {
-    this.#checkpoints.push(this.#capture(false));
+    this.#checkpoints.push(this.#capture());
     const horizon = this.#options.lateHorizonMs;
     if (horizon === Number.POSITIVE_INFINITY) return;
     // Keep the newest checkpoint older than the horizon (late events within it replay from there).
     const cutoff = this.#frontierTs - horizon;
     let oldest = 0;
-    while (oldest + 1 < this.#checkpoints.length && (this.#checkpoints[oldest + 1] as KeyState).frontierTs < cutoff) oldest += 1;
+    while (oldest + 1 < this.#checkpoints.length && (this.#checkpoints[oldest + 1] as Checkpoint).frontierTs < cutoff) oldest += 1;
     if (oldest === 0) return;
     this.#checkpoints = this.#checkpoints.slice(oldest);
-    const keepFrom = (this.#checkpoints[0] as KeyState).applied;
-    this.#rows = this.#rows.slice(keepFrom - this.#rowBase);
-    this.#rowBase = keepFrom;
+    const drop = (this.#checkpoints[0] as Checkpoint).applied - this.#rowBase;
+    this.#rowOrder = this.#rowOrder.slice(2 * drop);
+    this.#rowValues = this.#rowValues.slice(drop * this.#columns);
+    this.#rowBase += drop;
   }
 
-  #capture(withHistories: boolean): KeyState {
+  #capture(): Checkpoint {
     return {
       applied: this.#applied, started: this.#started, firstTs: this.#firstTs, frontierTs: this.#frontierTs, frontierSeq: this.#frontierSeq,
-      tails: this.#tails.slice(), lefts: this.#lefts.slice(),
-      ...(withHistories ? { histories: this.#histories.map((history) => history.slice()) } : {}),
+      tails: this.snapshotTails(),
     };
   }
 
-  #restore(state: KeyState, withHistories: boolean): void {
+  #restore(checkpoint: Checkpoint): void {
+    this.#applied = checkpoint.applied;
+    this.#started = checkpoint.started;
+    this.#firstTs = checkpoint.firstTs;
+    this.#frontierTs = checkpoint.frontierTs;
+    this.#frontierSeq = checkpoint.frontierSeq;
+    if (checkpoint.tails === undefined) this.resetTails();
+    else this.restoreTails(checkpoint.tails);
+    // Finalised history before the checkpoint stays; what came after is recomputed.
+    for (const history of this.#histories) {
+      if (!checkpoint.started) history.length = 0;
+      else history.truncateFrom(checkpoint.frontierTs);
+    }
+  }
+
+  #restoreDurable(state: KeyState): void {
     this.#applied = state.applied;
     this.#started = state.started;
     this.#firstTs = state.firstTs;
     this.#frontierTs = state.frontierTs;
     this.#frontierSeq = state.frontierSeq;
-    this.#tails = state.tails.slice();
-    this.#lefts = state.lefts.slice();
-    if (withHistories && state.histories !== undefined) this.#histories = state.histories.map((history) => history.slice());
-    else if (!state.started) for (const history of this.#histories) history.length = 0;
-    else {
-      // Finalised history before the checkpoint stays; what came after is recomputed.
-      for (const history of this.#histories) {
-        while (history.length > 0 && (history[history.length - 1] as Piece).start >= state.frontierTs) history.pop();
-      }
+    const tails = this as TailStore;
+    state.tails.forEach((tail, node) => {
+      tails.clear(node);
+      // Only the part from the frontier on is ever read: drop what ended before it if the region is too small.
+      const fits = tail.length <= (this.#compiled.layout.capacities[node] as number);
+      tail.forEach((p, index) => {
+        const next = tail[index + 1];
+        if (fits || next === undefined || next.start > state.frontierTs) tails.putRaw(node, p);
+      });
+    });
+    for (const node of this.#compiled.leftNodes) {
+      const left = state.lefts[node] ?? UNKNOWN_LEFT;
+      tails.setLeft(node, left.value, left.slope);
     }
+    state.histories?.forEach((pieces, result) => this.#histories[result]?.replace(pieces));
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Pointwise operators on piece lists, shared by the incremental evaluator
- * (on tails) and the batch one (on whole timelines): comparison with a
- * constant (splitting a growing piece at the exact crossing instant),
- * three-valued logic, integration of truth and time-in-state.
+ * Pointwise operators on piece lists, for the batch evaluation (whole
+ * timelines): comparison with a constant (splitting a growing piece at the
+ * exact crossing instant), three-valued logic, integration of truth and
+ * time-in-state. The incremental kernels (step-kernels.ts) apply the same
+ * rules in place; the property test holds the two equal.
  */
 import { appendPiece, extrapolate, piece, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
 
@@ -146,13 +147,4 @@ export function timeInState(pieces: readonly Piece[], elapsed: number | null, fr
     else appendPiece(out, piece(start, index === first && elapsed !== null ? elapsed : 0, 1));
   }
   return out;
-}
-
-/** The state of `pieces` at `t`, as a piece starting at `t`. */
-export function stateAt(pieces: readonly Piece[], t: number): Piece {
-  for (let index = pieces.length - 1; index >= 0; index -= 1) {
-    const p = pieces[index] as Piece;
-    if (p.start <= t) return p.start === t ? p : piece(t, extrapolate(p, t), p.slope);
-  }
-  return piece(t, null);
 }

@@ -6,7 +6,7 @@
  * fired from the injected Clock (DESIGN "One clock").
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { columnSegments, readColumn, toRow, type TimelinePlan } from './compile-timeline.js';
+import { columnReader, columnSegments, type ColumnReader, type TimelinePlan } from './compile-timeline.js';
 import { DueHeap } from './due-heap.js';
 import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
 import { aggregateValues, type AggregateRow } from './timeline-aggregate.js';
@@ -67,15 +67,17 @@ interface NotifyState {
 
 export class TimelineEvaluator {
   readonly #plan: TimelinePlan;
-  readonly #keySegments: readonly string[];
+  readonly #readKey: ColumnReader;
   readonly #clock: Clock;
   readonly #options: KeyTimelineOptions;
   readonly #keys = new Map<string, KeyTimeline>();
   readonly #listeners = new Set<ChangeListener>();
   readonly #notify = new Map<string, NotifyState>();
   readonly #heap = new DueHeap();
-  /** Keys changed since the last `takeStates`. */
-  readonly #dirty = new Set<string>();
+  /** Keys changed since the last `takeStates` (each has its `dirty` flag set). */
+  #dirty: string[] = [];
+  /** The column values of the event being pushed (read into this array, never a fresh one). */
+  readonly #values: (Scalar | undefined)[];
   #timer: TimerHandle | undefined = undefined;
   #timerDue = Number.POSITIVE_INFINITY;
   #events = 0;
@@ -85,7 +87,8 @@ export class TimelineEvaluator {
 
   constructor(options: TimelineEvaluatorOptions) {
     this.#plan = options.plan;
-    this.#keySegments = columnSegments(options.key);
+    this.#readKey = columnReader(columnSegments(options.key));
+    this.#values = new Array<Scalar | undefined>(options.plan.columns.length).fill(undefined);
     this.#clock = options.clock;
     this.#options = Object.freeze({
       checkpointEvery: options.checkpointEvery ?? KEY_TIMELINE_DEFAULTS.checkpointEvery,
@@ -101,20 +104,23 @@ export class TimelineEvaluator {
 
   /** Applies one event; a late one re-evaluates its key. Keyless events are counted and skipped. */
   push(event: TimelineEvent): PushOutcome | 'keyless' {
-    const raw = readColumn(event.data, this.#keySegments);
+    const raw = this.#readKey(event.data);
     if (typeof raw !== 'string' && typeof raw !== 'number') {
       this.#keyless += 1;
       return 'keyless';
     }
-    const key = String(raw);
+    const key = typeof raw === 'string' ? raw : String(raw);
     let timeline = this.#keys.get(key);
     if (timeline === undefined) {
       timeline = new KeyTimeline(this.#plan, this.#options);
       this.#keys.set(key, timeline);
     }
-    const outcome = timeline.push(toRow(this.#plan, event.ts, event.seq, event.data));
+    const readers = this.#plan.readers;
+    const values = this.#values;
+    for (let index = 0; index < readers.length; index += 1) values[index] = (readers[index] as ColumnReader)(event.data);
+    const outcome = timeline.pushValues(event.ts, event.seq, values);
     this.#events += 1;
-    if (outcome === 'applied' || outcome === 'revised') this.#dirty.add(key);
+    if ((outcome === 'applied' || outcome === 'revised') && timeline.markDirty()) this.#dirty.push(key);
     if (outcome === 'revised') this.#late += 1;
     else if (outcome === 'too_late') this.#tooLate += 1;
     if (this.#listeners.size > 0 && (outcome === 'applied' || outcome === 'revised')) this.#afterPush(key, timeline, outcome === 'revised' ? event.ts : undefined);
@@ -202,9 +208,18 @@ export class TimelineEvaluator {
   /** The state of every key (`all`) or of the keys changed since the last call, for a durable checkpoint. */
   takeStates(all: boolean): [string, KeyState][] {
     const out: [string, KeyState][] = [];
-    const keys = all ? this.#keys.keys() : this.#dirty.values();
-    for (const key of keys) out.push([key, (this.#keys.get(key) as KeyTimeline).state()]);
-    this.#dirty.clear();
+    if (all) for (const [key, timeline] of this.#keys) out.push([key, timeline.state()]);
+    else {
+      for (const key of this.#dirty) {
+        const timeline = this.#keys.get(key);
+        if (timeline?.dirty === true) out.push([key, timeline.state()]);
+      }
+    }
+    for (const key of this.#dirty) {
+      const timeline = this.#keys.get(key);
+      timeline?.clearDirty();
+    }
+    this.#dirty = [];
     return out;
   }
 

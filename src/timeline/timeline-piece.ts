@@ -52,15 +52,6 @@ export function valueAt(pieces: readonly Piece[], t: number): PieceValue {
   return index < 0 ? null : extrapolate(pieces[index] as Piece, t);
 }
 
-/** The state just before `t` (t after the first piece's start), as a piece starting at `t`. */
-export function leftLimit(pieces: readonly Piece[], t: number): Piece {
-  for (let index = pieces.length - 1; index >= 0; index -= 1) {
-    const p = pieces[index] as Piece;
-    if (p.start < t) return piece(t, extrapolate(p, t), p.slope);
-  }
-  return piece(t, null, 0);
-}
-
 /** True when a piece starting at `b.start` continues `a` without a change of value or slope. */
 export function continues(a: Piece, b: Piece): boolean {
   return a.slope === b.slope && extrapolate(a, b.start) === b.value;

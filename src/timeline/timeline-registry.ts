@@ -17,6 +17,7 @@ import type { LiveBus } from '../live/live-bus.js';
 import { DefinitionLog } from '../playback/definition-log.js';
 import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
+import type { FeedStore } from '../store/feed-store.js';
 import { compileTimeline, type TimelinePlan } from './compile-timeline.js';
 import type { AggregateRow } from './timeline-aggregate.js';
 import { TimelineCheckpointStore } from './timeline-checkpoints.js';
@@ -87,6 +88,11 @@ export interface TimelineRegistryOptions {
    * checkpoint with older times), ms. @default 1 h
    */
   readonly resumeWindowMs?: number;
+  /**
+   * Where checkpoints are kept and compacted (only what a resume reads is
+   * kept); omitted: appended to the event log, which keeps every one.
+   */
+  readonly checkpointFeeds?: FeedStore;
   /** Told when a checkpoint could not be written (the timeline keeps running). */
   readonly onCheckpointFailed?: (name: string, error: unknown) => void;
 }
@@ -134,7 +140,10 @@ export class TimelineRegistry {
       apply: (record, seq) => this.#apply(record, seq),
       onError: (error) => options.onTimelineFailed?.(TIMELINE_DEFINITIONS_CHANNEL, error),
     });
-    this.#checkpoints = new TimelineCheckpointStore(options.reader, options.writer, options.clock);
+    this.#checkpoints = new TimelineCheckpointStore({
+      reader: options.reader, writer: options.writer, clock: options.clock,
+      ...(options.checkpointFeeds === undefined ? {} : { feeds: options.checkpointFeeds }),
+    });
     this.#checkpointIntervalMs = options.checkpointIntervalMs ?? TIMELINE_REGISTRY_DEFAULTS.checkpointIntervalMs;
     this.#resumeWindowMs = options.resumeWindowMs ?? TIMELINE_REGISTRY_DEFAULTS.resumeWindowMs;
     if (!(this.#checkpointIntervalMs >= 0)) throw new RangeError('checkpointIntervalMs must be >= 0');
@@ -164,8 +173,17 @@ export class TimelineRegistry {
   }
 
   async delete(name: string): Promise<void> {
-    this.#get(name);
+    const timeline = this.#get(name);
     await this.#log.record({ action: 'delete', name });
+    // After any checkpoint being written: its rows go too (a feed store's; the event log keeps its own).
+    this.#writing = this.#writing.then(async () => {
+      try {
+        await this.#checkpoints.forget(timeline.id);
+      } catch (error) {
+        this.#options.onCheckpointFailed?.(name, error);
+      }
+    });
+    await this.#writing;
   }
 
   describe(name: string): TimelineDefinition {
@@ -291,10 +309,15 @@ export class TimelineRegistry {
     await tail.start(restored === undefined ? BEFORE_EVERY_EVENT : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
     timeline.live = true;
     const release = await this.#leases.request(timelineLease(definition.name), {
-      gained: () => {
-        timeline.owned = true;
-        // Another node may have written checkpoints meanwhile: this node's chain starts with a full one.
+      gained: async () => {
+        // Another node may have written checkpoints meanwhile: this node's numbers follow its, and its chain starts with a full one.
+        try {
+          timeline.checkpointNumber = Math.max(timeline.checkpointNumber, await this.#checkpoints.adopt(definition.name, id));
+        } catch (error) {
+          this.#options.onCheckpointFailed?.(definition.name, error);
+        }
         timeline.needsFull = true;
+        timeline.owned = true;
       },
       lost: () => void (timeline.owned = false),
     });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PlayheadError } from '../../src/core/errors.js';
+import { compileTimeline } from '../../src/timeline/compile-timeline.js';
 import { parseTimeline } from '../../src/timeline/parse-timeline.js';
+import { MAX_TAIL_SLOTS } from '../../src/timeline/tail-layout.js';
 
 const REBUFFERING = 'duration_where(has_existed(playerStateChange == "play") && !has_existed_within(playerStateChange == "seek", 5) && latest_event_to_state(playerStateChange) == "buffer")';
 
@@ -110,5 +112,22 @@ describe('parseTimeline (JSON AST)', () => {
     let node: object = { op: 'latest_event_to_state', column: 'x' };
     for (let i = 0; i < 70; i += 1) node = { op: 'not', arg: node };
     assert.match(refusal({ timeline: node }).message, /nests deeper than 64 levels$/);
+  });
+});
+
+describe('compileTimeline', () => {
+  it('refuses a query whose state per key could exceed the piece bound (nested comparisons of durations), and compiles one just under it', () => {
+    const nest = (levels: number): string => {
+      let query = 'latest_event_to_state(s)';
+      for (let i = 0; i < levels; i += 1) query = `duration_in_cur_state(${query}) > 1`;
+      return query;
+    };
+    assert.throws(() => compileTimeline(nest(14)), (error: unknown) => {
+      assert.ok(error instanceof PlayheadError);
+      assert.equal(error.code, 'invalid_timeline');
+      assert.equal(error.message, `the query is too complex: its state per key could need more than ${MAX_TAIL_SLOTS} pieces (nested comparisons of durations)`);
+      return true;
+    });
+    assert.equal(compileTimeline(nest(12)).nodes.length, 25);
   });
 });
