@@ -74,7 +74,8 @@ describe('TimelineCheckpointStore over a feed store (compaction)', () => {
     // A crash: no last checkpoint; the restart reads the compacted one.
     const storeB = await openStore(url);
     const feedsB = await openFeedStore(url);
-    const b = await buildServer({ store: storeB, feeds: feedsB, bus: new InProcessBus(), clock: new VirtualClock(clock.now()) });
+    const clockB = new VirtualClock(clock.now());
+    const b = await buildServer({ store: storeB, feeds: feedsB, bus: new InProcessBus(), clock: clockB });
     t.after(async () => {
       await b.close();
       await feedsB.close();
@@ -85,6 +86,11 @@ describe('TimelineCheckpointStore over a feed store (compaction)', () => {
     });
     assert.deepEqual(await answers(b), before);
     assert.equal((await b.inject({ url: '/v1/timelines/rebuffering' })).json().stats.events, 0, 'the checkpoint covered every event');
+    // The new writer (a restart here; another node after a fail-over) numbers on from the stored ones, and its first full checkpoint removes them.
+    await b.inject({ method: 'POST', url: '/v1/channels/player/events', headers: json, payload: events(rounds) });
+    clockB.advance(CHECKPOINT_INTERVAL_MS);
+    for (let i = 0; i < 200 && (await items(feedsB, id))[0]?.time !== rounds + 1; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual((await items(feedsB, id)).map((item) => item.id), [`${rounds + 1}:000000`]);
 
     const fresh = await buildServer({ store: await openStore('sqlite::memory:'), bus: new InProcessBus(), clock: new VirtualClock(TEST_NOW) });
     t.after(() => fresh.close());
