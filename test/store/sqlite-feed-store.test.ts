@@ -22,3 +22,10 @@ runFeedStoreConformance({
   },
   openPeer: async (first) => SqliteFeedStore.open({ path: paths.get(first) as string }),
 });
+
+// In memory (or on a caller's connection) writes commit on the calling thread: the same contract.
+runFeedStoreConformance({
+  name: 'sqlite in memory, writes on the calling thread',
+  numRuns: 50,
+  open: async () => SqliteFeedStore.open({ path: ':memory:' }),
+});
