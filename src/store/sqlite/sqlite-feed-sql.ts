@@ -9,6 +9,8 @@ export const FEED_SQL = Object.freeze({
   feedByKey: 'SELECT id AS feedId, max_items AS maxItems, count, version FROM feeds WHERE key = ?',
   updateFeed: 'UPDATE feeds SET max_items = ?, count = ?, version = ? WHERE id = ?',
   itemById: 'SELECT item_id AS id, time, data AS dataJson FROM feed_items WHERE feed_id = ? AND item_id = ?',
+  /** The usual add, a new id: one statement; `changes` 0 means the id (or its exact position) is there. */
+  insertItem: 'INSERT OR IGNORE INTO feed_items (feed_id, item_id, time, data) VALUES (?, ?, ?, ?)',
   upsertItem: `INSERT INTO feed_items (feed_id, item_id, time, data) VALUES (?, ?, ?, ?)
     ON CONFLICT (feed_id, item_id) DO UPDATE SET time = excluded.time, data = excluded.data`,
   deleteItem: 'DELETE FROM feed_items WHERE feed_id = ? AND item_id = ? RETURNING item_id AS id, time, data AS dataJson',

@@ -29,6 +29,8 @@ export interface FeedWorkerReply {
   readonly outcomes: readonly FeedWorkerOutcome[];
 }
 
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 function toWire(outcome: FeedWriteOutcome): FeedWorkerOutcome {
   if (outcome.ok) return outcome;
   const { error } = outcome;
@@ -37,6 +39,9 @@ function toWire(outcome: FeedWriteOutcome): FeedWorkerOutcome {
 
 // workerData is the store's config minus `database` (a connection cannot cross threads).
 const { database } = openSqliteDatabase(workerData as SqliteStoreConfig);
+// Checkpoint every ~40 MB of WAL, not the default ~4 MB: a group of 400 adds into full feeds dirties ~800
+// pages, so the default checkpointed at nearly every commit (measured: 16-19 us of system time per add, 12-14 after).
+database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
 const writer = new SqliteFeedWriter(database);
 const port = parentPort;
 if (port === null) throw new TypeError('sqlite-feed-worker runs as a worker thread of SqliteFeedStore');

@@ -30,16 +30,49 @@ export type FeedWriteOutcome =
   | { readonly ok: true; readonly changes: readonly FeedChange[] }
   | { readonly ok: false; readonly error: unknown };
 
+/** Feed rows remembered between groups; past this the memory is cleared. */
+const MAX_CACHED_FEEDS = 100_000;
+
 export class SqliteFeedWriter {
   readonly #s: Record<keyof typeof FEED_SQL, Statement>;
   readonly #group: (writes: readonly FeedWriteRequest[]) => FeedChange[][];
+  readonly #dataVersion: Database.Statement<[], number>;
+  /**
+   * Each feed's row as this connection last committed it, so a write need
+   * not read it again. Valid while no other connection commits, which
+   * `PRAGMA data_version` tells at the start of every group.
+   */
+  readonly #committed = new Map<string, FeedRecord>();
+  /** The rows the current group has written, merged into #committed once it commits. */
+  readonly #written = new Map<string, FeedRecord>();
+  #seenDataVersion = -1;
 
   constructor(database: Database.Database) {
     this.#s = Object.fromEntries(
       Object.entries(FEED_SQL).map(([name, sql]) => [name, database.prepare(sql)]),
     ) as Record<keyof typeof FEED_SQL, Statement>;
-    const group = database.transaction((writes: readonly FeedWriteRequest[]) => writes.map((w) => this.#apply(w.operations, w.options)));
-    this.#group = (writes) => group.immediate(writes);
+    this.#dataVersion = database.prepare<[], number>('PRAGMA data_version').pluck();
+    const group = database.transaction((writes: readonly FeedWriteRequest[]) => {
+      const version = this.#dataVersion.get() as number;
+      if (version !== this.#seenDataVersion) this.#committed.clear();
+      this.#seenDataVersion = version;
+      return writes.map((w) => this.#apply(w.operations, w.options));
+    });
+    this.#group = (writes) => {
+      this.#written.clear();
+      try {
+        const changes = group.immediate(writes);
+        if (this.#committed.size + this.#written.size > MAX_CACHED_FEEDS) this.#committed.clear();
+        for (const [key, record] of this.#written) this.#committed.set(key, record);
+        return changes;
+      } catch (error) {
+        // Rolled back: what the group wrote never happened.
+        this.#committed.clear();
+        throw error;
+      } finally {
+        this.#written.clear();
+      }
+    };
   }
 
   /**
@@ -68,7 +101,7 @@ export class SqliteFeedWriter {
     const stateOf = (key: string): FeedState => {
       const known = states.get(key);
       if (known !== undefined) return known;
-      let record = s.feedByKey.get(key) as FeedRecord | undefined;
+      let record = this.#written.get(key) ?? this.#committed.get(key) ?? (s.feedByKey.get(key) as FeedRecord | undefined);
       if (record === undefined) {
         s.createFeed.run(key);
         record = s.feedByKey.get(key) as FeedRecord;
@@ -82,6 +115,12 @@ export class SqliteFeedWriter {
       switch (operation.kind) {
         case 'add':
           for (const item of lastById(operation.items)) {
+            if (s.insertItem.run(state.feedId, item.id, item.time, item.dataJson).changes === 1) {
+              state.count += 1;
+              state.tracker.touch(item.id, null, item);
+              continue;
+            }
+            // The id was there: a move (or the same item again), so the change needs where it was.
             const previous = (s.itemById.get(state.feedId, item.id) as FeedRow | undefined) ?? null;
             s.upsertItem.run(state.feedId, item.id, item.time, item.dataJson);
             if (previous === null) state.count += 1;
@@ -113,6 +152,7 @@ export class SqliteFeedWriter {
     if (options.checkpoint !== undefined) s.setRulePosition.run(options.checkpoint.rule, options.checkpoint.seq);
     return [...states.values()].map((state) => {
       s.updateFeed.run(state.maxItems, state.count, state.version + 1, state.feedId);
+      this.#written.set(state.key, { feedId: state.feedId, maxItems: state.maxItems, count: state.count, version: state.version + 1 });
       return state.tracker.change(state.key, state.version, state.count);
     });
   }
