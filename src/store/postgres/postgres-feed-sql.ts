@@ -57,6 +57,9 @@ export function postgresFeedStatements(schema: string) {
         CROSS JOIN LATERAL (SELECT item_id FROM ${s}.feed_items WHERE feed_id = t.feed_id ORDER BY time ASC, item_id ASC LIMIT t.excess) o
       ) x WHERE d.feed_id = x.feed_id AND d.item_id = x.item_id
       RETURNING d.feed_id AS "feedId", d.item_id AS id, d.time, d.data AS "dataJson"`,
+    /** $1 feed ids, $2 bounds (null: the default), $3 counts, $4 versions. */
+    updateFeedsFull: `UPDATE ${s}.feeds f SET max_items = u.max_items, count = u.count, version = u.version
+      FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[]) AS u (id, max_items, count, version) WHERE f.id = u.id`,
     /** $1 feed ids, $2 counts, $3 versions. */
     updateFeeds: `UPDATE ${s}.feeds f SET count = u.count, version = u.version
       FROM unnest($1::bigint[], $2::int[], $3::bigint[]) AS u (id, count, version) WHERE f.id = u.id`,

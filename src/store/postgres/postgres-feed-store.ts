@@ -260,14 +260,18 @@ export class PostgresFeedStore implements FeedStore {
       }
     }
     if (options.checkpoint !== undefined) await query(client, sql.setRulePosition, [options.checkpoint.rule, options.checkpoint.seq]);
-    const changes: FeedChange[] = [];
-    const touchOrder = [...new Set(operations.map((operation) => operation.key))];
-    for (const key of touchOrder) {
-      const state = states.get(key) as FeedState;
+    // One statement for every feed touched: a rule's batch fans out to many feeds.
+    const touched = [...new Set(operations.map((operation) => operation.key))].map((key) => states.get(key) as FeedState);
+    if (touched.length === 1) {
+      const [state] = touched as [FeedState];
       await query(client, sql.updateFeed, [state.feedId, state.maxItems, state.count, state.version + 1]);
-      changes.push(state.tracker.change(key, state.version, state.count));
+    } else {
+      await query(client, sql.updateFeedsFull, [
+        touched.map((state) => state.feedId), touched.map((state) => state.maxItems),
+        touched.map((state) => state.count), touched.map((state) => state.version + 1),
+      ]);
     }
-    return changes;
+    return touched.map((state) => state.tracker.change(state.key, state.version, state.count));
   }
 
   async #trim(client: PostgresPoolClient, state: FeedState, defaultMaxItems: number): Promise<void> {
