@@ -5,7 +5,8 @@
  * statement, so it sees one snapshot and never a feed above its bound.
  * Concurrent add-only writes to distinct feeds are merged into one
  * transaction of set-based statements (group commit: one fsync, a fixed
- * number of round trips however many feeds), at most `maxPoolSize` at once.
+ * number of round trips however many feeds), at most half of `maxPoolSize`
+ * at once, so reads find a free connection while writes go on.
  */
 import { FeedChangeTracker, lastById, toFeedItem, type FeedRow, type FeedState } from '../feed-change-tracker.js';
 import {
@@ -82,8 +83,9 @@ export class PostgresFeedStore implements FeedStore {
     return store;
   }
 
-  private constructor(pool: PostgresPool, ownsPool: boolean, schema: string, maxInFlight: number) {
-    this.#maxInFlight = maxInFlight;
+  private constructor(pool: PostgresPool, ownsPool: boolean, schema: string, maxPoolSize: number) {
+    // Merged writes take at most half the pool: the rest stays free for reads, and groups grow instead.
+    this.#maxInFlight = Math.max(1, Math.floor(maxPoolSize / 2));
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#sql = postgresFeedStatements(schema);
