@@ -187,8 +187,8 @@ export class PostgresFeedStore implements FeedStore {
     if (over.length > 0) {
       const byId = new Map(over.map((state) => [state.feedId, state]));
       const excess = over.map((state) => state.count - (state.maxItems ?? defaultMaxItems));
-      for (const row of await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.trimFeeds, [over.map((state) => state.feedId), excess])) {
-        (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: row.dataJson }, null);
+      for (const row of await query<{ feedId: number; id: string; time: string }>(client, sql.trimFeeds, [over.map((state) => state.feedId), excess])) {
+        (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: null }, null);
       }
       for (const state of over) state.count = state.maxItems ?? defaultMaxItems;
     }
