@@ -172,10 +172,8 @@ export class PostgresFeedStore implements FeedStore {
       }
     }
     const previous = new Map<string, FeedRow>();
-    for (const row of await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.itemsByPairs, [feedIds, ids])) {
-      previous.set(`${row.feedId}\u0000${row.id}`, { id: row.id, time: Number(row.time), dataJson: row.dataJson });
-    }
-    await query(client, sql.upsertPairs, [feedIds, ids, times, data]);
+    const replaced = await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.upsertPairsReturningPrevious, [feedIds, ids, times, data]);
+    for (const row of replaced) previous.set(`${row.feedId}\u0000${row.id}`, { id: row.id, time: Number(row.time), dataJson: row.dataJson });
     for (const [state, items] of writes) {
       for (const item of items as readonly FeedItemInput[]) {
         const before = previous.get(`${state.feedId}\u0000${item.id}`) ?? null;
@@ -183,17 +181,16 @@ export class PostgresFeedStore implements FeedStore {
         state.tracker.touch(item.id, before, item);
       }
     }
-    const over = [...states.values()].filter((state) => state.count > (state.maxItems ?? defaultMaxItems));
-    if (over.length > 0) {
-      const byId = new Map(over.map((state) => [state.feedId, state]));
-      const excess = over.map((state) => state.count - (state.maxItems ?? defaultMaxItems));
-      for (const row of await query<{ feedId: number; id: string; time: string }>(client, sql.trimFeeds, [over.map((state) => state.feedId), excess])) {
-        (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: null }, null);
-      }
-      for (const state of over) state.count = state.maxItems ?? defaultMaxItems;
-    }
     const all = [...states.values()];
-    await query(client, sql.updateFeeds, [all.map((state) => state.feedId), all.map((state) => state.count), all.map((state) => state.version + 1)]);
+    const over = all.filter((state) => state.count > (state.maxItems ?? defaultMaxItems));
+    const excess = over.map((state) => state.count - (state.maxItems ?? defaultMaxItems));
+    for (const state of over) state.count = state.maxItems ?? defaultMaxItems;
+    const byId = new Map(all.map((state) => [state.feedId, state]));
+    const trimmed = await query<{ feedId: number; id: string; time: string }>(client, sql.trimAndUpdateFeeds, [
+      over.map((state) => state.feedId), excess,
+      all.map((state) => state.feedId), all.map((state) => state.count), all.map((state) => state.version + 1),
+    ]);
+    for (const row of trimmed) (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: null }, null);
     return new Map(all.map((state) => [state.key, state.tracker.change(state.key, state.version, state.count)]));
   }
 
