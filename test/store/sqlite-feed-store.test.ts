@@ -56,3 +56,21 @@ describe('SqliteFeedStore migrations', () => {
     }
   });
 });
+
+// Two stores on one caller's connection: neither may trust what it remembers of a feed row.
+const shared = new WeakMap<object, Database.Database>();
+runFeedStoreConformance({
+  name: "sqlite on a caller's connection, shared by two stores",
+  numRuns: 20,
+  open: async () => {
+    const database = new Database(':memory:');
+    const store = SqliteFeedStore.open({ database });
+    shared.set(store, database);
+    const close = store.close.bind(store);
+    return Object.assign(store, { close: async () => {
+      await close();
+      database.close();
+    } });
+  },
+  openPeer: async (first) => SqliteFeedStore.open({ database: shared.get(first) as Database.Database }),
+});

@@ -79,7 +79,7 @@ export class SqliteFeedStore implements FeedStore {
     this.#read = database.transaction((key: string, request: FeedReadRequest) => this.#readNow(key, request));
     // A caller's connection or an in-memory database cannot be opened again from another thread.
     this.#inline = config.database !== undefined || config.path === undefined || config.path === ':memory:' || config.path === '';
-    this.#channel = this.#inline ? inlineChannel(database) : workerChannel(config);
+    this.#channel = this.#inline ? inlineChannel(database, config.database === undefined) : workerChannel(config);
   }
 
   write(operations: readonly FeedOperation[], options: FeedWriteOptions): Promise<readonly FeedChange[]> {
@@ -166,8 +166,8 @@ export class SqliteFeedStore implements FeedStore {
   }
 }
 
-function inlineChannel(database: Database.Database): WriteChannel {
-  const writer = new SqliteFeedWriter(database);
+function inlineChannel(database: Database.Database, rememberFeeds: boolean): WriteChannel {
+  const writer = new SqliteFeedWriter(database, { rememberFeeds });
   return {
     commit: (writes) => writer.writeGroup(writes),
     close: async () => undefined,

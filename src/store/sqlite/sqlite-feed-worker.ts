@@ -42,7 +42,7 @@ const { database } = openSqliteDatabase(workerData as SqliteStoreConfig);
 // Checkpoint every ~40 MB of WAL, not the default ~4 MB: a group of 400 adds into full feeds dirties ~800
 // pages, so the default checkpointed at nearly every commit (measured: 16-19 us of system time per add, 12-14 after).
 database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-const writer = new SqliteFeedWriter(database);
+const writer = new SqliteFeedWriter(database, { rememberFeeds: true });
 const port = parentPort;
 if (port === null) throw new TypeError('sqlite-feed-worker runs as a worker thread of SqliteFeedStore');
 port.on('message', (request: FeedWorkerRequest) => {

@@ -47,7 +47,14 @@ export class SqliteFeedWriter {
   readonly #written = new Map<string, FeedRecord>();
   #seenDataVersion = -1;
 
-  constructor(database: Database.Database) {
+  readonly #rememberFeeds: boolean;
+
+  /**
+   * `rememberFeeds` false when other code may write feeds on this very
+   * connection (a caller's database): data_version only sees other connections.
+   */
+  constructor(database: Database.Database, { rememberFeeds }: { readonly rememberFeeds: boolean }) {
+    this.#rememberFeeds = rememberFeeds;
     this.#s = Object.fromEntries(
       Object.entries(FEED_SQL).map(([name, sql]) => [name, database.prepare(sql)]),
     ) as Record<keyof typeof FEED_SQL, Statement>;
@@ -63,7 +70,7 @@ export class SqliteFeedWriter {
       try {
         const changes = group.immediate(writes);
         if (this.#committed.size + this.#written.size > MAX_CACHED_FEEDS) this.#committed.clear();
-        for (const [key, record] of this.#written) this.#committed.set(key, record);
+        if (this.#rememberFeeds) for (const [key, record] of this.#written) this.#committed.set(key, record);
         return changes;
       } catch (error) {
         // Rolled back: what the group wrote never happened.
