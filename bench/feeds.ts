@@ -11,7 +11,7 @@
  * Every figure is one JSON line on stdout; progress goes to stderr.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -215,6 +215,9 @@ async function measure(target: Target): Promise<{ single: number; batched: numbe
 
 async function main(): Promise<void> {
   cleanupOnSignals();
+  // The machine is shared: the load average says how much of it this run had.
+  const loadAtStart = round(loadavg()[0] ?? 0, 2);
+  onCleanup('machine load', () => report('machine', 'load', { load_at_start: loadAtStart, load_at_end: round(loadavg()[0] ?? 0, 2) }));
   const results = new Map<string, { single: number; batched: number }>();
   const redis = await openRedis(values['redis-url']).catch((error: unknown) => {
     report('redis', 'skipped', { skipped: true, reason: error instanceof Error ? error.message : String(error) });

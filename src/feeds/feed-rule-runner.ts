@@ -5,8 +5,10 @@
  * feed writes once every lower seq is done: after the history, and after
  * each live batch (live arrives in seq order). A crash before that replays
  * the history, which only upserts what is there already: nothing is added twice.
+ * A rule's bound is written once per feed per run, not with every batch.
  */
 import type { StoredEvent } from '../core/event.js';
+import type { FeedOperation } from '../store/feed-store.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader } from '../store/event-store.js';
@@ -28,6 +30,8 @@ export interface FeedRuleRunnerOptions {
 }
 
 const DEFAULT_BATCH_EVENTS = 1_000;
+/** Feeds remembered as configured; past this the memory is cleared (sending the bound again is harmless). */
+const MAX_CONFIGURED_FEEDS = 100_000;
 
 export class FeedRuleRunner {
   readonly #options: FeedRuleRunnerOptions;
@@ -42,6 +46,8 @@ export class FeedRuleRunner {
   /** True from a drain's start until its loop found the queue empty, in the same turn (no entry can slip in between). */
   #running = false;
   #stopped = false;
+  /** Feeds this run has written the rule's bound to: later batches skip their `configure`. */
+  readonly #configured = new Set<string>();
 
   constructor(options: FeedRuleRunnerOptions) {
     this.#options = options;
@@ -109,7 +115,7 @@ export class FeedRuleRunner {
           else this.#queue.shift();
         }
         for (const event of batch) if (event.seq > this.#maxSeq) this.#maxSeq = event.seq;
-        const { operations } = rule.toOperations(batch);
+        const operations = this.#unconfigured(rule.toOperations(batch).operations);
         const checkpoint = this.#historyDone ? { rule: rule.name, seq: this.#maxSeq } : undefined;
         if (operations.length === 0 && (checkpoint === undefined || (batch.length === 0 && !reachedLive))) continue;
         try {
@@ -118,10 +124,21 @@ export class FeedRuleRunner {
           this.#fail(error);
           return;
         }
+        if (this.#configured.size > MAX_CONFIGURED_FEEDS) this.#configured.clear();
+        for (const operation of operations) if (operation.kind === 'configure') this.#configured.add(operation.key);
       }
     } finally {
       this.#running = false;
     }
+  }
+
+  /**
+   * The operations without the `configure` of feeds this run configured
+   * already. The bound is the rule's and never changes while it runs; a feed
+   * reconfigured or dropped by hand meanwhile keeps that until the next run.
+   */
+  #unconfigured(operations: readonly FeedOperation[]): FeedOperation[] {
+    return operations.filter((operation) => operation.kind !== 'configure' || !this.#configured.has(operation.key));
   }
 
   #fail(error: unknown): void {

@@ -4,7 +4,7 @@
  * trimmed in the same write is no change, and a moved item is one removal
  * plus one addition.
  */
-import type { FeedChange, FeedItem } from './feed-store.js';
+import type { FeedChange, FeedItem, FeedPosition } from './feed-store.js';
 
 /** A stored row as the adapters read it: data still as JSON text. */
 export interface FeedRow {
@@ -27,7 +27,10 @@ export class FeedChangeTracker {
   readonly #before = new Map<string, FeedRow | null>();
   readonly #after = new Map<string, FeedRow | null>();
 
-  /** Records that `id` goes from `previous` (what the store held, or null) to `next`. */
+  /**
+   * Records that `id` goes from `previous` (what the store held, or null) to
+   * `next`. A previous row read without its data (a trim) has `dataJson` null.
+   */
   touch(id: string, previous: FeedRow | null, next: FeedRow | null): void {
     if (!this.#before.has(id)) this.#before.set(id, previous);
     this.#after.set(id, next);
@@ -35,11 +38,11 @@ export class FeedChangeTracker {
 
   change(key: string, from: number, count: number): FeedChange {
     const added: FeedItem[] = [];
-    const removed: FeedItem[] = [];
+    const removed: FeedPosition[] = [];
     for (const [id, before] of this.#before) {
       const after = this.#after.get(id) ?? null;
       if (before !== null && after !== null && before.time === after.time && before.dataJson === after.dataJson) continue;
-      if (before !== null) removed.push(toFeedItem(before));
+      if (before !== null) removed.push({ id: before.id, time: before.time });
       if (after !== null) added.push(toFeedItem(after));
     }
     return { key, from, to: from + 1, added, removed, count };

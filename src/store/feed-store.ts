@@ -39,8 +39,8 @@ export interface FeedChange {
   readonly to: number;
   /** Items that entered (a moved item is removed at its old place and added at its new one). */
   readonly added: readonly FeedItem[];
-  /** Items that left: deleted, moved, dropped, or fallen off the end. */
-  readonly removed: readonly FeedItem[];
+  /** Where the items that left were: deleted, moved, dropped, or fallen off the end (positions only: their data is not read back). */
+  readonly removed: readonly FeedPosition[];
   /** Items in the feed after the write. */
   readonly count: number;
 }

@@ -5,7 +5,8 @@
  * statement, so it sees one snapshot and never a feed above its bound.
  * Concurrent add-only writes to distinct feeds are merged into one
  * transaction of set-based statements (group commit: one fsync, a fixed
- * number of round trips however many feeds), at most `maxPoolSize` at once.
+ * number of round trips however many feeds), at most half of `maxPoolSize`
+ * at once, so reads find a free connection while writes go on.
  */
 import { FeedChangeTracker, lastById, toFeedItem, type FeedRow, type FeedState } from '../feed-change-tracker.js';
 import {
@@ -82,8 +83,9 @@ export class PostgresFeedStore implements FeedStore {
     return store;
   }
 
-  private constructor(pool: PostgresPool, ownsPool: boolean, schema: string, maxInFlight: number) {
-    this.#maxInFlight = maxInFlight;
+  private constructor(pool: PostgresPool, ownsPool: boolean, schema: string, maxPoolSize: number) {
+    // Merged writes take at most half the pool: the rest stays free for reads, and groups grow instead.
+    this.#maxInFlight = Math.max(1, Math.floor(maxPoolSize / 2));
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#sql = postgresFeedStatements(schema);
@@ -170,10 +172,8 @@ export class PostgresFeedStore implements FeedStore {
       }
     }
     const previous = new Map<string, FeedRow>();
-    for (const row of await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.itemsByPairs, [feedIds, ids])) {
-      previous.set(`${row.feedId}\u0000${row.id}`, { id: row.id, time: Number(row.time), dataJson: row.dataJson });
-    }
-    await query(client, sql.upsertPairs, [feedIds, ids, times, data]);
+    const replaced = await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.upsertPairsReturningPrevious, [feedIds, ids, times, data]);
+    for (const row of replaced) previous.set(`${row.feedId}\u0000${row.id}`, { id: row.id, time: Number(row.time), dataJson: row.dataJson });
     for (const [state, items] of writes) {
       for (const item of items as readonly FeedItemInput[]) {
         const before = previous.get(`${state.feedId}\u0000${item.id}`) ?? null;
@@ -181,17 +181,16 @@ export class PostgresFeedStore implements FeedStore {
         state.tracker.touch(item.id, before, item);
       }
     }
-    const over = [...states.values()].filter((state) => state.count > (state.maxItems ?? defaultMaxItems));
-    if (over.length > 0) {
-      const byId = new Map(over.map((state) => [state.feedId, state]));
-      const excess = over.map((state) => state.count - (state.maxItems ?? defaultMaxItems));
-      for (const row of await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.trimFeeds, [over.map((state) => state.feedId), excess])) {
-        (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: row.dataJson }, null);
-      }
-      for (const state of over) state.count = state.maxItems ?? defaultMaxItems;
-    }
     const all = [...states.values()];
-    await query(client, sql.updateFeeds, [all.map((state) => state.feedId), all.map((state) => state.count), all.map((state) => state.version + 1)]);
+    const over = all.filter((state) => state.count > (state.maxItems ?? defaultMaxItems));
+    const excess = over.map((state) => state.count - (state.maxItems ?? defaultMaxItems));
+    for (const state of over) state.count = state.maxItems ?? defaultMaxItems;
+    const byId = new Map(all.map((state) => [state.feedId, state]));
+    const trimmed = await query<{ feedId: number; id: string; time: string }>(client, sql.trimAndUpdateFeeds, [
+      over.map((state) => state.feedId), excess,
+      all.map((state) => state.feedId), all.map((state) => state.count), all.map((state) => state.version + 1),
+    ]);
+    for (const row of trimmed) (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: null }, null);
     return new Map(all.map((state) => [state.key, state.tracker.change(state.key, state.version, state.count)]));
   }
 
@@ -260,14 +259,18 @@ export class PostgresFeedStore implements FeedStore {
       }
     }
     if (options.checkpoint !== undefined) await query(client, sql.setRulePosition, [options.checkpoint.rule, options.checkpoint.seq]);
-    const changes: FeedChange[] = [];
-    const touchOrder = [...new Set(operations.map((operation) => operation.key))];
-    for (const key of touchOrder) {
-      const state = states.get(key) as FeedState;
+    // One statement for every feed touched: a rule's batch fans out to many feeds.
+    const touched = [...new Set(operations.map((operation) => operation.key))].map((key) => states.get(key) as FeedState);
+    if (touched.length === 1) {
+      const [state] = touched as [FeedState];
       await query(client, sql.updateFeed, [state.feedId, state.maxItems, state.count, state.version + 1]);
-      changes.push(state.tracker.change(key, state.version, state.count));
+    } else {
+      await query(client, sql.updateFeedsFull, [
+        touched.map((state) => state.feedId), touched.map((state) => state.maxItems),
+        touched.map((state) => state.count), touched.map((state) => state.version + 1),
+      ]);
     }
-    return changes;
+    return touched.map((state) => state.tracker.change(state.key, state.version, state.count));
   }
 
   async #trim(client: PostgresPoolClient, state: FeedState, defaultMaxItems: number): Promise<void> {

@@ -25,6 +25,20 @@ const MIGRATIONS: readonly string[] = [
      rule TEXT PRIMARY KEY,
      seq INTEGER NOT NULL
    );`,
+  // Items clustered in feed order, data inline: a page is one range scan with no lookup per row (it was
+  // ~4 us a row through the old index), and the oldest items to trim are the range's first rows.
+  // Lookups by id go through the unique index, which holds the order key too.
+  `CREATE TABLE feed_items_ordered (
+     feed_id INTEGER NOT NULL,
+     time REAL NOT NULL,
+     item_id TEXT NOT NULL,
+     data TEXT,
+     PRIMARY KEY (feed_id, time, item_id)
+   ) WITHOUT ROWID;
+   INSERT INTO feed_items_ordered (feed_id, time, item_id, data) SELECT feed_id, time, item_id, data FROM feed_items;
+   DROP TABLE feed_items;
+   ALTER TABLE feed_items_ordered RENAME TO feed_items;
+   CREATE UNIQUE INDEX feed_items_id ON feed_items (feed_id, item_id);`,
 ];
 
 /** Brings the feed tables to the latest version in one transaction. */
