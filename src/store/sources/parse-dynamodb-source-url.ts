@@ -3,9 +3,8 @@
  * (docs/sources.md), and dispatches any source URL to its parser. Every
  * mistake is an `invalid_source` error that names the source and the fix.
  */
-import { parseDuration } from '../../core/duration.js';
 import { PlayheadError } from '../../core/errors.js';
-import { parseSourceUrl, redact, validateSourceName } from './parse-source-url.js';
+import { durationParam, parseSourceUrl, redact, validateSourceName } from './parse-source-url.js';
 import { SOURCE_DEFAULTS, type AnySourceSpec, type DynamoDbSourceSpec } from './source-spec.js';
 import { EPOCH_UNITS, type EpochUnit } from './time-codec.js';
 
@@ -52,16 +51,8 @@ export function parseDynamoDbSourceUrl(name: string, url: string): DynamoDbSourc
   if (index !== undefined && !TABLE_NAME.test(index)) fail(`index must be a global secondary index name of 3-255 characters of A-Z a-z 0-9 _ . -, got ${JSON.stringify(index)}`);
   const unit = params.get('unit');
   if (unit !== null && !(EPOCH_UNITS as readonly string[]).includes(unit)) fail(`unit must be one of ${EPOCH_UNITS.join(', ')}, got ${JSON.stringify(unit)}`);
-  const duration = (field: string, fallback: number): number => {
-    const value = params.get(field);
-    if (value === null) return fallback;
-    if (value === '0' || value === 'off') return 0;
-    try {
-      return parseDuration(value, { field });
-    } catch (error) {
-      return fail(`${field}: ${(error as Error).message}`);
-    }
-  };
+  const duration = (field: string, fallback: number): number => durationParam(params.get(field), field, fallback, fail);
+
   return Object.freeze({
     name,
     kind: 'dynamodb' as const,

@@ -125,7 +125,8 @@ function optionalIdentifier(field: string, value: string | null, fail: (rule: st
   return value === null ? undefined : identifier(field, value, fail);
 }
 
-function durationParam(value: string | null, field: string, fallback: number, fail: (rule: string) => never): number {
+/** A duration parameter (`250ms`, `1s`; `0` or `off` for none), or `fallback` when absent. */
+export function durationParam(value: string | null, field: string, fallback: number, fail: (rule: string) => never): number {
   if (value === null) return fallback;
   if (value === '0' || value === 'off') return 0;
   try {

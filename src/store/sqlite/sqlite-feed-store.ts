@@ -24,16 +24,8 @@ import { openSqliteDatabase } from './sqlite-database.js';
 import { FEED_SQL } from './sqlite-feed-sql.js';
 import { migrateSqliteFeeds } from './sqlite-feed-schema.js';
 import type { FeedWorkerReply, FeedWorkerRequest } from './sqlite-feed-worker.js';
-import { guard, SqliteFeedWriter, type FeedWriteOutcome, type FeedWriteRequest } from './sqlite-feed-writer.js';
+import { guard, SqliteFeedWriter, type FeedRecord, type FeedWriteOutcome, type FeedWriteRequest, type Statement } from './sqlite-feed-writer.js';
 
-type Statement = Database.Statement<unknown[], unknown>;
-
-interface FeedRecord {
-  readonly feedId: number;
-  readonly maxItems: number | null;
-  readonly count: number;
-  readonly version: number;
-}
 
 interface PendingWrite extends FeedWriteRequest {
   readonly resolve: (changes: readonly FeedChange[]) => void;

@@ -11,9 +11,10 @@ import { FeedChangeTracker, lastById, type FeedRow, type FeedState } from '../fe
 import type { FeedChange, FeedOperation, FeedPosition, FeedWriteOptions } from '../feed-store.js';
 import { FEED_SQL } from './sqlite-feed-sql.js';
 
-type Statement = Database.Statement<unknown[], unknown>;
+export type Statement = Database.Statement<unknown[], unknown>;
 
-interface FeedRecord {
+/** A feed's row as the store remembers it between writes. */
+export interface FeedRecord {
   readonly feedId: number;
   readonly maxItems: number | null;
   readonly count: number;
