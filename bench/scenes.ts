@@ -4,13 +4,18 @@
  * lost; p99 <= 1.2x a packed bare relay in the same run). The Playhead
  * server runs in this process (its CPU is this process's); the load
  * generator, the receivers and the bare relay are processes of their own.
- * See bench/README.md. Usage: tsx bench/scenes.ts [--seconds 20] [--pack 21] [--skip-relay-only] [--skip-bare] [--in-thread]
+ * With --cross-node NATS_URL it also runs two nodes on one NATS (both in
+ * this process): the load goes to one, the receivers join the other.
+ * See bench/README.md. Usage: tsx bench/scenes.ts [--seconds 20] [--pack 21] [--skip-relay-only] [--skip-bare] [--in-thread] [--cross-node nats://127.0.0.1:4222]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { InProcessBus } from '../src/live/in-process/in-process-bus.js';
+import type { LiveBus } from '../src/live/live-bus.js';
+import { NatsBus } from '../src/live/nats/nats-bus.js';
 import { buildServer } from '../src/server/app.js';
 import { openStore } from '../src/store/open-store.js';
 import { ClientProcess } from './playback-support/client-process.js';
@@ -27,7 +32,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' }, objects: { type: 'string', default: '1000' }, rate: { type: 'string', default: '40' },
     senders: { type: 'string', default: '10' }, 'udp-receivers': { type: 'string', default: '10' }, 'ws-receivers': { type: 'string', default: '10' },
     pack: { type: 'string', default: '21' }, 'skip-bare': { type: 'boolean', default: false }, 'skip-relay-only': { type: 'boolean', default: false },
-    'in-thread': { type: 'boolean', default: false },
+    'in-thread': { type: 'boolean', default: false }, 'cross-node': { type: 'string' },
   },
   strict: true,
 });
@@ -88,25 +93,45 @@ interface OursResult {
   readonly serverLoad: ProcessLoad;
 }
 
-/** Playhead in this process: a fresh store, the scene and its objects, then one run; `record` off measures the relay alone. */
-async function runPlayhead(tmp: string, record: boolean): Promise<OursResult> {
-  const system = record ? 'playhead' : 'playhead_relay_only';
+/**
+ * Playhead in this process: a fresh store, the scene and its objects, then
+ * one run; `record` off measures the relay alone. With `natsUrl`, a second
+ * node on the same store and NATS takes the receivers (the load goes to the
+ * first), so updates cross the bus.
+ */
+async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Promise<OursResult> {
+  const system = natsUrl !== undefined ? 'playhead_cross_node' : record ? 'playhead' : 'playhead_relay_only';
   const storeUrl = `sqlite:${join(tmp, `${system}.db`)}`;
   const store = await openStore(storeUrl);
   const closeStore = onCleanup('close store', () => store.close());
   const recordStoreUrl = values['in-thread'] === true ? undefined : storeUrl;
-  const app = await buildServer({ store, bus: new InProcessBus(), scenes: { udpPort: 0, recordStoreUrl, config: { deviceTimeoutMs: 60_000, record } } });
+  const subjectPrefix = `benchscenes${randomUUID().replaceAll('-', '')}`;
+  const bus = async (): Promise<LiveBus> => {
+    const opened = natsUrl === undefined ? new InProcessBus() : await NatsBus.connect({ servers: natsUrl, subjectPrefix });
+    onCleanup('close a bus', () => opened.close());
+    return opened;
+  };
+  const scenesConfig = { deviceTimeoutMs: 60_000, record };
+  const app = await buildServer({ store, bus: await bus(), scenes: { udpPort: 0, recordStoreUrl, config: scenesConfig } });
   const closeApp = onCleanup('close server', () => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const httpUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   const scene = (await app.inject({ method: 'POST', url: '/v1/scenes', payload: { name: 'bench' } })).json() as { index: number; udpPort: number };
   for (let i = 1; i <= objects; i += 1) await app.inject({ method: 'POST', url: '/v1/scenes/bench/objects', payload: { name: `o${i}` } });
-  progress(`${system}: scene bench (${objects} objects), UDP ${scene.udpPort}, HTTP ${httpUrl}, sqlite in ${tmp}; ${values.senders} senders x ${values.rate} Hz for ${seconds} s, ${values.pack} record(s) per input datagram`);
+  const receiving = natsUrl === undefined ? app : await buildServer({ store, bus: await bus(), scenes: { udpPort: 0, config: scenesConfig } });
+  if (receiving !== app) {
+    onCleanup('close the second node', () => receiving.close());
+    await receiving.listen({ host: '127.0.0.1', port: 0 });
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (((await receiving.inject({ url: '/v1/scenes/bench' })).json() as { objects?: number }).objects !== objects && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const address = receiving.server.address();
+  const httpUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const receivingUdpPort = ((await receiving.inject({ url: '/v1/scenes/bench' })).json() as { udpPort: number }).udpPort;
+  progress(`${system}: scene bench (${objects} objects), UDP ${scene.udpPort}${receiving === app ? '' : ` -> second node UDP ${receivingUdpPort} over NATS`}, HTTP ${httpUrl}, sqlite in ${tmp}; ${values.senders} senders x ${values.rate} Hz for ${seconds} s, ${values.pack} record(s) per input datagram`);
   let monitor = startLoadMonitor();
   const result = await run([
-    child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'playhead', scene.udpPort, httpUrl), 'udp-receivers'),
-    child('scene-receivers.ts', receiverArgs('ws', values['ws-receivers'] as string, 'playhead', scene.udpPort, httpUrl), 'ws-receivers'),
+    child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'udp-receivers'),
+    child('scene-receivers.ts', receiverArgs('ws', values['ws-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'ws-receivers'),
   ], loadArgs(scene.udpPort, scene.index), () => (monitor = startLoadMonitor()));
   const serverLoad = monitor.stop();
   const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; dropped: Record<string, number> };
@@ -141,6 +166,7 @@ async function main(): Promise<void> {
   onCleanup('remove temp dir', () => rmSync(tmp, { recursive: true, force: true }));
   const ours = await runPlayhead(tmp, true);
   const relayOnly = values['skip-relay-only'] === true ? undefined : await runPlayhead(tmp, false);
+  if (values['cross-node'] !== undefined) await runPlayhead(tmp, true, values['cross-node']);
   if (values['skip-bare'] === true) return;
   const relay = child('bare-udp-relay.ts', [], 'bare-relay');
   const { port } = await relay.nextLine<{ port: number }>(START_TIMEOUT_MS);
