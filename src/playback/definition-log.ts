@@ -33,6 +33,7 @@ export interface DefinitionLogOptions<R> {
 
 export class DefinitionLog<R> {
   readonly #options: DefinitionLogOptions<R>;
+  /** Following the log live: records made here come back through it. */
   #tail: LiveTail | undefined = undefined;
   /** Records read while opening, by name (or by seq, without `nameOf`): only the latest of each name is applied. */
   #opening: Map<string | number, StoredEvent> | undefined = new Map();
@@ -47,8 +48,16 @@ export class DefinitionLog<R> {
   /** Resolves once the latest record of every name is applied; later records follow live. */
   async open(): Promise<void> {
     const { channel, reader, bus, onError } = this.#options;
-    this.#tail = new LiveTail({ channel, reader, bus, deliver: (events) => this.#receive(events), onError });
-    await this.#tail.start(BEFORE_EVERY_EVENT);
+    const tail = new LiveTail({
+      channel, reader, bus, deliver: (events) => this.#receive(events),
+      onError: (error) => {
+        // No longer following: this node's own records are applied by record() itself from now on.
+        if (this.#tail === tail) this.#tail = undefined;
+        onError(error);
+      },
+    });
+    this.#tail = tail;
+    await tail.start(BEFORE_EVERY_EVENT);
     const latest = [...(this.#opening?.values() ?? [])].sort((a, b) => a.seq - b.seq);
     this.#opening = undefined;
     await this.#enqueue(latest, this.#appliedSeq);
@@ -60,7 +69,7 @@ export class DefinitionLog<R> {
     const event = normalizeEvent({ data: record as object }, { now: clock.now(), maxEventBytes: maxRecordBytes });
     const { stored } = await writer.append(channel, [event]);
     const seq = stored[0]?.seq ?? 0;
-    // Not opened (a library user who never loads): nothing follows the log, so this node applies its own record.
+    // Not following (never opened by a library user, or the log failed): this node applies its own record.
     if (this.#tail === undefined) await this.#enqueue(stored, seq);
     bus.publish(channel, stored);
     if (this.#appliedSeq < seq) await new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
