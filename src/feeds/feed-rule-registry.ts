@@ -43,7 +43,7 @@ interface KnownRule {
 }
 
 /** The lease that decides which node runs a rule. */
-export function feedRuleLease(name: string): string {
+function feedRuleLease(name: string): string {
   return `feed-rule:${name}`;
 }
 

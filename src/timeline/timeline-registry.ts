@@ -63,7 +63,7 @@ interface LiveTimeline {
 }
 
 /** The lease that decides which node writes a timeline's checkpoints. */
-export function timelineLease(name: string): string {
+function timelineLease(name: string): string {
   return `timeline:${name}`;
 }
 

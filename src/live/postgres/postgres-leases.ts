@@ -32,7 +32,7 @@ export interface PostgresLeasesConfig {
   readonly clock?: Clock;
 }
 
-export const LEASE_DEFAULTS = Object.freeze({ takeoverMs: 10_000 });
+const LEASE_DEFAULTS = Object.freeze({ takeoverMs: 10_000 });
 
 interface LeaseRequest {
   readonly name: string;
