@@ -58,7 +58,14 @@ export class SceneRecorder {
   #snapshotTimer: TimerHandle | undefined = undefined;
   #closed = false;
 
-  constructor(options: { appender: SceneAppender; bus?: LiveBus; clock: Clock; config?: Partial<SceneRecorderConfig>; onError: (error: unknown, scene: string) => void }) {
+  readonly #writesSnapshots: (scene: Scene) => boolean;
+
+  constructor(options: {
+    appender: SceneAppender; bus?: LiveBus; clock: Clock; config?: Partial<SceneRecorderConfig>; onError: (error: unknown, scene: string) => void;
+    /** Whether this node writes the scene's snapshots (with several nodes, the one holding its lease). @default always */
+    writesSnapshots?: (scene: Scene) => boolean;
+  }) {
+    this.#writesSnapshots = options.writesSnapshots ?? (() => true);
     this.#appender = options.appender;
     this.#bus = options.bus;
     this.#clock = options.clock;
@@ -79,6 +86,11 @@ export class SceneRecorder {
     });
   }
 
+  /** The scene changed through an update stored elsewhere (another node's): its next snapshot is due all the same. */
+  changed(scene: Scene): void {
+    this.#pendingOf(scene).dirty = true;
+  }
+
   /** Forgets a deleted scene's buffer (what was accepted before is still written). */
   forget(scene: Scene): void {
     const pending = this.#pending.get(scene.name);
@@ -97,7 +109,7 @@ export class SceneRecorder {
   /** Writes a snapshot of every changed scene now. */
   async snapshot(): Promise<void> {
     for (const pending of this.#pending.values()) {
-      if (!pending.dirty) continue;
+      if (!pending.dirty || !this.#writesSnapshots(pending.scene)) continue;
       pending.dirty = false;
       const { scene } = pending;
       const entries: SnapshotEntry[] = [];

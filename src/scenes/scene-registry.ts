@@ -11,7 +11,9 @@ import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
 import { isClusterMembership } from '../live/cluster-membership.js';
 import { InProcessBus } from '../live/in-process/in-process-bus.js';
+import type { Leases } from '../live/leases.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { LocalLeases } from '../live/in-process/local-leases.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
 import type { PlaybackSink } from '../playback/playback-session.js';
 import { DeviceReplaySink } from './device-replay-sink.js';
@@ -39,6 +41,8 @@ export interface SceneRegistryOptions {
   readonly writer: EventWriter;
   /** Stored scene events are published here, so a scene channel plays live. */
   readonly bus?: LiveBus;
+  /** Decide which node writes each scene's snapshots. @default this node writes all */
+  readonly leases?: Leases;
   readonly clock: Clock;
   readonly config?: Partial<SceneRegistryConfig>;
   /**
@@ -116,6 +120,10 @@ export class SceneRegistry {
   /** This turn's updates that arrived here, by scene, for the other nodes. */
   readonly #outgoing = new Map<Scene, SceneUpdate[]>();
   readonly #stopRelays = new Map<Scene, () => void>();
+  readonly #leases: Leases;
+  /** Scenes whose snapshots this node writes (it holds their lease), with the release of each lease. */
+  readonly #snapshotLeases = new Map<Scene, (() => void) | undefined>();
+  readonly #writingSnapshots = new Set<Scene>();
   #flushTimer: TimerHandle | undefined = undefined;
   #drainTimer: TimerHandle | undefined = undefined;
   #sweepTimer: TimerHandle | undefined = undefined;
@@ -126,6 +134,7 @@ export class SceneRegistry {
     this.#clock = options.clock;
     // Alone on its bus a node has no one to relay to: the turn is not even encoded.
     this.#bus = options.bus !== undefined && isClusterMembership(options.bus) ? options.bus : undefined;
+    this.#leases = options.leases ?? new LocalLeases('local');
     this.#config = Object.freeze({ ...SCENE_DEFAULTS, ...options.config });
     this.#catalog = new DefinitionLog<CatalogRecord>({
       channel: SCENE_DEFINITIONS_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus ?? new InProcessBus(), clock: options.clock,
@@ -136,6 +145,7 @@ export class SceneRegistry {
     this.#recorder = new SceneRecorder({
       appender: options.appender ?? new WriterAppender(options.writer), bus: options.bus, clock: options.clock, config: this.#config.recorder,
       onError: options.onStoreError ?? (() => undefined),
+      writesSnapshots: (scene) => this.#writingSnapshots.has(scene),
     });
     const clock = options.clock;
     this.#context = {
@@ -350,7 +360,8 @@ export class SceneRegistry {
   }
 
   readonly #accepted = (scene: Scene, update: SceneUpdate): void => {
-    if (update.fromDevice !== RELAYED_DEVICE) {
+    if (update.fromDevice === RELAYED_DEVICE) this.#recorder.changed(scene);
+    else {
       if (this.#config.record) this.#recorder.add(scene, update);
       if (this.#bus !== undefined) {
         const outgoing = this.#outgoing.get(scene);
@@ -467,6 +478,14 @@ export class SceneRegistry {
     this.#byIndex.set(scene.index, scene);
     this.#nextSceneIndex = Math.max(this.#nextSceneIndex, scene.index + 1);
     if (this.#bus !== undefined) this.#stopRelays.set(scene, this.#bus.listen(sceneTopic(scene.name), (payload) => this.#applyRelayed(scene, payload)));
+    this.#snapshotLeases.set(scene, undefined);
+    void this.#leases.request(`scene-snapshots:${scene.name}`, {
+      gained: () => void this.#writingSnapshots.add(scene),
+      lost: () => void this.#writingSnapshots.delete(scene),
+    }).then((release) => {
+      if (this.#snapshotLeases.has(scene)) this.#snapshotLeases.set(scene, release);
+      else release();
+    }, () => undefined);
   }
 
   #remove(name: string): void {
@@ -476,6 +495,8 @@ export class SceneRegistry {
     this.#recorder.forget(scene);
     this.#stopRelays.get(scene)?.();
     this.#stopRelays.delete(scene);
+    this.#snapshotLeases.get(scene)?.();
+    this.#snapshotLeases.delete(scene);
     this.#outgoing.delete(scene);
     this.#scenes.delete(name);
     this.#byIndex.delete(scene.index);

@@ -52,7 +52,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerHealthRoute(app, options.store);
   const nodeId = options.nodeId ?? 'local';
   const leases = options.leases ?? new LocalLeases(nodeId);
-  if (options.leases === undefined) app.addHook('onClose', async () => leases.close());
   registerClusterRoute(app, { bus: options.bus, leases, nodeId, clock });
   await registerDashboard(app, options.dashboardDir);
   registerChannelRoutes(app, {
@@ -71,7 +70,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerViewRoutes(app, views, clock);
   const recordStoreUrl = options.scenes?.config?.record === false ? undefined : options.scenes?.recordStoreUrl;
   const scenes = new SceneRegistry({
-    reader: options.store, writer: options.store, bus: options.bus, clock, config: options.scenes?.config,
+    reader: options.store, writer: options.store, bus: options.bus, clock, leases, config: options.scenes?.config,
     appender: recordStoreUrl === undefined ? undefined : await WorkerAppender.start(recordStoreUrl),
     onStoreError: (error, scene) => app.log.error({ err: error, scene }, 'scene updates delivered but not stored'),
   });
@@ -109,6 +108,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     timelines,
     feeds,
   });
+  // Last: the domains' own close hooks (a last checkpoint, a last snapshot) run while this node still holds their leases.
+  if (options.leases === undefined) app.addHook('onClose', async () => leases.close());
   await app.ready();
   return app;
 }
