@@ -11,18 +11,13 @@ import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { after, describe, it, type TestContext } from 'node:test';
 import pg from 'pg';
-import { systemClock } from '../../src/core/clock.js';
-import { Ingestor } from '../../src/ingest/ingestor.js';
 import { NatsBus } from '../../src/live/nats/nats-bus.js';
-import { LiveTail } from '../../src/playback/live-tail.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
+import { busNode, inOrderOnce, ingestOnBoth, until } from '../support/bus-nodes.js';
 import { POSTGRES_TEST_URL, serviceSkip } from '../support/services.js';
 
 const NATS_URL = process.env.PLAYHEAD_TEST_NATS ?? 'nats://127.0.0.1:4222';
 const NATS_SERVER = '/usr/sbin/nats-server';
-const WAIT_MS = 10_000;
-
 const skip = (await serviceSkip('PostgreSQL', POSTGRES_TEST_URL)) || (await serviceSkip('NATS', NATS_URL.replace('nats:', 'http:')));
 
 function freePort(): Promise<number> {
@@ -46,32 +41,12 @@ async function listening(port: number): Promise<void> {
   assert.fail(`nats-server did not listen on ${port}`);
 }
 
-async function until(condition: () => boolean, what: () => string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('NatsBus across nodes', { skip }, () => {
   const admin = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 1 });
   after(() => admin.end());
 
   /** A node: its own store connection on the shared schema, its own bus, an ingestor and a live subscriber of channel c. */
-  async function node(t: TestContext, schema: string, servers: string) {
-    const store = await PostgresStore.open({ connectionString: POSTGRES_TEST_URL, schema });
-    const bus = await NatsBus.connect({ servers, reconnectWaitMs: 50 });
-    const seen: number[] = [];
-    const tail = new LiveTail({ channel: 'c', reader: store, bus, deliver: (events) => (seen.push(...events.map((e) => e.seq)), true), onError: (error) => assert.fail(String(error)) });
-    await tail.start(undefined);
-    t.after(async () => {
-      tail.stop();
-      await bus.close();
-      await store.close();
-    });
-    return { seen, ingestor: new Ingestor({ writer: store, bus, clock: systemClock }) };
-  }
+  const node = async (t: TestContext, schema: string, servers: string) => busNode(t, schema, await NatsBus.connect({ servers, reconnectWaitMs: 50 }));
 
   async function cluster(t: TestContext, servers = NATS_URL) {
     const schema = `playhead_nats_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -81,16 +56,7 @@ describe('NatsBus across nodes', { skip }, () => {
     return nodes;
   }
 
-  const inOrderOnce = (seen: readonly number[], count: number) => seen.length === count && seen.every((seq, i) => seq === i + 1);
-
-  it('delivers batches ingested on both nodes to subscribers on both, in seq order, once', async (t) => {
-    const [a, b] = await cluster(t);
-    const batches = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).ingestor.ingest('c', Array.from({ length: 5 }, (_, j) => ({ data: { i, j } }))));
-    await Promise.all(batches);
-    for (const { seen } of [a, b]) await until(() => seen.length >= 100, () => `${seen.length} of 100`);
-    assert.ok(inOrderOnce(a.seen, 100), `node a: ${a.seen.join(',')}`);
-    assert.ok(inOrderOnce(b.seen, 100), `node b: ${b.seen.join(',')}`);
-  });
+  it('delivers batches ingested on both nodes to subscribers on both, in seq order, once', async (t) => ingestOnBoth(await cluster(t)));
 
   it('carries a batch too large for a NATS message as a hint, read from the store', async (t) => {
     const [a, b] = await cluster(t);

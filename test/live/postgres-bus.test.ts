@@ -9,27 +9,14 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, it, type TestContext } from 'node:test';
 import pg from 'pg';
-import { systemClock } from '../../src/core/clock.js';
-import { Ingestor } from '../../src/ingest/ingestor.js';
 import { openBus } from '../../src/live/open-bus.js';
 import { PostgresBus } from '../../src/live/postgres/postgres-bus.js';
 import { MAX_NOTIFY_CHANNEL_BYTES, notifyChannels, notifyPrefixForSchema } from '../../src/live/postgres/postgres-notify-channels.js';
-import { LiveTail } from '../../src/playback/live-tail.js';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
+import { busNode, inOrderOnce, ingestOnBoth, until } from '../support/bus-nodes.js';
 import { POSTGRES_TEST_URL, serviceSkip } from '../support/services.js';
 
-const WAIT_MS = 10_000;
-
 const skip = await serviceSkip('PostgreSQL', POSTGRES_TEST_URL);
-
-async function until(condition: () => boolean, what: () => string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out: ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const uniquePrefix = () => `playhead_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 
@@ -75,20 +62,11 @@ describe('PostgresBus across nodes', { skip }, () => {
 
   /** A node: its own store connection on the shared schema, its own bus, an ingestor and a live subscriber of channel c. */
   async function node(t: TestContext, schema: string, nodeId: string) {
-    const store = await PostgresStore.open({ connectionString: POSTGRES_TEST_URL, schema });
     const errors: unknown[] = [];
     const bus = await PostgresBus.connect({ connectionString: POSTGRES_TEST_URL, channelPrefix: schema, nodeId, reconnectWaitMs: 50, onError: (error) => errors.push(error) });
-    const seen: number[] = [];
-    const tail = new LiveTail({ channel: 'c', reader: store, bus, deliver: (events) => (seen.push(...events.map((e) => e.seq)), true), onError: (error) => assert.fail(String(error)) });
-    await tail.start(undefined);
     const notices: unknown[] = [];
     bus.listen('feed.u1', (payload) => notices.push(payload));
-    t.after(async () => {
-      tail.stop();
-      await bus.close();
-      await store.close();
-    });
-    return { nodeId, errors, notices, seen, bus, ingestor: new Ingestor({ writer: store, bus, clock: systemClock }) };
+    return { nodeId, errors, notices, ...(await busNode(t, schema, bus)) };
   }
 
   async function cluster(t: TestContext) {
@@ -99,16 +77,7 @@ describe('PostgresBus across nodes', { skip }, () => {
     return nodes;
   }
 
-  const inOrderOnce = (seen: readonly number[], count: number) => seen.length === count && seen.every((seq, i) => seq === i + 1);
-
-  it('delivers batches ingested on both nodes to subscribers on both, in seq order, once', async (t) => {
-    const [a, b] = await cluster(t);
-    const batches = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).ingestor.ingest('c', Array.from({ length: 5 }, (_, j) => ({ data: { i, j } }))));
-    await Promise.all(batches);
-    for (const { seen } of [a, b]) await until(() => seen.length >= 100, () => `${seen.length} of 100`);
-    assert.ok(inOrderOnce(a.seen, 100), `node a: ${a.seen.join(',')}`);
-    assert.ok(inOrderOnce(b.seen, 100), `node b: ${b.seen.join(',')}`);
-  });
+  it('delivers batches ingested on both nodes to subscribers on both, in seq order, once', async (t) => ingestOnBoth(await cluster(t)));
 
   it('carries a batch too large for a NOTIFY payload as a hint, read from the store', async (t) => {
     const [a, b] = await cluster(t);
