@@ -5,7 +5,6 @@
  */
 import type { EventReader } from '../store/event-store.js';
 import { sceneChannel, snapshotChannel } from './scene-channels.js';
-import type { SnapshotEntry } from './scene-recorder.js';
 import type { SceneBaseline } from './scene.js';
 
 /**
@@ -38,7 +37,7 @@ export async function transformsAt(reader: EventReader, scene: string, atMs: num
     const snapshot = page[0];
     if (snapshot === undefined || snapshot.seq <= baseline.snapshots) break;
     snapshotTs = snapshot.ts;
-    for (const entry of (snapshot.data as { objects: SnapshotEntry[] }).objects) keep(entry);
+    for (const entry of (snapshot.data as { objects: TransformAt[] }).objects) keep(entry);
     break;
   }
   const start = snapshotTs === undefined ? {} : { start: snapshotTs - SNAPSHOT_OVERLAP_MS };

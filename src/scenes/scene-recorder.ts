@@ -12,6 +12,7 @@ import type { LiveBus } from '../live/live-bus.js';
 import type { Scene } from './scene.js';
 import type { SceneAppender } from './scene-appender.js';
 import { sceneChannel, snapshotChannel } from './scene-channels.js';
+import type { TransformAt } from './scene-history.js';
 import type { SceneUpdate } from './scene-update.js';
 import { transformParts } from './transform.js';
 import { UpdateBatch } from './update-batch.js';
@@ -27,16 +28,8 @@ export interface SceneRecorderConfig {
 
 export const RECORDER_DEFAULTS: SceneRecorderConfig = Object.freeze({ flushIntervalMs: 50, maxBatchEvents: 500, snapshotIntervalMs: 10_000 });
 
-/** One object in a snapshot event. */
-export interface SnapshotEntry {
-  readonly object: string;
-  readonly index: number;
-  readonly seq: number;
-  readonly time: number;
-  readonly location: number[];
-  readonly rotation: number[];
-  readonly scale: number[];
-}
+/** One object in a snapshot event: its transform as scene-history reads it back. */
+export type SnapshotEntry = TransformAt;
 
 interface Pending {
   readonly scene: Scene;

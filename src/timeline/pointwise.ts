@@ -29,7 +29,7 @@ export function compareScalar(value: PieceValue, cmp: Comparator, constant: Scal
  * crossing the value is on one side, after it on the other; the crossing
  * instant itself has measure zero, so `==` never holds and `!=` always does.
  */
-function growingTruth(cmp: Comparator, below: boolean): boolean {
+export function growingTruth(cmp: Comparator, below: boolean): boolean {
   switch (cmp) {
     case '==': return false;
     case '!=': return true;

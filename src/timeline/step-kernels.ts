@@ -10,7 +10,7 @@
  * allocates nothing.
  */
 import type { PlanNode } from './compile-timeline.js';
-import { and3, compareScalar, or3, type Comparator } from './pointwise.js';
+import { and3, compareScalar, growingTruth, or3 } from './pointwise.js';
 import type { TailStore } from './tail-store.js';
 import type { PieceValue, Scalar } from './timeline-piece.js';
 
@@ -20,16 +20,6 @@ import type { PieceValue, Scalar } from './timeline-piece.js';
  * node's tail (children are stepped first). Returns whether it changed.
  */
 export type StepKernel = (tails: TailStore, t: number, values: readonly (Scalar | undefined)[], base: number, first: boolean, changed: Uint8Array) => boolean;
-
-/** On a growing piece a comparison holds on open intervals; the crossing instant has no length. */
-function growingTruth(cmp: Comparator, below: boolean): boolean {
-  switch (cmp) {
-    case '==': return false;
-    case '!=': return true;
-    case '<': case '<=': return below;
-    case '>': case '>=': return !below;
-  }
-}
 
 function windowEnd(tails: TailStore, node: number): number {
   if (tails.length(node) === 0 || tails.value(node, 0) !== true) return Number.NEGATIVE_INFINITY;
