@@ -1,17 +1,7 @@
-/** A small seeded PRNG (mulberry32), so every run draws the same events, times and windows. */
-export type Random = () => number;
+/** The benchmarks' seeded randomness: src/core's PRNG and the draws built on it. */
+import type { Random } from '../../src/core/seeded-random.js';
 
-/** Returns a generator of uniform floats in [0, 1) fixed by `seed`. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom, type Random } from '../../src/core/seeded-random.js';
 
 /** A uniform integer in [min, max]. */
 export function randomInt(random: Random, min: number, max: number): number {

@@ -7,6 +7,8 @@
  * sessions interleave as live traffic does. Same seed, same events.
  */
 
+import { seededRandom } from '../core/seeded-random.js';
+
 export const VIDEO_PLAYER_STATES = ['buffer', 'play', 'seek', 'pause', 'ended'] as const;
 export type VideoPlayerState = (typeof VIDEO_PLAYER_STATES)[number];
 
@@ -56,18 +58,6 @@ const DWELL_MS: Readonly<Record<VideoPlayerState, readonly [number, number]>> = 
   pause: [1_000, 60_000],
   ended: [0, 0],
 };
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function pick<T>(random: () => number, choices: readonly (readonly [T, number])[]): T {
   let draw = random();

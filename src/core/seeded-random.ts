@@ -1,0 +1,14 @@
+/** A small seeded PRNG (mulberry32), so generated demo data and benchmark runs draw the same values every time. */
+export type Random = () => number;
+
+/** Returns a generator of uniform floats in [0, 1) fixed by `seed`. */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
