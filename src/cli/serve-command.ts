@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { Ingestor } from '../ingest/ingestor.js';
-import { openBus } from '../live/open-bus.js';
+import { DEFAULT_BUS_URL, openBus } from '../live/open-bus.js';
 import { openLeases } from './open-leases.js';
 import { buildServer } from '../server/app.js';
 import { AccessPolicy } from '../server/auth/access-policy.js';
@@ -109,6 +109,6 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  const cluster = options.bus === 'local' ? '' : `, bus ${options.bus}, node ${options.nodeId}`;
+  const cluster = options.bus === DEFAULT_BUS_URL ? '' : `, bus ${options.bus}, node ${options.nodeId}`;
   console.log(`Playhead listening on http://${host}:${port} (store ${options.store}${cluster}${access === undefined ? '' : ', tokens required'})`);
 }

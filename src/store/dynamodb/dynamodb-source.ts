@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient, NumberValue, QueryCommand, ScanCommand, type Qu
 import { isChannelName } from '../../core/channel-name.js';
 import { describeValue } from '../../core/describe-value.js';
 import { PlayheadError } from '../../core/errors.js';
-import type { Position, StoredEvent } from '../../core/event.js';
+import { compareReplayOrder, type StoredEvent } from '../../core/event.js';
 import type { WireSource } from '../../protocol/source-messages.js';
 import { DEFAULT_PAGE_SIZE, type ChannelInfo, type Histogram, type HistogramRequest, type ScanRequest } from '../event-store.js';
 import { fillHistogram, planHistogram } from '../histogram-rollup.js';
@@ -157,7 +157,7 @@ export class DynamoDbSource implements MountedSource {
     // (ts, seq) strictly after `after` in scan order, inside [start, end), seq <= maxSeq.
     const keep = (event: StoredEvent) => (request.start === undefined || event.ts >= request.start) && (request.end === undefined || event.ts < request.end)
       && (maxSeq === undefined || event.seq <= maxSeq)
-      && (after === undefined || (asc ? compare(event, after) > 0 : compare(event, after) < 0));
+      && (after === undefined || (asc ? compareReplayOrder(event, after) > 0 : compareReplayOrder(event, after) < 0));
     if (this.#layout.mode === 'scan') {
       const events = (await this.#scanAll(request.start, request.end, `scan channel ${request.channel}`)).filter(keep);
       if (!asc) events.reverse();
@@ -304,10 +304,10 @@ export class DynamoDbSource implements MountedSource {
       // The poller dedupes on channel and id: under Query an id (the time) is unique within its partition only.
       events.push({ event, native: { time: event.ts, id: event.seq } });
     }
-    events.sort((a, b) => compare(a.event, b.event));
+    events.sort((a, b) => compareReplayOrder(a.event, b.event));
     if (after === undefined) return events;
     const bound = { ts: Number(after.time), seq: Number(after.id) };
-    return events.filter(({ event }) => compare(event, bound) > 0);
+    return events.filter(({ event }) => compareReplayOrder(event, bound) > 0);
   }
 
   listen(): undefined {
@@ -390,7 +390,7 @@ export class DynamoDbSource implements MountedSource {
 
   async #scanAll(fromMs: number | undefined, untilMs: number | undefined, operation: string): Promise<StoredEvent[]> {
     const events = (await this.#scanItems(fromMs, untilMs, operation)).map((item) => this.#toEvent(item, this.spec.name));
-    return events.sort(compare);
+    return events.sort(compareReplayOrder);
   }
 
   #target(): { TableName: string; IndexName?: string } {
@@ -469,10 +469,6 @@ async function guard<T>(spec: DynamoDbSourceSpec, operation: string, body: () =>
     if (name === 'ValidationException') throw new PlayheadError('invalid_source', `source ${spec.name}: DynamoDB refused to ${operation}: ${message}`, { cause: error });
     throw new PlayheadError('store_unavailable', `source ${spec.name}: DynamoDB could not ${operation}${at}: ${message}`, { cause: error });
   }
-}
-
-function compare(a: Position, b: Position): number {
-  return a.ts - b.ts || a.seq - b.seq;
 }
 
 /**
