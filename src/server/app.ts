@@ -90,7 +90,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   for (const { name, error } of await timelines.load()) app.log.error({ err: error, timeline: name }, 'stored timeline not started');
   for (const definition of options.timelines ?? []) {
-    if (!timelines.list().some((existing) => existing.name === definition.name)) await timelines.create(definition);
+    if (!timelines.has(definition.name)) await timelines.create(definition);
   }
   app.addHook('onClose', async () => timelines.close());
   registerTimelineRoutes(app, timelines, clock);

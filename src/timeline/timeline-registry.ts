@@ -186,6 +186,10 @@ export class TimelineRegistry {
     await this.#writing;
   }
 
+  has(name: string): boolean {
+    return this.#timelines.has(name);
+  }
+
   describe(name: string): TimelineDefinition {
     return this.#get(name).definition;
   }
