@@ -7,7 +7,7 @@
  * checkpoints (docs/scaling.md "Ownership").
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
-import { validateChannelName } from '../core/channel-name.js';
+import { CHANNEL_NAME_PATTERN, validateChannelName } from '../core/channel-name.js';
 import { describeValue } from '../core/describe-value.js';
 import { PlayheadError } from '../core/errors.js';
 import type { StoredEvent } from '../core/event.js';
@@ -26,7 +26,6 @@ import type { Scalar } from './timeline-piece.js';
 
 export const TIMELINE_DEFINITIONS_CHANNEL = 'playhead.timelines';
 const MAX_DEFINITION_BYTES = 64 << 10;
-const TIMELINE_NAME_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const KEY_PATH_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** What POST /v1/timelines takes and GET lists. */
@@ -105,7 +104,7 @@ function validateTimelineDefinition(body: unknown): { readonly definition: Timel
   const { name, channel, key, query, ...rest } = body as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
   if (extra !== undefined) throw new PlayheadError('invalid_parameter', `unknown field ${JSON.stringify(extra)}: a timeline has name, channel, key and query`);
-  if (typeof name !== 'string' || !TIMELINE_NAME_PATTERN.test(name)) {
+  if (typeof name !== 'string' || !CHANNEL_NAME_PATTERN.test(name)) {
     throw new PlayheadError('invalid_parameter', `name must be 1-128 characters of A-Z a-z 0-9 . _ : -, got ${describeValue(name)}`);
   }
   if (typeof key !== 'string' || !KEY_PATH_PATTERN.test(key)) {
@@ -312,11 +311,13 @@ export class TimelineRegistry {
     this.#timelines.set(definition.name, timeline);
     await tail.start(restored === undefined ? BEFORE_EVERY_EVENT : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
     timeline.live = true;
+    // Granted during this start, the lease needs no second read: `latest` above saw what is stored.
+    let starting = true;
     const release = await this.#leases.request(timelineLease(definition.name), {
       gained: async () => {
         // Another node may have written checkpoints meanwhile: this node's numbers follow its, and its chain starts with a full one.
         try {
-          timeline.checkpointNumber = Math.max(timeline.checkpointNumber, await this.#checkpoints.adopt(definition.name, id));
+          if (!starting) timeline.checkpointNumber = Math.max(timeline.checkpointNumber, await this.#checkpoints.adopt(definition.name, id));
         } catch (error) {
           this.#options.onCheckpointFailed?.(definition.name, error);
         }
@@ -325,6 +326,7 @@ export class TimelineRegistry {
       },
       lost: () => void (timeline.owned = false),
     });
+    starting = false;
     if (this.#timelines.get(definition.name) === timeline) timeline.release = release;
     else release();
   }
