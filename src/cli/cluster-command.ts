@@ -40,7 +40,7 @@ interface Node {
 }
 
 /** The machine's own PostgreSQL is not assumed: several nodes need one database shared on purpose, named by the user. */
-export function requirePostgresStore(store: string | undefined): string {
+function requirePostgresStore(store: string | undefined): string {
   if (store !== undefined && isPostgresUrl(store)) return store;
   const got = store === undefined ? 'none was given' : `got ${JSON.stringify(store)}`;
   throw new Error(`playhead cluster needs --store postgres://... (${got}): its nodes share one PostgreSQL database, and no local database is assumed; name the database and a schema, e.g. --store 'postgres://postgres@127.0.0.1:5432/test?schema=playhead_cluster'`);

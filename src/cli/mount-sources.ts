@@ -49,7 +49,7 @@ export async function mountSources(native: EventStore, bus: LiveBus, flags: read
 }
 
 /** The `sources` of a JSON config file; errors name the file and the field. */
-export function readConfigSources(file: string): readonly ConfiguredSource[] {
+function readConfigSources(file: string): readonly ConfiguredSource[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

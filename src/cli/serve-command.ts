@@ -43,7 +43,7 @@ export interface ServeOptions {
   readonly config?: string;
 }
 
-export const DEFAULT_SCENE_UDP_PORT = 8081;
+const DEFAULT_SCENE_UDP_PORT = 8081;
 
 /** Pending connections the kernel queues while we accept: a connect storm of thousands must not be refused (DESIGN fan-out). */
 const LISTEN_BACKLOG = 4_096;

@@ -8,7 +8,7 @@ import type { LiveBus } from './live-bus.js';
 
 export const DEFAULT_BUS_URL = 'local';
 /** `--bus postgres`: LISTEN/NOTIFY on the store's own PostgreSQL database. */
-export const STORE_POSTGRES_BUS = 'postgres';
+const STORE_POSTGRES_BUS = 'postgres';
 
 const isPostgresUrl = (url: string) => url.startsWith('postgres://') || url.startsWith('postgresql://');
 

@@ -21,7 +21,7 @@ export interface NotifyChannels {
 /** PostgreSQL's NAMEDATALEN - 1: a longer name is truncated by LISTEN and refused by pg_notify. */
 export const MAX_NOTIFY_CHANNEL_BYTES = 63;
 
-export const DEFAULT_NOTIFY_PREFIX = 'playhead';
+const DEFAULT_NOTIFY_PREFIX = 'playhead';
 
 const SUFFIXES = ['live', 'notice', 'nodes', 'hint'] as const;
 const LONGEST_SUFFIX_BYTES = Math.max(...SUFFIXES.map((suffix) => suffix.length)) + '_'.length;

@@ -3,7 +3,7 @@ import type { Socket } from 'node:dgram';
 import type { SceneTransport } from '../../scenes/scene-transport.js';
 
 /** One MTU of payload (DESIGN scene relay: <= 1,200 bytes stays under every path MTU with headers). */
-export const UDP_PAYLOAD_BYTES = 1_200;
+const UDP_PAYLOAD_BYTES = 1_200;
 /** Datagrams queued in the socket above which UDP devices are coalesced. */
 const MAX_QUEUED_DATAGRAMS = 4_096;
 

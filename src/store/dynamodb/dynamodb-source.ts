@@ -29,7 +29,7 @@ type Item = Record<string, unknown>;
 type KeyType = 'S' | 'N';
 
 /** Items one Scan-mode read may sort in memory; past it the read fails with the fix (a sort key or GSI). */
-export const MAX_SCAN_ITEMS = 200_000;
+const MAX_SCAN_ITEMS = 200_000;
 const MICROS_PER_MS = 1_000;
 const MICROS_PER_UNIT: Readonly<Record<EpochUnit, number>> = { s: 1_000_000, ms: 1_000, us: 1 };
 const NUMERIC_TEXT = /^-?\d+(\.\d+)?$/;
