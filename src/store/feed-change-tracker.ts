@@ -13,6 +13,14 @@ export interface FeedRow {
   readonly dataJson: string | null;
 }
 
+/** A feed's row as the adapters keep it: its id, bound, item count and version. */
+export interface FeedRecord {
+  readonly feedId: number;
+  readonly maxItems: number | null;
+  readonly count: number;
+  readonly version: number;
+}
+
 /** The mutable state of one feed inside a write transaction. */
 export interface FeedState {
   readonly key: string;

@@ -8,7 +8,7 @@
  * number of round trips however many feeds), at most half of `maxPoolSize`
  * at once, so reads find a free connection while writes go on.
  */
-import { FeedChangeTracker, lastById, toFeedItem, type FeedRow, type FeedState } from '../feed-change-tracker.js';
+import { FeedChangeTracker, lastById, toFeedItem, type FeedRecord, type FeedRow, type FeedState } from '../feed-change-tracker.js';
 import {
   FEED_NEWEST, FEED_OLDEST, type FeedItemInput,
   type FeedChange, type FeedOperation, type FeedPage, type FeedReadRequest, type FeedStore, type FeedWriteOptions,
@@ -20,12 +20,6 @@ import { postgresFeedStatements, type PostgresFeedStatements } from './postgres-
 import { migratePostgresFeeds } from './postgres-feed-schema.js';
 import { createPool, guard, inTransaction, query } from './postgres-store.js';
 
-interface FeedRecord {
-  readonly feedId: number;
-  readonly maxItems: number | null;
-  readonly count: number;
-  readonly version: number;
-}
 
 /** Item rows with `time` made a number: the store's query parsers keep float8 as text. */
 async function feedRows(client: PostgresPoolClient, text: string, values: unknown[]): Promise<FeedRow[]> {

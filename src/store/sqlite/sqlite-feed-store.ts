@@ -24,7 +24,8 @@ import { openSqliteDatabase } from './sqlite-database.js';
 import { FEED_SQL } from './sqlite-feed-sql.js';
 import { migrateSqliteFeeds } from './sqlite-feed-schema.js';
 import type { FeedWorkerReply, FeedWorkerRequest } from './sqlite-feed-worker.js';
-import { guard, SqliteFeedWriter, type FeedRecord, type FeedWriteOutcome, type FeedWriteRequest, type Statement } from './sqlite-feed-writer.js';
+import type { FeedRecord } from '../feed-change-tracker.js';
+import { guard, SqliteFeedWriter, type FeedWriteOutcome, type FeedWriteRequest, type Statement } from './sqlite-feed-writer.js';
 
 
 interface PendingWrite extends FeedWriteRequest {

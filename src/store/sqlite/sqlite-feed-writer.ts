@@ -7,19 +7,12 @@
  */
 import Database from 'better-sqlite3';
 import { PlayheadError } from '../../core/errors.js';
-import { FeedChangeTracker, lastById, type FeedRow, type FeedState } from '../feed-change-tracker.js';
+import { FeedChangeTracker, lastById, type FeedRecord, type FeedRow, type FeedState } from '../feed-change-tracker.js';
 import type { FeedChange, FeedOperation, FeedPosition, FeedWriteOptions } from '../feed-store.js';
 import { FEED_SQL } from './sqlite-feed-sql.js';
 
 export type Statement = Database.Statement<unknown[], unknown>;
 
-/** A feed's row as the store remembers it between writes. */
-export interface FeedRecord {
-  readonly feedId: number;
-  readonly maxItems: number | null;
-  readonly count: number;
-  readonly version: number;
-}
 
 export interface FeedWriteRequest {
   readonly operations: readonly FeedOperation[];
