@@ -42,6 +42,10 @@ interface KnownRule {
   failure?: unknown;
 }
 
+function recordName(record: RuleRecord): string {
+  return record.action === 'create' ? (record.rule.name as string) : record.name;
+}
+
 /** The lease that decides which node runs a rule. */
 function feedRuleLease(name: string): string {
   return `feed-rule:${name}`;
@@ -51,26 +55,21 @@ export class FeedRuleRegistry {
   readonly #options: FeedRuleRegistryOptions;
   readonly #rules = new Map<string, KnownRule>();
   readonly #log: DefinitionLog<RuleRecord>;
-  /** Rules that failed since the last look, by name: load() and create() report them. */
-  readonly #failures = new Map<string, unknown>();
 
   constructor(options: FeedRuleRegistryOptions) {
     this.#options = options;
     this.#log = new DefinitionLog<RuleRecord>({
       channel: FEED_RULES_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus, clock: options.clock,
       maxRecordBytes: MAX_DEFINITION_BYTES,
-      nameOf: (record) => (record.action === 'create' ? (record.rule.name as string) : record.name),
+      nameOf: recordName,
       apply: (record) => this.#apply(record),
-      onError: (error) => options.onRuleFailed?.(FEED_RULES_CHANNEL, error),
+      onError: (error, record) => options.onRuleFailed?.(record === undefined ? FEED_RULES_CHANNEL : recordName(record), error),
     });
   }
 
   /** Restarts every stored rule from its checkpoint, then follows rules made on other nodes; a rule that fails is skipped and reported. */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    await this.#log.open();
-    const failures = [...this.#failures].map(([name, error]) => ({ name, error }));
-    this.#failures.clear();
-    return failures;
+    return (await this.#log.open()).map(({ record, error }) => ({ name: recordName(record), error }));
   }
 
   /** Validates, stores and starts a rule; resolves once its channel's history is in the feeds (when this node runs it). */
@@ -80,9 +79,6 @@ export class FeedRuleRegistry {
       throw new PlayheadError('invalid_rule', `a rule named ${rule.name} exists: DELETE /v1/feeds/rules/${rule.name} first, or choose another name`);
     }
     await this.#log.record({ action: 'create', rule: rule.definition });
-    const failure = this.#failures.get(rule.name);
-    this.#failures.delete(rule.name);
-    if (failure !== undefined) throw failure;
     return rule.definition;
   }
 
@@ -117,25 +113,23 @@ export class FeedRuleRegistry {
       return;
     }
     const name = record.rule.name as string;
-    if (this.#rules.has(name)) return;
-    try {
-      await this.#start(new FeedRule(record.rule, this.#options.feeds.limits));
-    } catch (error) {
-      this.#failures.set(name, error);
-    }
+    if (!this.#rules.has(name)) await this.#start(new FeedRule(record.rule, this.#options.feeds.limits));
   }
 
-  /** Makes the rule known here and asks for its lease; resolves after the first attempt (with the history written, when won). */
+  /**
+   * Makes the rule known here and asks for its lease; resolves after the
+   * first attempt (with the history written, when won), or rejects when the
+   * rule failed in it (the log reports that; later failures go to onRuleFailed).
+   */
   async #start(rule: FeedRule): Promise<void> {
-    this.#failures.delete(rule.name);
     const known: KnownRule = { rule, runner: undefined, release: undefined };
     this.#rules.set(rule.name, known);
+    let starting = true;
     const fail = (error: unknown) => {
       if (known.failure !== undefined) return;
       known.failure = error;
-      this.#failures.set(rule.name, error);
       this.#forget(known);
-      this.#options.onRuleFailed?.(rule.name, error);
+      if (!starting) this.#options.onRuleFailed?.(rule.name, error);
     };
     const release = await this.#options.leases.request(feedRuleLease(rule.name), {
       gained: async () => {
@@ -148,8 +142,10 @@ export class FeedRuleRegistry {
         known.runner = undefined;
       },
     });
+    starting = false;
     if (this.#rules.get(rule.name) === known) known.release = release;
     else release();
+    if (known.failure !== undefined) throw known.failure;
   }
 
   #forget(known: KnownRule): void {

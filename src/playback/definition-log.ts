@@ -25,10 +25,15 @@ export interface DefinitionLogOptions<R> {
    * edits, where each one builds on the ones before).
    */
   readonly nameOf?: (record: R) => string;
-  /** Applies one record (`seq`: its place in the log); records are applied one at a time, in the log's order. A rejection goes to `onError`. */
+  /**
+   * Applies one record (`seq`: its place in the log); records are applied
+   * one at a time, in the log's order. A rejection fails that record alone:
+   * open() reports it, record() rejects with it, and for a record made
+   * elsewhere it goes to `onError`.
+   */
   readonly apply: (record: R, seq: number) => Promise<void>;
-  /** Told when the log cannot be read (definitions made elsewhere stop arriving). */
-  readonly onError: (error: unknown) => void;
+  /** Told when a record made elsewhere could not be applied (with the record), or when the log cannot be read (definitions made elsewhere stop arriving). */
+  readonly onError: (error: unknown, record?: R) => void;
 }
 
 export class DefinitionLog<R> {
@@ -40,13 +45,17 @@ export class DefinitionLog<R> {
   #applying: Promise<void> = Promise.resolve();
   #appliedSeq = 0;
   readonly #waiters: { readonly seq: number; readonly resolve: () => void }[] = [];
+  /** Apply failures someone asked about: at open, every one; later, those of this node's own records, by seq. */
+  #opened: { record: R; error: unknown }[] | undefined = undefined;
+  readonly #ownFailures = new Map<number, unknown>();
+  readonly #own = new Set<number>();
 
   constructor(options: DefinitionLogOptions<R>) {
     this.#options = options;
   }
 
-  /** Resolves once the latest record of every name is applied; later records follow live. */
-  async open(): Promise<void> {
+  /** Resolves once the latest record of every name is applied, with the records that failed; later records follow live. */
+  async open(): Promise<readonly { readonly record: R; readonly error: unknown }[]> {
     const { channel, reader, bus, onError } = this.#options;
     const tail = new LiveTail({
       channel, reader, bus, deliver: (events) => this.#receive(events),
@@ -60,20 +69,29 @@ export class DefinitionLog<R> {
     await tail.start(BEFORE_EVERY_EVENT);
     const latest = [...(this.#opening?.values() ?? [])].sort((a, b) => a.seq - b.seq);
     this.#opening = undefined;
+    const failures: { record: R; error: unknown }[] = [];
+    this.#opened = failures;
     await this.#enqueue(latest, this.#appliedSeq);
+    this.#opened = undefined;
+    return failures;
   }
 
-  /** Stores a record for every node; resolves with its seq once this node has applied it. */
+  /** Stores a record for every node; resolves with its seq once this node has applied it, or rejects with why applying it failed. */
   async record(record: R): Promise<number> {
     const { channel, writer, bus, clock, maxRecordBytes } = this.#options;
     const event = normalizeEvent({ data: record as object }, { now: clock.now(), maxEventBytes: maxRecordBytes });
     const { stored } = await writer.append(channel, [event]);
     const seq = stored[0]?.seq ?? 0;
+    this.#own.add(seq);
     // Not following (never opened by a library user, or the log failed): this node applies its own record.
     if (this.#tail === undefined) await this.#enqueue(stored, seq);
     bus.publish(channel, stored);
     if (this.#appliedSeq < seq) await new Promise<void>((resolve) => this.#waiters.push({ seq, resolve }));
-    return seq;
+    this.#own.delete(seq);
+    if (!this.#ownFailures.has(seq)) return seq;
+    const failure = this.#ownFailures.get(seq);
+    this.#ownFailures.delete(seq);
+    throw failure;
   }
 
   close(): void {
@@ -92,9 +110,16 @@ export class DefinitionLog<R> {
     return true;
   }
 
+  #failed(event: StoredEvent, error: unknown): void {
+    const record = event.data as R;
+    if (this.#opened !== undefined) this.#opened.push({ record, error });
+    else if (this.#own.has(event.seq)) this.#ownFailures.set(event.seq, error);
+    else this.#options.onError(error, record);
+  }
+
   #enqueue(events: readonly StoredEvent[], throughSeq: number): Promise<void> {
     this.#applying = this.#applying.then(async () => {
-      for (const event of events) await this.#options.apply(event.data as R, event.seq).catch(this.#options.onError);
+      for (const event of events) await this.#options.apply(event.data as R, event.seq).catch((error: unknown) => this.#failed(event, error));
       this.#appliedSeq = Math.max(this.#appliedSeq, throughSeq);
       for (let i = this.#waiters.length - 1; i >= 0; i -= 1) {
         const waiter = this.#waiters[i] as { seq: number; resolve: () => void };

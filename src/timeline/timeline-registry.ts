@@ -40,6 +40,10 @@ export interface TimelineDefinition {
 
 type Record_ = { readonly action: 'create'; readonly definition: TimelineDefinition } | { readonly action: 'delete'; readonly name: string };
 
+function recordName(record: Record_): string {
+  return record.action === 'create' ? record.definition.name : record.name;
+}
+
 interface LiveTimeline {
   readonly definition: TimelineDefinition;
   /** Seq of the definition's record: tells a timeline from an older one of the same name. */
@@ -123,9 +127,6 @@ export class TimelineRegistry {
   readonly #resumeWindowMs: number;
   readonly #log: DefinitionLog<Record_>;
   readonly #leases: Leases;
-  /** Timelines that could not be started: load() reports those of the start, later ones go to onTimelineFailed. */
-  readonly #failures = new Map<string, unknown>();
-  #loaded = false;
   #ticker: TimerHandle | undefined = undefined;
   #writing: Promise<void> = Promise.resolve();
 
@@ -135,9 +136,9 @@ export class TimelineRegistry {
     this.#log = new DefinitionLog<Record_>({
       channel: TIMELINE_DEFINITIONS_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus, clock: options.clock,
       maxRecordBytes: MAX_DEFINITION_BYTES,
-      nameOf: (record) => (record.action === 'create' ? record.definition.name : record.name),
+      nameOf: recordName,
       apply: (record, seq) => this.#apply(record, seq),
-      onError: (error) => options.onTimelineFailed?.(TIMELINE_DEFINITIONS_CHANNEL, error),
+      onError: (error, record) => options.onTimelineFailed?.(record === undefined ? TIMELINE_DEFINITIONS_CHANNEL : recordName(record), error),
     });
     this.#checkpoints = new TimelineCheckpointStore({
       reader: options.reader, writer: options.writer, clock: options.clock,
@@ -152,11 +153,7 @@ export class TimelineRegistry {
 
   /** Recreates every stored timeline (at server start), then follows those made on other nodes; one that no longer compiles is skipped and reported. */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    await this.#log.open();
-    this.#loaded = true;
-    const failures = [...this.#failures].map(([name, error]) => ({ name, error }));
-    this.#failures.clear();
-    return failures;
+    return (await this.#log.open()).map(({ record, error }) => ({ name: recordName(record), error }));
   }
 
   async create(body: unknown): Promise<TimelineDefinition> {
@@ -165,9 +162,6 @@ export class TimelineRegistry {
       throw new PlayheadError('timeline_exists', `timeline ${definition.name} exists: DELETE /v1/timelines/${definition.name} first`);
     }
     await this.#log.record({ action: 'create', definition });
-    const failure = this.#failures.get(definition.name);
-    this.#failures.delete(definition.name);
-    if (failure !== undefined) throw failure;
     return definition;
   }
 
@@ -340,15 +334,13 @@ export class TimelineRegistry {
     }
     const { name } = record.definition;
     if (this.#timelines.has(name)) return;
-    this.#failures.delete(name);
     try {
       const { definition, plan } = validateTimelineDefinition(record.definition);
       await this.#start(definition, plan, seq);
     } catch (error) {
       const started = this.#timelines.get(name);
       if (started !== undefined) this.#stop(name, started);
-      if (this.#loaded) this.#options.onTimelineFailed?.(name, error);
-      this.#failures.set(name, error);
+      throw error;
     }
   }
 

@@ -66,8 +66,6 @@ export class ViewRegistry {
   readonly #options: ViewRegistryOptions;
   readonly #views = new Map<string, LiveView>();
   readonly #log: DefinitionLog<Definition>;
-  /** Stored views that could not be started; load() reports them, later ones go to onViewFailed. */
-  #failures: { name: string; error: unknown }[] | undefined = [];
   #ticker: TimerHandle | undefined = undefined;
 
   constructor(options: ViewRegistryOptions) {
@@ -77,7 +75,7 @@ export class ViewRegistry {
       maxRecordBytes: MAX_DEFINITION_BYTES,
       nameOf: (definition) => definition.name,
       apply: (definition) => this.#apply(definition),
-      onError: (error) => options.onViewFailed?.(VIEW_DEFINITIONS_CHANNEL, error),
+      onError: (error, definition) => options.onViewFailed?.(definition?.name ?? VIEW_DEFINITIONS_CHANNEL, error),
     });
     this.#tick();
   }
@@ -88,10 +86,7 @@ export class ViewRegistry {
    * view never keeps the server from starting.
    */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    await this.#log.open();
-    const failures = this.#failures ?? [];
-    this.#failures = undefined;
-    return failures;
+    return (await this.#log.open()).map(({ record, error }) => ({ name: record.name, error }));
   }
 
   async create(sql: string): Promise<ViewSummary> {
@@ -232,15 +227,8 @@ export class ViewRegistry {
       this.#views.delete(definition.name);
       return;
     }
-    if (existing !== undefined) return;
-    try {
-      await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
-    } catch (error) {
-      this.#views.get(definition.name)?.tails.forEach((tail) => tail.stop());
-      this.#views.delete(definition.name);
-      if (this.#failures !== undefined) this.#failures.push({ name: definition.name, error });
-      else this.#options.onViewFailed?.(definition.name, error);
-    }
+    // A view that fails to build has removed itself (#start); the log reports the failure.
+    if (existing === undefined) await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
   }
 
   #get(name: string): LiveView {

@@ -61,4 +61,21 @@ describe('DefinitionLog', () => {
     assert.equal(seq, 3);
     assert.deepEqual(second.applied.map((r) => r.value), [1, 2, 3], 'applied before record() resolved, once');
   });
+
+  it('reports a record that fails to apply: from open() with the others applied, and by rejecting record()', async (t) => {
+    const env = await shared(t);
+    const refusing = (bad: number) => new DefinitionLog<Record_>({
+      channel: 'playhead.test-definitions', reader: env.store, writer: env.store, bus: env.bus, clock: env.clock, maxRecordBytes: 1 << 10,
+      apply: async (record) => {
+        if (record.value === bad) throw new Error(`refused ${record.name}`);
+      },
+      onError: (error) => assert.fail(String(error)),
+    });
+    const writer = refusing(2);
+    await writer.record({ name: 'a', value: 1 });
+    await assert.rejects(writer.record({ name: 'b', value: 2 }), /refused b/);
+    const reader = refusing(1);
+    t.after(() => reader.close());
+    assert.deepEqual((await reader.open()).map(({ record, error }) => [record.name, (error as Error).message]), [['a', 'refused a']]);
+  });
 });
