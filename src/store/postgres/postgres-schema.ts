@@ -50,22 +50,31 @@ const MIGRATION_LOCK_CLASS = 0x706c6864;
  * nothing behind.
  */
 export async function migratePostgres(client: PostgresPoolClient, schema: string): Promise<void> {
+  await applyPostgresMigrations(client, schema, { table: 'playhead_migrations', lockClass: MIGRATION_LOCK_CLASS, what: 'schema', migrations: MIGRATIONS });
+}
+
+/** Runs the `migrations` after the last one `table` records, under the advisory lock of `lockClass` (the event store's and the feed store's). */
+export async function applyPostgresMigrations(
+  client: PostgresPoolClient,
+  schema: string,
+  plan: { readonly table: string; readonly lockClass: number; readonly what: string; readonly migrations: readonly ((schema: string) => string)[] },
+): Promise<void> {
   const s = quoteIdentifier(schema);
   // The lock comes before CREATE SCHEMA: two IF NOT EXISTS creations running
   // at once can still both try to insert the name and one fails.
-  await client.query({ text: 'SELECT pg_advisory_xact_lock($1::int, hashtext($2))', values: [MIGRATION_LOCK_CLASS, schema] });
+  await client.query({ text: 'SELECT pg_advisory_xact_lock($1::int, hashtext($2))', values: [plan.lockClass, schema] });
   await client.query({
     text: `CREATE SCHEMA IF NOT EXISTS ${s};
-      CREATE TABLE IF NOT EXISTS ${s}.playhead_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      CREATE TABLE IF NOT EXISTS ${s}.${plan.table} (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
   });
-  const { rows } = await client.query({ text: `SELECT coalesce(max(version), 0)::int AS version FROM ${s}.playhead_migrations` });
+  const { rows } = await client.query({ text: `SELECT coalesce(max(version), 0)::int AS version FROM ${s}.${plan.table}` });
   // The statement selects exactly one row with one int column.
   const current = (rows[0] as { readonly version: number }).version;
-  if (current > SCHEMA_VERSION) {
-    throw new Error(`schema ${s} is at version ${current}, newer than this Playhead's ${SCHEMA_VERSION}: upgrade Playhead`);
+  if (current > plan.migrations.length) {
+    throw new Error(`${plan.what} ${s} is at version ${current}, newer than this Playhead's ${plan.migrations.length}: upgrade Playhead`);
   }
-  for (const [offset, migration] of MIGRATIONS.slice(current).entries()) {
+  for (const [offset, migration] of plan.migrations.slice(current).entries()) {
     await client.query({ text: migration(s) });
-    await client.query({ text: `INSERT INTO ${s}.playhead_migrations (version) VALUES ($1)`, values: [current + offset + 1] });
+    await client.query({ text: `INSERT INTO ${s}.${plan.table} (version) VALUES ($1)`, values: [current + offset + 1] });
   }
 }

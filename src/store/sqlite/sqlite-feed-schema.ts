@@ -3,6 +3,7 @@
  * version table so they never collide with the event store's migrations.
  */
 import type Database from 'better-sqlite3';
+import { applySqliteMigrations } from './sqlite-schema.js';
 
 const MIGRATIONS: readonly string[] = [
   // max_items NULL: the server default applies. Ids compare by bytes (BINARY), as the order promises.
@@ -43,14 +44,5 @@ const MIGRATIONS: readonly string[] = [
 
 /** Brings the feed tables to the latest version in one transaction. */
 export function migrateSqliteFeeds(database: Database.Database): void {
-  database.exec('CREATE TABLE IF NOT EXISTS playhead_feed_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const migrate = database.transaction(() => {
-    const row = database.prepare('SELECT max(version) AS version FROM playhead_feed_migrations').get() as { version: number | null };
-    const current = row.version ?? 0;
-    MIGRATIONS.slice(current).forEach((sql, offset) => {
-      database.exec(sql);
-      database.prepare('INSERT INTO playhead_feed_migrations (version, applied_at) VALUES (?, ?)').run(current + offset + 1, Date.now());
-    });
-  });
-  migrate.immediate();
+  applySqliteMigrations(database, 'playhead_feed_migrations', MIGRATIONS);
 }

@@ -31,13 +31,18 @@ const MIGRATIONS: readonly string[] = [
 
 /** Brings the database to the latest schema version in one transaction. */
 export function migrateSqlite(database: Database.Database): void {
-  database.exec('CREATE TABLE IF NOT EXISTS playhead_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  applySqliteMigrations(database, 'playhead_migrations', MIGRATIONS);
+}
+
+/** Runs the `migrations` after the last one `table` records, in one immediate transaction (the event store's and the feed store's). */
+export function applySqliteMigrations(database: Database.Database, table: string, migrations: readonly string[]): void {
+  database.exec(`CREATE TABLE IF NOT EXISTS ${table} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
   const migrate = database.transaction(() => {
-    const row = database.prepare('SELECT max(version) AS version FROM playhead_migrations').get() as { version: number | null };
+    const row = database.prepare(`SELECT max(version) AS version FROM ${table}`).get() as { version: number | null };
     const current = row.version ?? 0;
-    MIGRATIONS.slice(current).forEach((sql, offset) => {
+    migrations.slice(current).forEach((sql, offset) => {
       database.exec(sql);
-      database.prepare('INSERT INTO playhead_migrations (version, applied_at) VALUES (?, ?)').run(current + offset + 1, Date.now());
+      database.prepare(`INSERT INTO ${table} (version, applied_at) VALUES (?, ?)`).run(current + offset + 1, Date.now());
     });
   });
   migrate.immediate();
