@@ -9,7 +9,7 @@ import type { SceneDevice } from './scene-device.js';
 import { FLAG_SIGNED, HEADER_BYTES, isBinaryDatagram, readHeader, readRecord, RECORD_BYTES, type RecordView } from './scene-datagram.js';
 import { dropReasonOf } from './scene-input-error.js';
 import type { DropReason } from './scene-stats.js';
-import { isFiniteTransform, TRANSFORM_FLOATS, applyParts } from './transform.js';
+import { isFiniteTransform, TRANSFORM_FLOATS } from './transform.js';
 import { parseTransformInput } from './transform-input.js';
 
 export interface DatagramContext {
@@ -122,9 +122,7 @@ function readJson(bytes: Buffer, from: string, context: DatagramContext): void {
         scene.counters.dropped.unknownObject += 1;
         continue;
       }
-      scratch.set(object.floats);
-      applyParts(scratch, input.parts);
-      scene.apply(object, input.seq, input.time ?? now, scratch, device?.index ?? 0);
+      scene.applyParts(object, input.seq, input.time ?? now, input.parts, device?.index ?? 0);
     } catch (error) {
       scene.counters.dropped[dropReasonOf(error)] += 1;
     }

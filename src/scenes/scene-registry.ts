@@ -31,7 +31,7 @@ import { DROP_REASONS, type DropReason } from './scene-stats.js';
 import type { SceneFormat, SceneTransport } from './scene-transport.js';
 import type { SceneUpdate } from './scene-update.js';
 import { validateObjectName, type SceneObject } from './scene-object.js';
-import { applyParts, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
+import { TRANSFORM_FLOATS, type TransformParts } from './transform.js';
 import { parseTransformInput } from './transform-input.js';
 
 export { SCENE_DEFAULTS, type SceneRegistryConfig } from './scene-registry-config.js';
@@ -302,10 +302,7 @@ export class SceneRegistry {
       scene.counters.heartbeats += 1;
       return;
     }
-    const object = scene.object(input.object);
-    const floats = Float64Array.from(object.floats);
-    applyParts(floats, input.parts);
-    scene.apply(object, input.seq, input.time ?? this.#clock.now(), floats, device?.index ?? 0);
+    scene.applyParts(scene.object(input.object), input.seq, input.time ?? this.#clock.now(), input.parts, device?.index ?? 0);
   }
 
   /**
@@ -314,10 +311,7 @@ export class SceneRegistry {
    */
   move(sceneName: string, objectName: string, parts: TransformParts, timeMs = this.#clock.now()): void {
     const scene = this.scene(sceneName);
-    const object = scene.object(objectName);
-    const floats = Float64Array.from(object.floats);
-    applyParts(floats, parts);
-    scene.apply(object, 0, timeMs, floats, 0);
+    scene.applyParts(scene.object(objectName), 0, timeMs, parts, 0);
   }
 
   /** Transforms of the scene's objects as they were at `atMs` (snapshot + events after it). */
@@ -414,10 +408,7 @@ export class SceneRegistry {
 
   #move(scene: Scene, object: SceneObject, parts: TransformParts): void {
     if (parts.location === undefined && parts.rotation === undefined && parts.scale === undefined) return;
-    const floats = new Float64Array(TRANSFORM_FLOATS);
-    floats.set(object.floats);
-    applyParts(floats, parts);
-    scene.apply(object, 0, this.#clock.now(), floats, 0);
+    scene.applyParts(object, 0, this.#clock.now(), parts, 0);
   }
 
   /** Applies a catalog record, made here or on another node (a record seen twice changes nothing the second time). */

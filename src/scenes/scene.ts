@@ -11,6 +11,7 @@ import { SceneDevice } from './scene-device.js';
 import { SceneObject } from './scene-object.js';
 import type { SceneFormat, SceneTransport } from './scene-transport.js';
 import { SceneUpdate } from './scene-update.js';
+import { applyParts as applyTransformParts, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
 
 export interface SceneDefinition {
   readonly name: string;
@@ -30,6 +31,9 @@ export interface SceneBaseline {
 }
 
 export type UpdateListener = (scene: Scene, update: SceneUpdate) => void;
+
+/** Where applyParts builds the new transform (apply copies it into the update). */
+const partsScratch = new Float64Array(TRANSFORM_FLOATS);
 
 /** Seq numbers are u32 in the binary layout. */
 const MAX_SEQ = 0xffff_ffff;
@@ -156,6 +160,13 @@ export class Scene {
     this.#turn.push(update);
     this.#onUpdate(this, update);
     return true;
+  }
+
+  /** `apply` of the object's current transform with `parts` replaced (what a device or a feed sends). */
+  applyParts(object: SceneObject, seq: number, ts: number, parts: TransformParts, fromDevice: number): boolean {
+    partsScratch.set(object.floats);
+    applyTransformParts(partsScratch, parts);
+    return this.apply(object, seq, ts, partsScratch, fromDevice);
   }
 
   get hasPending(): boolean {
