@@ -14,11 +14,7 @@ import type { Scene } from './scene.js';
 import type { SceneDevice } from './scene-device.js';
 import { SceneObject } from './scene-object.js';
 import { SceneUpdate } from './scene-update.js';
-import { TRANSFORM_FLOATS } from './transform.js';
-
-const LOCATION_LENGTH = 3;
-const ROTATION_LENGTH = 4;
-const SCALE_LENGTH = 3;
+import { LOCATION, ROTATION, SCALE, TRANSFORM_FLOATS } from './transform.js';
 
 export class DeviceReplaySink implements PlaybackSink {
   readonly #scene: Scene;
@@ -75,16 +71,15 @@ export class DeviceReplaySink implements PlaybackSink {
       this.#control.error(new PlayheadError('unknown_device', `device ${this.#device.id} left scene ${this.#scene.name}: the replay is no longer sent to it; stop it, or register the device again and play to its new id`));
       return;
     }
-    const target = { format: this.#device.format, sceneIndex: this.#scene.index, sceneJson: this.#scene.nameJson, maxBytes: this.#device.transport.maxPayloadBytes, skipDevice: 0 };
-    packUpdates(turn, target, (payload) => this.#device.transport.send(payload));
+    packUpdates(turn, this.#scene.packTarget(this.#device, 0), (payload) => this.#device.transport.send(payload));
   }
 
   #updateOf(event: StoredEvent): SceneUpdate | undefined {
     const data = event.data as { object?: unknown; index?: unknown; seq?: unknown; location?: unknown; rotation?: unknown; scale?: unknown } | null;
     if (data === null || typeof data !== 'object' || typeof data.object !== 'string' || !Number.isSafeInteger(data.index) || !Number.isSafeInteger(data.seq)) return undefined;
     const floats = new Float64Array(TRANSFORM_FLOATS);
-    if (!fill(floats, 0, data.location, LOCATION_LENGTH) || !fill(floats, LOCATION_LENGTH, data.rotation, ROTATION_LENGTH)
-      || !fill(floats, LOCATION_LENGTH + ROTATION_LENGTH, data.scale, SCALE_LENGTH)) return undefined;
+    if (!fill(floats, LOCATION, data.location, ROTATION - LOCATION) || !fill(floats, ROTATION, data.rotation, SCALE - ROTATION)
+      || !fill(floats, SCALE, data.scale, TRANSFORM_FLOATS - SCALE)) return undefined;
     const key = `${data.index as number}:${data.object}`;
     let object = this.#objects.get(key);
     if (object === undefined) {

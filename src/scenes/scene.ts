@@ -195,7 +195,7 @@ export class Scene {
       let payloads = shared.get(key);
       if (payloads === undefined) {
         const packed: Buffer[] = [];
-        packUpdates(turn, this.#target(device, 0), (payload) => packed.push(payload));
+        packUpdates(turn, this.packTarget(device, 0), (payload) => packed.push(payload));
         shared.set(key, (payloads = packed));
       }
       for (const payload of payloads) device.transport.send(payload);
@@ -231,14 +231,15 @@ export class Scene {
 
   #send(device: SceneDevice, updates: Iterable<SceneUpdate>): void {
     let payloads = 0;
-    this.counters.delivered += packUpdates(updates, this.#target(device, device.skipIndex), (payload) => {
+    this.counters.delivered += packUpdates(updates, this.packTarget(device, device.skipIndex), (payload) => {
       payloads += 1;
       device.transport.send(payload);
     });
     this.counters.payloads += payloads;
   }
 
-  #target(device: SceneDevice, skipDevice: number) {
+  /** How updates are packed for `device`: its format and payload size, leaving out `skipDevice`'s own. */
+  packTarget(device: SceneDevice, skipDevice: number) {
     return { format: device.format, sceneIndex: this.index, sceneJson: this.nameJson, maxBytes: device.transport.maxPayloadBytes, skipDevice };
   }
 }
