@@ -1,4 +1,5 @@
 /** Which Playhead nodes share this one's bus, as GET /v1/cluster shows them (docs/scaling.md). */
+import type { Clock } from '../core/clock.js';
 
 export interface ClusterNode {
   readonly id: string;
@@ -17,4 +18,34 @@ export interface ClusterMembership {
 
 export function isClusterMembership(value: unknown): value is ClusterMembership {
   return typeof (value as Partial<ClusterMembership>).nodes === 'function';
+}
+
+/** Heartbeats a node may miss before it is gone. */
+const MISSED_HEARTBEATS = 3;
+
+/** This node and the peers whose heartbeats a bus hears, for its `nodes()`. */
+export class ClusterPeers {
+  /** What this node's heartbeats say about it. */
+  readonly self: { readonly id: string; readonly startedAt: number };
+  readonly #peers = new Map<string, ClusterNode>();
+  readonly #clock: Clock;
+  readonly #heartbeatMs: number;
+
+  constructor(id: string, clock: Clock, heartbeatMs: number) {
+    this.self = { id, startedAt: clock.now() };
+    this.#clock = clock;
+    this.#heartbeatMs = heartbeatMs;
+  }
+
+  /** A peer's heartbeat arrived. */
+  heard(node: { readonly id: string; readonly startedAt: number }): void {
+    this.#peers.set(node.id, { id: node.id, startedAt: node.startedAt, lastSeenAt: this.#clock.now() });
+  }
+
+  /** This node and every peer heard within MISSED_HEARTBEATS heartbeats, by id. */
+  nodes(): readonly ClusterNode[] {
+    const now = this.#clock.now();
+    const live = [...this.#peers.values()].filter((node) => node.id !== this.self.id && now - node.lastSeenAt <= MISSED_HEARTBEATS * this.#heartbeatMs);
+    return [{ ...this.self, lastSeenAt: now }, ...live].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
 }

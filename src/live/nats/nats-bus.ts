@@ -13,7 +13,7 @@
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
-import type { ClusterMembership, ClusterNode } from '../cluster-membership.js';
+import { ClusterPeers, type ClusterMembership, type ClusterNode } from '../cluster-membership.js';
 import type { LiveBus, LiveListener, NoticeListener } from '../live-bus.js';
 import { ListenerMap } from '../listener-map.js';
 
@@ -35,8 +35,6 @@ export interface NatsBusConfig {
 }
 
 const DEFAULTS: Required<Pick<NatsBusConfig, 'name' | 'subjectPrefix' | 'reconnectWaitMs' | 'heartbeatMs'>> = Object.freeze({ name: 'playhead', subjectPrefix: 'playhead', reconnectWaitMs: 250, heartbeatMs: 2_000 });
-/** Heartbeats a node may miss before it is gone. */
-const MISSED_HEARTBEATS = 3;
 
 interface WireBatch {
   /** Absent: a hint (the batch was too large to carry, or a node reconnected). */
@@ -57,8 +55,7 @@ export class NatsBus implements LiveBus, ClusterMembership {
   readonly #topics = new ListenerMap<NoticeListener>();
   /** By subject: one NATS subscription per channel or topic with listeners here. */
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #self: { readonly id: string; readonly startedAt: number };
-  readonly #peers = new Map<string, ClusterNode>();
+  readonly #peers: ClusterPeers;
   readonly #clock: Clock;
   readonly #heartbeatMs: number;
   #heartbeat: TimerHandle | undefined = undefined;
@@ -68,13 +65,13 @@ export class NatsBus implements LiveBus, ClusterMembership {
     this.#prefix = settings.subjectPrefix;
     this.#clock = settings.clock ?? systemClock;
     this.#heartbeatMs = settings.heartbeatMs;
-    this.#self = { id: settings.nodeId ?? settings.name, startedAt: this.#clock.now() };
+    this.#peers = new ClusterPeers(settings.nodeId ?? settings.name, this.#clock, this.#heartbeatMs);
     const prefix = this.#prefix;
     connection.subscribe(`${prefix}.nodes`, {
       callback: (error, message) => {
         if (error !== null) return;
         const node = JSON.parse(decoder.decode(message.data)) as { id: string; startedAt: number };
-        this.#peers.set(node.id, { id: node.id, startedAt: node.startedAt, lastSeenAt: this.#clock.now() });
+        this.#peers.heard(node);
       },
     });
     this.#beat();
@@ -137,9 +134,7 @@ export class NatsBus implements LiveBus, ClusterMembership {
   }
 
   nodes(): readonly ClusterNode[] {
-    const now = this.#clock.now();
-    const live = [...this.#peers.values()].filter((node) => node.id !== this.#self.id && now - node.lastSeenAt <= MISSED_HEARTBEATS * this.#heartbeatMs);
-    return [{ ...this.#self, lastSeenAt: now }, ...live].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.#peers.nodes();
   }
 
   /** Closes at once, without draining: a drain waits for a server that may be gone, and subscribers fill any loss from the store. */
@@ -151,7 +146,7 @@ export class NatsBus implements LiveBus, ClusterMembership {
 
   #beat(): void {
     if (this.#connection.isClosed()) return;
-    this.#connection.publish(`${this.#prefix}.nodes`, encoder.encode(JSON.stringify(this.#self)));
+    this.#connection.publish(`${this.#prefix}.nodes`, encoder.encode(JSON.stringify(this.#peers.self)));
     this.#heartbeat = this.#clock.setTimer(this.#heartbeatMs, () => this.#beat());
   }
 

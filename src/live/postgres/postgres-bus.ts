@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
-import type { ClusterMembership, ClusterNode } from '../cluster-membership.js';
+import { ClusterPeers, type ClusterMembership, type ClusterNode } from '../cluster-membership.js';
 import type { LiveBus, LiveListener, NoticeListener } from '../live-bus.js';
 import { ListenerMap } from '../listener-map.js';
 import { notifyChannels, type NotifyChannels } from './postgres-notify-channels.js';
@@ -52,8 +52,6 @@ const DEFAULTS = Object.freeze({ nodeId: 'playhead', reconnectWaitMs: 250, heart
 
 /** A NOTIFY payload must be shorter than 8000 bytes (PostgreSQL's default build). */
 export const MAX_NOTIFY_PAYLOAD_BYTES = 7_999;
-/** Heartbeats a node may miss before it is gone. */
-const MISSED_HEARTBEATS = 3;
 /** Notifications sent in one statement (one transaction, one commit). */
 const MAX_NOTIFICATIONS_PER_STATEMENT = 500;
 /** How long close() waits for queued notifications to go out. */
@@ -95,8 +93,7 @@ export class PostgresBus implements LiveBus, ClusterMembership {
   readonly #origin = randomUUID();
   readonly #channels = new ListenerMap<LiveListener>();
   readonly #topics = new ListenerMap<NoticeListener>();
-  readonly #self: { readonly id: string; readonly startedAt: number };
-  readonly #peers = new Map<string, ClusterNode>();
+  readonly #peers: ClusterPeers;
   /** Connected and listening; undefined while reconnecting and after close. */
   #client: PostgresBusClient | undefined = undefined;
   /** [NOTIFY channel, payload] not sent yet. */
@@ -121,7 +118,7 @@ export class PostgresBus implements LiveBus, ClusterMembership {
     this.#heartbeatMs = settings.heartbeatMs;
     this.#onError = settings.onError;
     this.#clock = settings.clock ?? systemClock;
-    this.#self = { id: settings.nodeId, startedAt: this.#clock.now() };
+    this.#peers = new ClusterPeers(settings.nodeId, this.#clock, this.#heartbeatMs);
   }
 
   /** Connects and listens (rejects with the driver's error when PostgreSQL does not answer). */
@@ -169,9 +166,7 @@ export class PostgresBus implements LiveBus, ClusterMembership {
   }
 
   nodes(): readonly ClusterNode[] {
-    const now = this.#clock.now();
-    const live = [...this.#peers.values()].filter((node) => node.id !== this.#self.id && now - node.lastSeenAt <= MISSED_HEARTBEATS * this.#heartbeatMs);
-    return [{ ...this.#self, lastSeenAt: now }, ...live].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.#peers.nodes();
   }
 
   /** Sends what is queued (waiting at most a second), then disconnects; safe to call twice. */
@@ -286,9 +281,7 @@ export class PostgresBus implements LiveBus, ClusterMembership {
     } else if (name === this.#names.notice) {
       if (typeof message.t === 'string') this.#hear(message.t, message.p);
     } else if (name === this.#names.nodes) {
-      if (typeof message.id === 'string' && typeof message.startedAt === 'number') {
-        this.#peers.set(message.id, { id: message.id, startedAt: message.startedAt, lastSeenAt: this.#clock.now() });
-      }
+      if (typeof message.id === 'string' && typeof message.startedAt === 'number') this.#peers.heard({ id: message.id, startedAt: message.startedAt });
     } else if (name === this.#names.hint) {
       this.#hintAll();
     }
@@ -296,7 +289,7 @@ export class PostgresBus implements LiveBus, ClusterMembership {
 
   #beat(): void {
     if (this.#closed) return;
-    this.#enqueue(this.#names.nodes, JSON.stringify({ o: this.#origin, ...this.#self }));
+    this.#enqueue(this.#names.nodes, JSON.stringify({ o: this.#origin, ...this.#peers.self }));
     this.#heartbeat = this.#clock.setTimer(this.#heartbeatMs, () => this.#beat());
   }
 
