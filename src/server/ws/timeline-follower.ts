@@ -5,13 +5,11 @@
  * buffer passes the limit gets `slow_consumer` and the subscription ends.
  */
 import type { WebSocket } from 'ws';
-import { PlayheadError } from '../../core/errors.js';
 import type { StoredEvent } from '../../core/event.js';
-import type { TimelineMessage } from '../../protocol/server-messages.js';
 import type { TimelineChange } from '../../timeline/timeline-evaluator.js';
 import { ReplayTimeline, type ReplayTimelineOptions } from '../../timeline/replay-timeline.js';
 import type { ReplayFollower } from './followed-replay.js';
-import { encodeError } from './message-encoder.js';
+import { sendTimelineChange } from './send-timeline-change.js';
 
 export interface TimelineFollowerOptions extends Omit<ReplayTimelineOptions, 'onChange'> {
   readonly socket: WebSocket;
@@ -57,13 +55,6 @@ export class TimelineFollower implements ReplayFollower {
 
   #send(change: TimelineChange): void {
     const { socket, sub, definition, maxBufferedBytes } = this.#options;
-    if (this.#ended || socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > maxBufferedBytes) {
-      this.close();
-      const error = new PlayheadError('slow_consumer', `timeline ${definition.name}: the send buffer passed ${maxBufferedBytes} bytes; subscribe again to resume`);
-      return void socket.send(encodeError(error, sub));
-    }
-    const message: TimelineMessage = { type: 'timeline', sub, timeline: definition.name, ...change };
-    socket.send(JSON.stringify(message));
+    if (!this.#ended && !sendTimelineChange(socket, sub, definition.name, maxBufferedBytes, change)) this.close();
   }
 }

@@ -12,7 +12,7 @@ import type { TimelineMessage } from '../../protocol/server-messages.js';
 import type { TimelineChange } from '../../timeline/timeline-evaluator.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 import type { Grant } from '../auth/access-policy.js';
-import { encodeError } from './message-encoder.js';
+import { sendTimelineChange } from './send-timeline-change.js';
 
 export interface TimelineStreamOptions {
   readonly socket: WebSocket;
@@ -53,13 +53,7 @@ export class TimelineStream {
 
   #onChange(change: TimelineChange): void {
     const { socket, sub, timeline, maxBufferedBytes } = this.#options;
-    if (socket.bufferedAmount > maxBufferedBytes) {
-      this.close();
-      const error = new PlayheadError('slow_consumer', `timeline ${timeline}: the send buffer passed ${maxBufferedBytes} bytes; subscribe again to resume`);
-      if (socket.readyState === socket.OPEN) socket.send(encodeError(error, sub));
-      return;
-    }
-    this.#send({ type: 'timeline', sub, timeline, ...change });
+    if (!sendTimelineChange(socket, sub, timeline, maxBufferedBytes, change)) this.close();
   }
 
   #send(message: TimelineMessage): void {
