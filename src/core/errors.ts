@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   timeline_exists: { status: 409, when: 'a timeline with this name exists already' },
   unknown_view: { status: 404, when: 'no view has this name' },
   view_exists: { status: 409, when: 'a view with this name exists already' },
+  view_unavailable: { status: 503, when: 'another node computes the view and its rows have not reached this node yet' },
   unknown_scene: { status: 404, when: 'no scene has this name' },
   unknown_object: { status: 404, when: 'the scene has no object with this name or index' },
   unknown_device: { status: 404, when: 'the scene has no device with this id (never registered, or dropped after its heartbeats stopped)' },

@@ -62,7 +62,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   const views = new ViewRegistry({
     reader: options.store, writer: options.store, bus: options.bus, clock,
+    ...(options.leases === undefined || options.feeds === undefined ? {} : { sharing: { leases, feeds: options.feeds } }),
     onViewFailed: (name, error) => app.log.error({ err: error, view: name }, 'view stopped: its channel could not be read'),
+    onSnapshotError: (name, error) => app.log.warn({ err: error, view: name }, 'view snapshot for other nodes not stored or read (they ask again)'),
   });
   for (const { name, error } of await views.load()) app.log.error({ err: error, view: name }, 'stored view not started');
   for (const sql of options.views ?? []) await views.createUnlessExists(sql);

@@ -56,7 +56,7 @@ export interface ServerOptions {
   readonly feedRules?: readonly FeedRuleDefinition[];
   /** This node's id, shown by GET /v1/cluster. @default "local" */
   readonly nodeId?: string;
-  /** Which node runs each feed rule and writes each timeline's checkpoints; the caller closes them. @default this node runs all (LocalLeases) */
+  /** Which node computes each view, runs each feed rule and writes each timeline's checkpoints; the caller closes them. @default this node runs all (LocalLeases) */
   readonly leases?: Leases;
   /** Fastify/pino logger options. @default false */
   readonly logger?: FastifyServerOptions['logger'];

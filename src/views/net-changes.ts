@@ -1,5 +1,5 @@
 /** Consolidates view changes: the shape every delta is sent in. */
-import type { ViewRow, RowChange } from './view-engine.js';
+import type { ViewRow, RowChange } from './ranked-rows.js';
 
 /** A batch's changes with each row's +1s and -1s summed: a row added then removed within it disappears. */
 export function netChanges(changes: readonly RowChange[]): RowChange[] {

@@ -12,7 +12,7 @@ import { buildViewAt } from './build-view-at.js';
 import { netChanges } from './net-changes.js';
 import type { RowChange, ViewEngine, ViewRow } from './view-engine.js';
 import type { ViewPlan } from './view-plan.js';
-import type { ViewDelta } from './view-registry.js';
+import type { ViewDelta } from './shared-view.js';
 
 export interface ReplayViewBase {
   /** Deltas with `to <= asOf` are in `rows` already. */

@@ -4,7 +4,8 @@
  * key), filter, group, retractable aggregates, HAVING, ORDER BY ... LIMIT as
  * a sorted candidate list whose first k rows are visible, and the sliding
  * window, whose events leave as the reader's clock passes them. Each change
- * comes back as `{row, diff: +1 | -1}`, the shape of a delta.
+ * comes back as `{row, diff: +1 | -1}`, the shape of a delta, with the row's
+ * key and ORDER BY values (where it ranks).
  */
 import type { StoredEvent } from '../core/event.js';
 import { compareReplayOrder } from '../core/event.js';
@@ -12,14 +13,10 @@ import { AggregateState } from './aggregate-state.js';
 import { compare, evaluate } from './evaluate-expr.js';
 import { JoinSide } from './join-side.js';
 import { JoinedEvents, type ViewInput } from './view-input.js';
+import { rankIndex, type RankedChange, type RankedRow, type ViewRow } from './ranked-rows.js';
 import type { Literal, ViewExpr, ViewPlan } from './view-plan.js';
 
-export type ViewRow = Readonly<Record<string, Literal>>;
-
-export interface RowChange {
-  readonly row: ViewRow;
-  readonly diff: 1 | -1;
-}
+export type { RowChange, ViewRow } from './ranked-rows.js';
 
 type AggregateExpr = Extract<ViewExpr, { kind: 'aggregate' }>;
 
@@ -30,11 +27,7 @@ interface Group {
   events: number;
 }
 
-interface Candidate {
-  readonly key: string;
-  readonly row: ViewRow;
-  readonly sortValues: readonly Literal[];
-}
+type Candidate = RankedRow;
 
 export class ViewEngine {
   readonly #plan: ViewPlan;
@@ -92,13 +85,18 @@ export class ViewEngine {
     return this.#visible().map((candidate) => candidate.row);
   }
 
+  /** The view's rows with their keys and ORDER BY values, in order. */
+  entries(): readonly RankedRow[] {
+    return this.#visible();
+  }
+
   /** The channels whose events `insert` takes (two for a join, possibly the same one twice). */
   get channels(): readonly string[] {
     return this.#plan.sources.map((source) => source.channel);
   }
 
   /** Applies one event of one of the view's channels; returns the changes to the visible rows. */
-  insert(event: StoredEvent): RowChange[] {
+  insert(event: StoredEvent): RankedChange[] {
     if (this.#join !== null) return this.#insertJoined(this.#join, event);
     if (this.#plan.where !== null && evaluate(this.#plan.where, event) !== true) return [];
     if (this.#windowSide !== -1) insertSorted(this.#windowEvents, event);
@@ -110,7 +108,7 @@ export class ViewEngine {
    * with the visible top k compared once at the end (the per-event diff was
    * half the engine's time in bench/views).
    */
-  insertAll(events: readonly StoredEvent[]): RowChange[] {
+  insertAll(events: readonly StoredEvent[]): RankedChange[] {
     if (this.#plan.limit === null) return events.flatMap((event) => this.insert(event));
     const before = this.#visible();
     this.#batching = true;
@@ -123,10 +121,10 @@ export class ViewEngine {
   }
 
   /** Moves the reader's clock to `nowMs`: events with ts <= now - window leave the view. */
-  advanceTo(nowMs: number): RowChange[] {
+  advanceTo(nowMs: number): RankedChange[] {
     const window = this.#plan.slidingWindow;
     if (window === null) return [];
-    const changes: RowChange[] = [];
+    const changes: RankedChange[] = [];
     while (this.#windowEvents.length > 0 && (this.#windowEvents[0] as StoredEvent).ts <= nowMs - window.ms) {
       const event = this.#windowEvents.shift() as StoredEvent;
       if (this.#join === null) {
@@ -142,8 +140,8 @@ export class ViewEngine {
   }
 
   /** Adds the event to each side it belongs to (both, in a self-join) and applies every pair it makes. */
-  #insertJoined(join: readonly [JoinSide, JoinSide], event: StoredEvent): RowChange[] {
-    const changes: RowChange[] = [];
+  #insertJoined(join: readonly [JoinSide, JoinSide], event: StoredEvent): RankedChange[] {
+    const changes: RankedChange[] = [];
     for (const [index, side] of join.entries()) {
       if (side.source.channel !== event.channel) continue;
       const key = side.keyOf(event);
@@ -156,8 +154,8 @@ export class ViewEngine {
   }
 
   /** Applies (+1) or retracts (-1) every joined row `event`, on side `index`, makes with the other side. */
-  #pairs(join: readonly [JoinSide, JoinSide], index: number, event: StoredEvent, key: string, direction: 1 | -1): RowChange[] {
-    const changes: RowChange[] = [];
+  #pairs(join: readonly [JoinSide, JoinSide], index: number, event: StoredEvent, key: string, direction: 1 | -1): RankedChange[] {
+    const changes: RankedChange[] = [];
     const leftAlias = join[0].source.alias;
     for (const partner of (join[1 - index] as JoinSide).partners(key)) {
       const [left, right] = index === 0 ? [event, partner] : [partner, event];
@@ -169,7 +167,7 @@ export class ViewEngine {
   }
 
   /** `rowKey` names the input's row where nothing is grouped: the event's seq, or a join pair's two. */
-  #apply(event: ViewInput, rowKey: string, direction: 1 | -1): RowChange[] {
+  #apply(event: ViewInput, rowKey: string, direction: 1 | -1): RankedChange[] {
     if (!this.#aggregated) {
       const row = direction === 1 ? Object.fromEntries(this.#plan.columns.map((column) => [column.name, evaluate(column.expr, event)])) : null;
       const sortValues = this.#plan.orderBy.map((order) => evaluate(order.expr, event));
@@ -214,7 +212,7 @@ export class ViewEngine {
   }
 
   /** Swaps the candidate under `key` and returns how the visible rows changed. */
-  #replace(key: string, next: Candidate | null): RowChange[] {
+  #replace(key: string, next: Candidate | null): RankedChange[] {
     // Without LIMIT every candidate is visible: only this key's row changes (no copy of the view per event).
     const before = this.#plan.limit === null || this.#batching ? [] : this.#visible();
     const previous = this.#candidateByKey.get(key);
@@ -234,24 +232,9 @@ export class ViewEngine {
     return this.#plan.limit === null ? this.#candidates.slice() : this.#candidates.slice(0, this.#plan.limit);
   }
 
-  /** Binary search by ORDER BY, then key: where `candidate` is or belongs. */
+  /** Where `candidate` is or belongs among the candidates. */
   #indexOf(candidate: Candidate): number {
-    let low = 0;
-    let high = this.#candidates.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (this.#before(this.#candidates[middle] as Candidate, candidate)) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-
-  #before(a: Candidate, b: Candidate): boolean {
-    for (const [index, order] of this.#plan.orderBy.entries()) {
-      const order1 = compareLiterals(a.sortValues[index] as Literal, b.sortValues[index] as Literal);
-      if (order1 !== 0) return order.descending ? order1 > 0 : order1 < 0;
-    }
-    return a.key < b.key;
+    return rankIndex(this.#plan.orderBy, this.#candidates, candidate);
   }
 }
 
@@ -263,25 +246,17 @@ function joinSides(plan: ViewPlan): [JoinSide, JoinSide] {
   return [new JoinSide(left, leftFirst ? on.left : on.right), new JoinSide(right, leftFirst ? on.right : on.left)];
 }
 
-/** Nulls sort last; otherwise the natural order of numbers, strings and booleans. */
-function compareLiterals(a: Literal, b: Literal): number {
-  if (a === b) return 0;
-  if (a === null) return 1;
-  if (b === null) return -1;
-  return a < b ? -1 : 1;
-}
-
 /**
  * By identity: a candidate is a new object whenever its row is recomputed,
  * so an unchanged row costs nothing, and a recomputed row equal to the old
  * one gives a -1 and a +1 that netChanges cancels.
  */
-function diffRows(before: readonly Candidate[], after: readonly Candidate[]): RowChange[] {
+function diffRows(before: readonly Candidate[], after: readonly Candidate[]): RankedChange[] {
   const kept = new Set(after);
   const had = new Set(before);
   return [
-    ...before.filter((candidate) => !kept.has(candidate)).map((candidate): RowChange => ({ row: candidate.row, diff: -1 })),
-    ...after.filter((candidate) => !had.has(candidate)).map((candidate): RowChange => ({ row: candidate.row, diff: 1 })),
+    ...before.filter((candidate) => !kept.has(candidate)).map((candidate): RankedChange => ({ ...candidate, diff: -1 })),
+    ...after.filter((candidate) => !had.has(candidate)).map((candidate): RankedChange => ({ ...candidate, diff: 1 })),
   ];
 }
 

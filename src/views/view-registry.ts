@@ -1,23 +1,28 @@
 /**
  * The server's views: definitions kept durably in the event log itself (the
  * `playhead.views` channel, replayed at start and followed live, so a view
- * made on any node sharing the store is made on every node), each view
- * built from its channel's history and kept live from the bus with the same
- * gapless switch as playback (LiveTail). Reads advance the sliding window
- * to the clock.
+ * made on any node sharing the store is made on every node). The node
+ * holding a view's lease computes it from its channels' history and keeps it
+ * live from the bus with the gapless switch of playback (LiveTail); the
+ * other nodes follow its results (SharedView). Reads advance the sliding
+ * window to the clock.
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
-import type { StoredEvent } from '../core/event.js';
+import { LocalLeases } from '../live/in-process/local-leases.js';
+import type { Leases } from '../live/leases.js';
 import type { LiveBus } from '../live/live-bus.js';
 import { DefinitionLog } from '../playback/definition-log.js';
-import { BEFORE_EVERY_EVENT, LiveTail } from '../playback/live-tail.js';
 import type { EventReader, EventWriter } from '../store/event-store.js';
+import type { FeedStore } from '../store/feed-store.js';
 import { buildViewAt } from './build-view-at.js';
 import { parseViewSql } from './parse-view-sql.js';
-import { netChanges } from './net-changes.js';
-import { ViewEngine, type RowChange, type ViewRow } from './view-engine.js';
+import type { ViewRow } from './ranked-rows.js';
+import { SharedView, type DeltaListener } from './shared-view.js';
 import type { ViewPlan } from './view-plan.js';
+import { ViewSnapshotStore } from './view-results.js';
+
+export type { DeltaListener, ViewDelta } from './shared-view.js';
 
 export const VIEW_DEFINITIONS_CHANNEL = 'playhead.views';
 const MAX_DEFINITION_BYTES = 64 << 10;
@@ -26,26 +31,15 @@ type Definition = { readonly action: 'create'; readonly name: string; readonly s
 
 interface LiveView {
   readonly sql: string;
-  readonly plan: ViewPlan;
-  readonly engine: ViewEngine;
-  /** One per distinct channel (a self-join reads its channel once). */
-  readonly tails: LiveTail[];
-  readonly listeners: Set<DeltaListener>;
-  /** Totally ordered: +1 for every batch of changes. */
-  version: number;
+  /** The seq of its definition. */
+  readonly id: number;
+  readonly shared: SharedView;
 }
-
-/** Changes that take a view from version `from` to version `to`. */
-export interface ViewDelta {
-  readonly from: number;
-  readonly to: number;
-  readonly changes: readonly RowChange[];
-}
-
-export type DeltaListener = (delta: ViewDelta) => void;
 
 /** How often sliding windows are moved to the clock, so rows leave without a read. */
 const WINDOW_TICK_MS = 1_000;
+/** How long a read waits for the rows of a view another node computes, when this node has none yet. */
+const FOLLOW_WAIT_MS = 2_000;
 
 export interface ViewSummary {
   readonly name: string;
@@ -58,35 +52,50 @@ export interface ViewRegistryOptions {
   readonly writer: EventWriter;
   readonly bus: LiveBus;
   readonly clock: Clock;
+  /**
+   * Several nodes: the leases that pick which node computes each view, and
+   * the feed store where its owner leaves snapshots for the others. Without,
+   * this node computes every view.
+   */
+  readonly sharing?: { readonly leases: Leases; readonly feeds: FeedStore };
   /** Told when a view stops following its channel (the store failed); the view is removed. */
   readonly onViewFailed?: (name: string, error: unknown) => void;
+  /** Told when a snapshot for other nodes could not be stored or read (they ask again). */
+  readonly onSnapshotError?: (name: string, error: unknown) => void;
 }
 
 export class ViewRegistry {
   readonly #options: ViewRegistryOptions;
   readonly #views = new Map<string, LiveView>();
   readonly #log: DefinitionLog<Definition>;
+  readonly #leases: Leases;
+  readonly #snapshots: ViewSnapshotStore | undefined;
   #ticker: TimerHandle | undefined = undefined;
 
   constructor(options: ViewRegistryOptions) {
     this.#options = options;
+    this.#leases = options.sharing?.leases ?? new LocalLeases('local');
+    this.#snapshots = options.sharing === undefined ? undefined : new ViewSnapshotStore(options.sharing.feeds);
     this.#log = new DefinitionLog<Definition>({
       channel: VIEW_DEFINITIONS_CHANNEL, reader: options.reader, writer: options.writer, bus: options.bus, clock: options.clock,
       maxRecordBytes: MAX_DEFINITION_BYTES,
       nameOf: (definition) => definition.name,
-      apply: (definition) => this.#apply(definition),
+      apply: (definition, seq) => this.#apply(definition, seq),
       onError: (error, definition) => options.onViewFailed?.(definition?.name ?? VIEW_DEFINITIONS_CHANNEL, error),
     });
     this.#tick();
   }
 
   /**
-   * Recreates every stored view (at server start). A definition that no
-   * longer compiles or cannot be read is skipped and reported, so one bad
-   * view never keeps the server from starting.
+   * Recreates every stored view (at server start); resolves when those this
+   * node computes are built. A definition that no longer compiles or cannot
+   * be read is skipped and reported, so one bad view never keeps the server
+   * from starting.
    */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    return (await this.#log.open()).map(({ record, error }) => ({ name: record.name, error }));
+    const failures = (await this.#log.open()).map(({ record, error }) => ({ name: record.name, error }));
+    await Promise.all([...this.#views.values()].map((view) => view.shared.whenSynced(0)));
+    return failures;
   }
 
   async create(sql: string): Promise<ViewSummary> {
@@ -102,23 +111,27 @@ export class ViewRegistry {
   }
 
   async #create(plan: ViewPlan, sql: string): Promise<ViewSummary> {
-    // Built before it is recorded: a view whose channels cannot be read is refused, not stored to fail at every start.
-    const view = await this.#start(plan.name, sql, plan);
-    try {
-      await this.#log.record({ action: 'create', name: plan.name, sql });
-    } catch (error) {
-      view.tails.forEach((tail) => tail.stop());
-      this.#views.delete(plan.name);
-      throw error;
-    }
+    // Read before it is recorded: a view whose channels cannot be read is refused, not stored to fail at every start.
+    await this.#checkReadable(plan);
+    await this.#log.record({ action: 'create', name: plan.name, sql });
+    const view = this.#get(plan.name);
+    await view.shared.whenSynced(FOLLOW_WAIT_MS);
     return this.#summary(plan.name, view);
   }
 
-  async delete(name: string): Promise<void> {
-    this.#get(name);
-    await this.#log.record({ action: 'delete', name });
+  async #checkReadable(plan: ViewPlan): Promise<void> {
+    for (const { channel } of plan.sources) {
+      const pages = this.#options.reader.scan({ channel, order: 'asc', pageSize: 1 })[Symbol.asyncIterator]();
+      await pages.next();
+      await pages.return?.();
+    }
   }
 
+  async delete(name: string): Promise<void> {
+    const { id } = this.#get(name);
+    await this.#log.record({ action: 'delete', name });
+    await this.#snapshots?.forget(id).catch((error: unknown) => this.#options.onSnapshotError?.(name, error));
+  }
   /** The view's name, SQL and channels; throws `unknown_view`. */
   describe(name: string): ViewSummary {
     return this.#summary(name, this.#get(name));
@@ -128,11 +141,17 @@ export class ViewRegistry {
     return [...this.#views].map(([name, view]) => this.#summary(name, view)).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
-  /** The view's rows now: the sliding window moved to the reader's clock first. */
-  rows(name: string): { readonly view: ViewSummary; readonly rows: readonly ViewRow[]; readonly asOf: number } {
+  /**
+   * The view's rows now: the sliding window moved to the reader's clock
+   * first. Where another node computes the view and this one has not heard
+   * its rows yet, waits for them a moment, then answers `view_unavailable`.
+   */
+  async rows(name: string): Promise<{ readonly view: ViewSummary; readonly rows: readonly ViewRow[]; readonly asOf: number }> {
     const view = this.#get(name);
-    this.#advance(view);
-    return { view: this.#summary(name, view), rows: view.engine.rows(), asOf: view.version };
+    if (!(await view.shared.whenSynced(FOLLOW_WAIT_MS))) {
+      throw new PlayheadError('view_unavailable', `view ${name} is computed by another node, whose rows have not arrived yet (no node may hold it right now): retry in a few seconds`);
+    }
+    return { view: this.#summary(name, view), ...view.shared.rows() };
   }
 
   /**
@@ -142,93 +161,60 @@ export class ViewRegistry {
    */
   async rowsAt(name: string, atMs: number): Promise<{ readonly view: ViewSummary; readonly rows: readonly ViewRow[] }> {
     const view = this.#get(name);
-    const engine = await buildViewAt(view.plan, this.#options.reader, atMs);
+    const engine = await buildViewAt(view.shared.plan, this.#options.reader, atMs);
     return { view: this.#summary(name, view), rows: engine.rows() };
   }
 
   /** The compiled plan of a view, for readers that keep their own engine (a view following a replay). */
   plan(name: string): ViewPlan {
-    return this.#get(name).plan;
+    return this.#get(name).shared.plan;
   }
 
   /**
    * The rows now (the base) and, from then on, every delta after it. Base and
    * subscription happen in one turn, so no delta falls between them.
    */
-  subscribe(name: string, listener: DeltaListener): { readonly base: ReturnType<ViewRegistry['rows']>; readonly unsubscribe: () => void } {
-    const base = this.rows(name);
-    const view = this.#get(name);
-    view.listeners.add(listener);
-    return { base, unsubscribe: () => view.listeners.delete(listener) };
+  subscribe(name: string, listener: DeltaListener): { readonly base: { readonly rows: readonly ViewRow[]; readonly asOf: number }; readonly unsubscribe: () => void } {
+    const { rows, asOf, unsubscribe } = this.#get(name).shared.subscribe(listener);
+    return { base: { rows, asOf }, unsubscribe };
   }
 
   close(): void {
     this.#log.close();
     this.#ticker?.cancel();
-    for (const view of this.#views.values()) view.tails.forEach((tail) => tail.stop());
+    for (const view of this.#views.values()) view.shared.stop();
     this.#views.clear();
   }
 
   #tick(): void {
     this.#ticker = this.#options.clock.setTimer(WINDOW_TICK_MS, () => {
-      for (const view of this.#views.values()) this.#advance(view);
+      for (const view of this.#views.values()) view.shared.advance();
       this.#tick();
     });
   }
 
-  #advance(view: LiveView): void {
-    if (view.plan.slidingWindow !== null) this.#publish(view, view.engine.advanceTo(this.#options.clock.now()));
-  }
-
-  #publish(view: LiveView, batch: readonly RowChange[]): void {
-    const changes = netChanges(batch);
-    if (changes.length === 0) return;
-    view.version += 1;
-    const delta = { from: view.version - 1, to: view.version, changes };
-    for (const listener of view.listeners) listener(delta);
-  }
-
-  /** Builds the view from history and keeps it live; rejects when its history cannot be read. */
-  async #start(name: string, sql: string, plan: ViewPlan): Promise<LiveView> {
-    const engine = new ViewEngine(plan);
-    let building = true;
-    let buildError: unknown;
-    const view: LiveView = { sql, plan, engine, tails: [], listeners: new Set(), version: 0 };
-    for (const channel of new Set(engine.channels)) {
-      view.tails.push(new LiveTail({
-        channel, reader: this.#options.reader, bus: this.#options.bus,
-        deliver: (events: readonly StoredEvent[]) => {
-          this.#publish(view, engine.insertAll(events));
-          return true;
-        },
-        onError: (error) => {
-          view.tails.forEach((tail) => tail.stop());
-          this.#views.delete(name);
-          if (building) buildError ??= error;
-          else this.#options.onViewFailed?.(name, error);
-        },
-      }));
-    }
-    this.#views.set(name, view);
-    for (const tail of view.tails) await tail.start(BEFORE_EVERY_EVENT);
-    building = false;
-    if (buildError === undefined) return view;
-    if (buildError instanceof PlayheadError) throw buildError;
-    throw new PlayheadError('store_unavailable', `view ${name} could not read its channels' history: ${(buildError as Error).message}`, { cause: buildError });
-  }
-
   /** Applies a stored definition, made here or on another node. */
-  async #apply(definition: Definition): Promise<void> {
+  async #apply(definition: Definition, id: number): Promise<void> {
     const existing = this.#views.get(definition.name);
     if (definition.action === 'delete') {
       if (existing === undefined) return;
-      existing.tails.forEach((tail) => tail.stop());
-      existing.listeners.clear();
+      existing.shared.stop();
       this.#views.delete(definition.name);
       return;
     }
-    // A view that fails to build has removed itself (#start); the log reports the failure.
-    if (existing === undefined) await this.#start(definition.name, definition.sql, await parseViewSql(definition.sql));
+    if (existing !== undefined) return;
+    const { name, sql } = definition;
+    const { reader, bus, clock, onViewFailed, onSnapshotError } = this.#options;
+    const shared = new SharedView({
+      id, name, plan: await parseViewSql(sql), reader, bus, clock, leases: this.#leases, snapshots: this.#snapshots,
+      onFailed: (error) => {
+        if (this.#views.get(name)?.shared === shared) this.#views.delete(name);
+        onViewFailed?.(name, error);
+      },
+      onSnapshotError: (error) => onSnapshotError?.(name, error),
+    });
+    this.#views.set(name, { sql, id, shared });
+    await shared.start();
   }
 
   #get(name: string): LiveView {
@@ -238,6 +224,6 @@ export class ViewRegistry {
   }
 
   #summary(name: string, view: LiveView): ViewSummary {
-    return { name, sql: view.sql, channels: view.plan.sources.map((source) => source.channel) };
+    return { name, sql: view.sql, channels: view.shared.plan.sources.map((source) => source.channel) };
   }
 }

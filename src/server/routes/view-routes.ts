@@ -27,7 +27,7 @@ export function registerViewRoutes(app: FastifyInstance, views: ViewRegistry, cl
   }, async (request) => {
     const { name } = request.params as { name: string };
     const { asOf } = request.query as { asOf?: string };
-    const { view, rows } = asOf === undefined ? views.rows(name) : await views.rowsAt(name, parseTime(asOf, { now: clock.now(), field: 'asOf' }));
+    const { view, rows } = asOf === undefined ? await views.rows(name) : await views.rowsAt(name, parseTime(asOf, { now: clock.now(), field: 'asOf' }));
     if (!mayRead(request, view)) throw new PlayheadError('forbidden', `the token may not read channel ${view.channels.join(', ')} of view ${view.name}`);
     return { ...view, rows };
   });

@@ -7,9 +7,9 @@
 import type { WebSocket } from 'ws';
 import type { Clock, TimerHandle } from '../../core/clock.js';
 import type { BaseMessage, DeltaMessage } from '../../protocol/server-messages.js';
-import type { RowChange, ViewRow } from '../../views/view-engine.js';
+import type { RowChange, ViewRow } from '../../views/ranked-rows.js';
 import { netChanges } from '../../views/net-changes.js';
-import type { ViewDelta } from '../../views/view-registry.js';
+import type { ViewDelta } from '../../views/shared-view.js';
 
 /** How often a consolidated delta waits for a congested client to drain, ms. */
 const DRAIN_CHECK_MS = 50;
