@@ -9,6 +9,18 @@ export interface ClusterNode {
   readonly lastSeenAt: number;
 }
 
+/** What a node's heartbeat says about it. */
+export interface NodeHeartbeat {
+  readonly id: string;
+  readonly startedAt: number;
+}
+
+/** A heartbeat as another node sent it, or undefined when it is not one. */
+export function readHeartbeat(message: unknown): NodeHeartbeat | undefined {
+  const { id, startedAt } = (message ?? {}) as Partial<Record<keyof NodeHeartbeat, unknown>>;
+  return typeof id === 'string' && typeof startedAt === 'number' ? { id, startedAt } : undefined;
+}
+
 export interface ClusterMembership {
   /** Which bus carries the heartbeats, as GET /v1/cluster names it. */
   readonly busKind: 'nats' | 'postgres';
@@ -26,7 +38,7 @@ const MISSED_HEARTBEATS = 3;
 /** This node and the peers whose heartbeats a bus hears, for its `nodes()`. */
 export class ClusterPeers {
   /** What this node's heartbeats say about it. */
-  readonly self: { readonly id: string; readonly startedAt: number };
+  readonly self: NodeHeartbeat;
   readonly #peers = new Map<string, ClusterNode>();
   readonly #clock: Clock;
   readonly #heartbeatMs: number;
@@ -38,7 +50,7 @@ export class ClusterPeers {
   }
 
   /** A peer's heartbeat arrived. */
-  heard(node: { readonly id: string; readonly startedAt: number }): void {
+  heard(node: NodeHeartbeat): void {
     this.#peers.set(node.id, { id: node.id, startedAt: node.startedAt, lastSeenAt: this.#clock.now() });
   }
 

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { after, describe, it, type TestContext } from 'node:test';
+import { connect as natsConnect } from 'nats';
 import pg from 'pg';
 import { NatsBus } from '../../src/live/nats/nats-bus.js';
 import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
@@ -76,6 +77,19 @@ describe('NatsBus across nodes', { skip }, () => {
     await until(() => ids(b).some((id) => id.startsWith('a-')), () => `b sees ${JSON.stringify(b.nodes())}`);
     await b.close();
     await until(() => !ids(a).some((id) => id.startsWith('b-')), () => `b still listed: ${JSON.stringify(a.nodes())}`);
+  });
+
+  it('ignores what is not a heartbeat on the heartbeat subject, and keeps listing nodes', async (t) => {
+    const prefix = `p${randomUUID().slice(0, 8)}`;
+    const a = await NatsBus.connect({ servers: NATS_URL, subjectPrefix: prefix, nodeId: 'a', heartbeatMs: 50 });
+    t.after(() => a.close());
+    const stranger = await natsConnect({ servers: NATS_URL });
+    t.after(() => stranger.close());
+    for (const junk of ['not json', '{"id": 7}', 'null']) stranger.publish(`${prefix}.nodes`, new TextEncoder().encode(junk));
+    await stranger.flush();
+    const b = await NatsBus.connect({ servers: NATS_URL, subjectPrefix: prefix, nodeId: 'b', heartbeatMs: 50 });
+    t.after(() => b.close());
+    await until(() => a.nodes().map((node) => node.id).join() === 'a,b', () => `a sees ${JSON.stringify(a.nodes())}`);
   });
 
   it('delivers a notice to listeners on this node at once and on the other node once', async (t) => {

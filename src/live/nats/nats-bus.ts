@@ -13,7 +13,7 @@
 import { connect, Events, type NatsConnection, type Subscription } from 'nats';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
-import { ClusterPeers, type ClusterMembership, type ClusterNode } from '../cluster-membership.js';
+import { ClusterPeers, readHeartbeat, type ClusterMembership, type ClusterNode } from '../cluster-membership.js';
 import type { LiveBus, LiveListener, NoticeListener } from '../live-bus.js';
 import { ListenerMap } from '../listener-map.js';
 
@@ -70,8 +70,13 @@ export class NatsBus implements LiveBus, ClusterMembership {
     connection.subscribe(`${prefix}.nodes`, {
       callback: (error, message) => {
         if (error !== null) return;
-        const node = JSON.parse(decoder.decode(message.data)) as { id: string; startedAt: number };
-        this.#peers.heard(node);
+        let node: ReturnType<typeof readHeartbeat>;
+        try {
+          node = readHeartbeat(JSON.parse(decoder.decode(message.data)));
+        } catch {
+          return; // not a heartbeat: something else publishing on our subject must not stop the bus
+        }
+        if (node !== undefined) this.#peers.heard(node);
       },
     });
     this.#beat();

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { systemClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import type { StoredEvent } from '../../core/event.js';
-import { ClusterPeers, type ClusterMembership, type ClusterNode } from '../cluster-membership.js';
+import { ClusterPeers, readHeartbeat, type ClusterMembership, type ClusterNode } from '../cluster-membership.js';
 import type { LiveBus, LiveListener, NoticeListener } from '../live-bus.js';
 import { ListenerMap } from '../listener-map.js';
 import { notifyChannels, type NotifyChannels } from './postgres-notify-channels.js';
@@ -281,7 +281,8 @@ export class PostgresBus implements LiveBus, ClusterMembership {
     } else if (name === this.#names.notice) {
       if (typeof message.t === 'string') this.#hear(message.t, message.p);
     } else if (name === this.#names.nodes) {
-      if (typeof message.id === 'string' && typeof message.startedAt === 'number') this.#peers.heard({ id: message.id, startedAt: message.startedAt });
+      const node = readHeartbeat(message);
+      if (node !== undefined) this.#peers.heard(node);
     } else if (name === this.#names.hint) {
       this.#hintAll();
     }
