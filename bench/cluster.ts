@@ -6,10 +6,11 @@
  *   its send time; a live WebSocket subscriber on every node records when
  *   it arrives. Figures for the subscriber on the ingesting node and on the
  *   others: one node on the local bus, then N nodes on NATS.
- * - Fail-over: a feed rule's owner is SIGKILLed while events are posted to
- *   a survivor every 20 ms; the figure is the time from the kill to the
- *   first item, posted after the kill, in the survivor's feed (written by
- *   the new owner), with the given --takeover.
+ * - Fail-over: a feed rule's owner, then a view's, is SIGKILLed while
+ *   events are posted to a survivor every 20 ms; the figure is the time from
+ *   the kill to the first event posted after the kill showing in the
+ *   survivor's result (its feed, written by the new owner; its view rows,
+ *   computed by the new owner), with the given --takeover.
  *
  *   npm run bench:cluster -- [--nodes 3] [--events 2000] [--rate 200] [--takeover 10s] [--failovers 3]
  *
@@ -117,14 +118,43 @@ function latencyFigure(setup: string, where: string, samples: readonly number[])
   print('delivery_latency', { setup, subscriber: where, delivered: samples.length, sent: EVENTS, ...summarize(samples), rate: RATE });
 }
 
-async function failover(admin: pg.Pool): Promise<void> {
+/** Stateful work that moves with its lease: how to make it, its lease, and how far a survivor's result has got (the newest event number in it). */
+interface OwnedWork {
+  readonly kind: string;
+  readonly lease: string;
+  readonly channel: string;
+  create(url: string): Promise<Response>;
+  newestIn(url: string): Promise<number>;
+}
+
+const FEED_RULE: OwnedWork = {
+  kind: 'feed rule', lease: 'feed-rule:fo', channel: 'fo',
+  create: (url) => fetch(`${url}/v1/feeds/rules`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'fo', channel: 'fo', feed: 'k:{data.k}', id: 'id', maxItems: 10_000 }) }),
+  newestIn: async (url) => {
+    const page = (await (await fetch(`${url}/v1/feeds/k:x?limit=1`)).json()) as { items: string[] };
+    return Number((page.items[0] ?? 'e-1').slice(1));
+  },
+};
+
+/** Events are numbered from 0, so the view's count minus one is the newest event it holds. */
+const VIEW: OwnedWork = {
+  kind: 'view', lease: 'view:fov', channel: 'fov',
+  create: (url) => fetch(`${url}/v1/views`, { method: 'POST', headers: json, body: JSON.stringify({ sql: 'CREATE VIEW fov AS SELECT count(*) AS n FROM fov' }) }),
+  newestIn: async (url) => {
+    const reply = await fetch(`${url}/v1/views/fov`);
+    if (!reply.ok) return -1;
+    const { rows } = (await reply.json()) as { rows: { n: number }[] };
+    return (rows[0]?.n ?? 0) - 1;
+  },
+};
+
+async function failover(admin: pg.Pool, work: OwnedWork): Promise<void> {
   const nodes = await cluster(admin, NODES, values.nats, ['--takeover', values.takeover]);
-  const rule = { name: 'fo', channel: 'fo', feed: 'k:{data.k}', id: 'id', maxItems: 10_000 };
-  await fetch(`${nodes[0]?.url}/v1/feeds/rules`, { method: 'POST', headers: json, body: JSON.stringify(rule) });
+  await work.create(nodes[0]?.url as string);
   let owner: ServeNode | undefined;
   while (owner === undefined) {
     const { leases } = (await (await fetch(`${nodes[0]?.url}/v1/cluster`)).json()) as { leases: Record<string, string> };
-    owner = nodes.find((node) => node.id === leases['feed-rule:fo']);
+    owner = nodes.find((node) => node.id === leases[work.lease]);
     if (owner === undefined) await sleep(50);
   }
   const survivor = nodes.find((node) => node !== owner) as ServeNode;
@@ -132,7 +162,7 @@ async function failover(admin: pg.Pool): Promise<void> {
   let posting = true;
   const producer = (async () => {
     while (posting) {
-      await fetch(`${survivor.url}/v1/channels/fo/events`, { method: 'POST', headers: json, body: JSON.stringify({ id: `e${posted}`, data: { k: 'x' } }) });
+      await fetch(`${survivor.url}/v1/channels/${work.channel}/events`, { method: 'POST', headers: json, body: JSON.stringify({ id: `e${posted}`, data: { k: 'x' } }) });
       posted += 1;
       await sleep(20);
     }
@@ -143,20 +173,18 @@ async function failover(admin: pg.Pool): Promise<void> {
   owner.child.kill('SIGKILL');
   let movedAt: number | undefined;
   for (;;) {
-    const page = (await (await fetch(`${survivor.url}/v1/feeds/k:x?limit=1`)).json()) as { items: string[] };
-    const newest = Number((page.items[0] ?? 'e-1').slice(1));
-    if (newest >= firstAfterKill) break;
+    if ((await work.newestIn(survivor.url)) >= firstAfterKill) break;
     if (movedAt === undefined) {
       const { leases } = (await (await fetch(`${survivor.url}/v1/cluster`)).json()) as { leases: Record<string, string> };
-      if (leases['feed-rule:fo'] !== undefined && leases['feed-rule:fo'] !== owner.id) movedAt = now();
+      if (leases[work.lease] !== undefined && leases[work.lease] !== owner.id) movedAt = now();
     }
-    if (now() - killedAt > 60_000) throw new Error('no fail-over within 60 s');
+    if (now() - killedAt > 60_000) throw new Error(`no fail-over of the ${work.kind} within 60 s`);
     await sleep(10);
   }
   const resultAt = now();
   posting = false;
   await producer;
-  print('failover', { nodes: NODES, takeover: values.takeover, lease_moved_ms: movedAt === undefined ? null : Math.round(movedAt - killedAt), first_result_ms: Math.round(resultAt - killedAt) });
+  print('failover', { work: work.kind, nodes: NODES, takeover: values.takeover, lease_moved_ms: movedAt === undefined ? null : Math.round(movedAt - killedAt), first_result_ms: Math.round(resultAt - killedAt) });
   stop(nodes);
 }
 
@@ -176,8 +204,10 @@ async function main(): Promise<void> {
   latencyFigure(`${NODES} nodes, NATS`, 'other nodes', others.flat());
   stop(several);
   for (let run = 1; run <= Number(values.failovers); run += 1) {
-    progress(`fail-over ${run}: ${NODES} nodes, --takeover ${values.takeover}`);
-    await failover(admin);
+    for (const work of [FEED_RULE, VIEW]) {
+      progress(`fail-over ${run} of a ${work.kind}: ${NODES} nodes, --takeover ${values.takeover}`);
+      await failover(admin, work);
+    }
   }
 }
 
