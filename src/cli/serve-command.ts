@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { Ingestor } from '../ingest/ingestor.js';
+import { isClusterMembership } from '../live/cluster-membership.js';
 import { DEFAULT_BUS_URL, openBus } from '../live/open-bus.js';
 import { openLeases } from './open-leases.js';
 import { buildServer } from '../server/app.js';
@@ -29,6 +30,8 @@ export interface ServeOptions {
   readonly nodeId: string;
   /** Longest time from a node's death to another owning its work, ms (several nodes only). */
   readonly takeover?: number;
+  /** Where the other nodes reach this one's HTTP API. @default http://HOST:PORT as it listens */
+  readonly advertise?: string;
   readonly demo: boolean;
   readonly tokens?: string;
   readonly insecure: boolean;
@@ -109,6 +112,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  if (isClusterMembership(bus)) bus.advertise(options.advertise ?? `http://${host}:${port}`);
   const cluster = options.bus === DEFAULT_BUS_URL ? '' : `, bus ${options.bus}, node ${options.nodeId}`;
   console.log(`Playhead listening on http://${host}:${port} (store ${options.store}${cluster}${access === undefined ? '' : ', tokens required'})`);
 }

@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   unknown_channel: { status: 404, when: 'the channel has no events yet' },
   unknown_timeline: { status: 404, when: 'no timeline has this name' },
   timeline_exists: { status: 409, when: 'a timeline with this name exists already' },
+  timeline_unavailable: { status: 503, when: 'no node evaluates the timeline right now (its owner died or is starting), or its owner did not answer' },
   unknown_view: { status: 404, when: 'no view has this name' },
   view_exists: { status: 409, when: 'a view with this name exists already' },
   view_unavailable: { status: 503, when: 'another node computes the view and its rows have not reached this node yet' },

@@ -7,18 +7,22 @@ export interface ClusterNode {
   readonly startedAt: number;
   /** Epoch ms of its latest heartbeat (this node: now). */
   readonly lastSeenAt: number;
+  /** Where the other nodes reach its HTTP API (to read a timeline it evaluates), once it listens. */
+  readonly url?: string;
 }
 
 /** What a node's heartbeat says about it. */
 export interface NodeHeartbeat {
   readonly id: string;
   readonly startedAt: number;
+  readonly url?: string;
 }
 
 /** A heartbeat as another node sent it, or undefined when it is not one. */
 export function readHeartbeat(message: unknown): NodeHeartbeat | undefined {
-  const { id, startedAt } = (message ?? {}) as Partial<Record<keyof NodeHeartbeat, unknown>>;
-  return typeof id === 'string' && typeof startedAt === 'number' ? { id, startedAt } : undefined;
+  const { id, startedAt, url } = (message ?? {}) as Partial<Record<keyof NodeHeartbeat, unknown>>;
+  if (typeof id !== 'string' || typeof startedAt !== 'number') return undefined;
+  return typeof url === 'string' ? { id, startedAt, url } : { id, startedAt };
 }
 
 export interface ClusterMembership {
@@ -26,6 +30,8 @@ export interface ClusterMembership {
   readonly busKind: 'nats' | 'postgres';
   /** Live nodes, this one included, by id. */
   nodes(): readonly ClusterNode[];
+  /** Says in this node's heartbeats where its HTTP API listens. */
+  advertise(url: string): void;
 }
 
 export function isClusterMembership(value: unknown): value is ClusterMembership {
@@ -38,7 +44,7 @@ const MISSED_HEARTBEATS = 3;
 /** This node and the peers whose heartbeats a bus hears, for its `nodes()`. */
 export class ClusterPeers {
   /** What this node's heartbeats say about it. */
-  readonly self: NodeHeartbeat;
+  self: NodeHeartbeat;
   readonly #peers = new Map<string, ClusterNode>();
   readonly #clock: Clock;
   readonly #heartbeatMs: number;
@@ -49,9 +55,13 @@ export class ClusterPeers {
     this.#heartbeatMs = heartbeatMs;
   }
 
+  advertise(url: string): void {
+    this.self = { ...this.self, url };
+  }
+
   /** A peer's heartbeat arrived. */
   heard(node: NodeHeartbeat): void {
-    this.#peers.set(node.id, { id: node.id, startedAt: node.startedAt, lastSeenAt: this.#clock.now() });
+    this.#peers.set(node.id, { ...node, lastSeenAt: this.#clock.now() });
   }
 
   /** This node and every peer heard within MISSED_HEARTBEATS heartbeats, by id. */

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { systemClock } from '../core/clock.js';
 import { PlayheadError } from '../core/errors.js';
+import { isClusterMembership } from '../live/cluster-membership.js';
 import { LocalLeases } from '../live/in-process/local-leases.js';
 import { INGEST_DEFAULTS, Ingestor } from '../ingest/ingestor.js';
 import { registerAuth } from './auth/auth-hooks.js';
@@ -20,6 +21,7 @@ import { registerViewRoutes } from './routes/view-routes.js';
 import { registerTimelineRoutes } from './routes/timeline-routes.js';
 import { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { registerFeeds } from './register-feeds.js';
+import { TimelineOwner } from './timeline-owner.js';
 import { ViewRegistry } from '../views/view-registry.js';
 import { SERVER_LIMIT_DEFAULTS, type ServerLimits, type ServerOptions } from './server-config.js';
 import { attachWebSocketGateway } from './ws/websocket-gateway.js';
@@ -86,7 +88,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerSceneRoutes(app, { scenes, clock, udp: () => udp });
   if (options.sources !== undefined) registerSourceRoutes(app, options.sources);
   const timelines = new TimelineRegistry({
-    reader: options.store, writer: options.store, bus: options.bus, clock, leases,
+    reader: options.store, writer: options.store, bus: options.bus, clock, leases, shareChanges: isClusterMembership(options.bus),
     ...(options.feeds === undefined ? {} : { checkpointFeeds: options.feeds }),
     onTimelineFailed: (name, error) => app.log.error({ err: error, timeline: name }, 'timeline stopped: its channel could not be read'),
   });
@@ -95,7 +97,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (!timelines.has(definition.name)) await timelines.create(definition);
   }
   app.addHook('onClose', async () => timelines.close());
-  registerTimelineRoutes(app, timelines, clock);
+  const timelineOwner = new TimelineOwner({ timelines, leases, bus: options.bus, nodeId });
+  registerTimelineRoutes(app, timelines, timelineOwner, clock);
   const feeds = await registerFeeds(app, options, leases, clock);
   attachWebSocketGateway(app, {
     reader: options.store,
@@ -108,6 +111,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     views,
     scenes,
     timelines,
+    timelineOwner,
     feeds,
   });
   // Last: the domains' own close hooks (a last checkpoint, a last snapshot) run while this node still holds their leases.

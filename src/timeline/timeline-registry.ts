@@ -1,10 +1,11 @@
 /**
  * The server's timelines: definitions kept in the event log itself (the
  * `playhead.timelines` channel, replayed at start and followed live, like
- * views), each one evaluated from its channel's history and kept live from
- * the bus with the gapless switch of LiveTail. With several nodes every node
- * evaluates every timeline, and the node holding its lease writes its
- * checkpoints (docs/scaling.md "Ownership").
+ * views). The node holding a timeline's lease evaluates it: from its latest
+ * checkpoint and its channel's history, kept live from the bus with the
+ * gapless switch of LiveTail, writing its checkpoints. Its changes go over
+ * the bus to subscribers on every node; the other nodes send reads to it
+ * (docs/scaling.md "Ownership").
  */
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { CHANNEL_NAME_PATTERN, validateChannelName } from '../core/channel-name.js';
@@ -21,7 +22,7 @@ import type { FeedStore } from '../store/feed-store.js';
 import { compileTimeline, type TimelinePlan } from './compile-timeline.js';
 import type { AggregateRow } from './timeline-aggregate.js';
 import { TimelineCheckpointStore } from './timeline-checkpoints.js';
-import { TimelineEvaluator, type ChangeListener, type EvaluatorStats, type TimelineInterval } from './timeline-evaluator.js';
+import { TimelineEvaluator, type EvaluatorStats, type TimelineChange, type TimelineInterval } from './timeline-evaluator.js';
 import type { Scalar } from './timeline-piece.js';
 
 export const TIMELINE_DEFINITIONS_CHANNEL = 'playhead.timelines';
@@ -44,15 +45,11 @@ function recordName(record: Record_): string {
   return record.action === 'create' ? record.definition.name : record.name;
 }
 
+/** A timeline this node evaluates (it holds the lease). */
 interface LiveTimeline {
-  readonly definition: TimelineDefinition;
-  /** Seq of the definition's record: tells a timeline from an older one of the same name. */
-  readonly id: number;
   readonly evaluator: TimelineEvaluator;
   readonly tail: LiveTail;
-  /** History read: from now on events come in seq order, so "every seq <= lastSeq applied" holds. */
-  live: boolean;
-  /** Highest seq applied (and, once live, every seq below it). */
+  /** Highest seq applied (and every seq below it: the history is read before reads are answered). */
   lastSeq: number;
   watermarkTs: number;
   /** Events applied since the last durable checkpoint. */
@@ -60,13 +57,42 @@ interface LiveTimeline {
   checkpointNumber: number;
   /** A write failed, or this node just became the writer: the next checkpoint must hold every key. */
   needsFull: boolean;
-  /** This node holds the timeline's lease: it writes the checkpoints. */
-  owned: boolean;
+  /** Stops sending the evaluator's changes to the bus. */
+  unwatch: (() => void) | undefined;
+}
+
+/** A timeline every node knows; one of them evaluates it. */
+interface KnownTimeline {
+  readonly definition: TimelineDefinition;
+  readonly plan: TimelinePlan;
+  /** Seq of the definition's record: tells a timeline from an older one of the same name. */
+  readonly id: number;
+  /** Present once this node, holding the lease, has read the history. */
+  computed: LiveTimeline | undefined;
+  /** While this node reads the history after winning the lease. */
+  building: Promise<void> | undefined;
+  /** +1 at every gain and loss of the lease: a history read that outlives its term is dropped. */
+  term: number;
+  /** Changes since the turn began, sent on the bus together. */
+  pending: TimelineChange[];
+  readonly subscribers: Set<(change: TimelineChange | null) => void>;
+  readonly unlisten: () => void;
   release: (() => void) | undefined;
 }
 
-/** The lease that decides which node writes a timeline's checkpoints. */
-function timelineLease(name: string): string {
+/** Where a timeline is evaluated, as its readers need to know. */
+export type TimelinePlace = 'here' | 'starting' | 'elsewhere';
+
+/** Changes per bus notice: small enough for a PostgreSQL NOTIFY in the common case. */
+const CHANGES_PER_NOTICE = 40;
+
+/** Where a timeline's evaluator sends its changes, for subscribers on every node. */
+export function timelineChangesTopic(id: number): string {
+  return `timeline.${id}`;
+}
+
+/** The lease that decides which node evaluates a timeline. */
+export function timelineLease(name: string): string {
   return `timeline:${name}`;
 }
 
@@ -79,8 +105,10 @@ export interface TimelineRegistryOptions {
   readonly writer: EventWriter;
   readonly bus: LiveBus;
   readonly clock: Clock;
-  /** Decide which node writes each timeline's checkpoints. @default this node writes all */
+  /** Decide which node evaluates each timeline. @default this node evaluates all */
   readonly leases?: Leases;
+  /** Other nodes may subscribe: every change goes on the bus, even with no subscriber here. @default false */
+  readonly shareChanges?: boolean;
   /** Told when a timeline stops following its channel (the store failed); the timeline is removed. */
   readonly onTimelineFailed?: (name: string, error: unknown) => void;
   /** How often each timeline's state is checkpointed to the store, ms; 0: never. @default 30 s */
@@ -121,7 +149,7 @@ function validateTimelineDefinition(body: unknown): { readonly definition: Timel
 
 export class TimelineRegistry {
   readonly #options: TimelineRegistryOptions;
-  readonly #timelines = new Map<string, LiveTimeline>();
+  readonly #timelines = new Map<string, KnownTimeline>();
   readonly #checkpoints: TimelineCheckpointStore;
   readonly #checkpointIntervalMs: number;
   readonly #resumeWindowMs: number;
@@ -129,6 +157,8 @@ export class TimelineRegistry {
   readonly #leases: Leases;
   #ticker: TimerHandle | undefined = undefined;
   #writing: Promise<void> = Promise.resolve();
+  /** Inside a LiveTail delivery: the evaluator's changes wait for its end, to go on the bus together. */
+  #delivering = false;
 
   constructor(options: TimelineRegistryOptions) {
     this.#options = options;
@@ -151,9 +181,15 @@ export class TimelineRegistry {
     this.#tick();
   }
 
-  /** Recreates every stored timeline (at server start), then follows those made on other nodes; one that no longer compiles is skipped and reported. */
+  /**
+   * Recreates every stored timeline (at server start), then follows those
+   * made on other nodes; resolves when those this node evaluates have read
+   * their history. One that no longer compiles is skipped and reported.
+   */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
-    return (await this.#log.open()).map(({ record, error }) => ({ name: recordName(record), error }));
+    const failures = (await this.#log.open()).map(({ record, error }) => ({ name: recordName(record), error }));
+    await Promise.all([...this.#timelines.values()].map((timeline) => timeline.building));
+    return failures;
   }
 
   async create(body: unknown): Promise<TimelineDefinition> {
@@ -162,6 +198,7 @@ export class TimelineRegistry {
       throw new PlayheadError('timeline_exists', `timeline ${definition.name} exists: DELETE /v1/timelines/${definition.name} first`);
     }
     await this.#log.record({ action: 'create', definition });
+    await this.#timelines.get(definition.name)?.building;
     return definition;
   }
 
@@ -187,9 +224,16 @@ export class TimelineRegistry {
     return this.#get(name).definition;
   }
 
+  /** Whether this node answers the timeline's reads (`here`), is reading its history (`starting`), or another node evaluates it. */
+  place(name: string): TimelinePlace {
+    const timeline = this.#get(name);
+    if (timeline.computed !== undefined) return 'here';
+    return timeline.building === undefined ? 'elsewhere' : 'starting';
+  }
+
   /** Keys, events applied since this process started it (a resumed timeline counts only what followed its checkpoint), late ones. */
   stats(name: string): EvaluatorStats & { readonly appliedSeq: number } {
-    const timeline = this.#get(name);
+    const timeline = this.#computed(name);
     return { ...timeline.evaluator.stats(), appliedSeq: timeline.lastSeq };
   }
 
@@ -198,36 +242,40 @@ export class TimelineRegistry {
   }
 
   valueAt(name: string, key: string, t: number): { readonly value: Scalar | null; readonly rate?: number } {
-    const evaluator = this.#get(name).evaluator;
-    const [interval] = evaluator.intervals(key, t, t + 1);
+    const [interval] = this.#computed(name).evaluator.intervals(key, t, t + 1);
     if (interval === undefined) return { value: null };
     return interval.rate === undefined ? { value: interval.value } : { value: interval.value, rate: interval.rate };
   }
 
   intervals(name: string, key: string, start: number | undefined, end: number | undefined): TimelineInterval[] {
-    return this.#get(name).evaluator.intervals(key, start, end);
+    return this.#computed(name).evaluator.intervals(key, start, end);
   }
 
   aggregate(name: string, t: number): AggregateRow[] {
-    return this.#get(name).evaluator.aggregate(t);
+    return this.#computed(name).evaluator.aggregate(t);
   }
 
-  /** Every change of the timeline (of one key, or of all keys) from now on. */
-  subscribe(name: string, key: string | undefined, listener: ChangeListener): () => void {
-    const evaluator = this.#get(name).evaluator;
-    return evaluator.onChange(key === undefined ? listener : (change) => change.key === key && listener(change));
+  /**
+   * Every change of the timeline (of one key, or of all keys) from now on,
+   * wherever it is evaluated; `null` when changes may have been lost on the
+   * way (a bus reconnect).
+   */
+  subscribe(name: string, key: string | undefined, listener: (change: TimelineChange | null) => void): () => void {
+    const timeline = this.#get(name);
+    const subscriber = key === undefined ? listener : (change: TimelineChange | null) => (change === null || change.key === key) && listener(change);
+    timeline.subscribers.add(subscriber);
+    this.#watch(timeline);
+    return () => {
+      timeline.subscribers.delete(subscriber);
+      this.#watch(timeline);
+    };
   }
 
-  /** The evaluator behind a timeline (tests and the checkpointer read it). */
-  evaluator(name: string): TimelineEvaluator {
-    return this.#get(name).evaluator;
-  }
-
-  /** Writes a checkpoint of every live timeline with news (also done every `checkpointIntervalMs`). */
+  /** Writes a checkpoint of every timeline this node evaluates with news (also done every `checkpointIntervalMs`). */
   checkpoint(): Promise<void> {
     this.#writing = this.#writing.then(async () => {
-      for (const [name, timeline] of this.#timelines) {
-        if (!timeline.live || !timeline.dirty || !timeline.owned) continue;
+      for (const [name, { computed: timeline, id }] of this.#timelines) {
+        if (timeline === undefined || !timeline.dirty) continue;
         timeline.dirty = false;
         timeline.checkpointNumber += 1;
         // Mostly only the keys that changed; every FULL_CHECKPOINT_EVERY-th one holds every key, so a resume reads a short chain.
@@ -235,7 +283,7 @@ export class TimelineRegistry {
         timeline.needsFull = false;
         const checkpoint = { full, seq: timeline.lastSeq, watermarkTs: timeline.watermarkTs, keys: timeline.evaluator.takeStates(full) };
         try {
-          await this.#checkpoints.write(name, timeline.id, timeline.checkpointNumber, checkpoint);
+          await this.#checkpoints.write(name, id, timeline.checkpointNumber, checkpoint);
         } catch (error) {
           // The changed keys were taken: only a full checkpoint is sure to hold them now.
           timeline.dirty = true;
@@ -253,7 +301,7 @@ export class TimelineRegistry {
     this.#ticker?.cancel();
     this.#ticker = undefined;
     if (this.#checkpointIntervalMs > 0) await this.checkpoint();
-    for (const [name, timeline] of this.#timelines) this.#stop(name, timeline);
+    for (const timeline of [...this.#timelines.values()]) this.#forget(timeline);
   }
 
   #tick(): void {
@@ -264,89 +312,155 @@ export class TimelineRegistry {
     });
   }
 
-  #stop(name: string, timeline: LiveTimeline): void {
+  #forget(timeline: KnownTimeline): void {
     timeline.release?.();
     timeline.release = undefined;
-    timeline.tail.stop();
-    timeline.evaluator.close();
-    this.#timelines.delete(name);
+    this.#stopComputing(timeline);
+    timeline.unlisten();
+    timeline.subscribers.clear();
+    if (this.#timelines.get(timeline.definition.name) === timeline) this.#timelines.delete(timeline.definition.name);
   }
 
-  async #start(definition: TimelineDefinition, plan: TimelinePlan, id: number): Promise<void> {
-    const { reader, bus, clock } = this.#options;
-    const evaluator = new TimelineEvaluator({ plan, key: definition.key, clock });
-    const restored = await this.#checkpoints.latest(definition.name, id);
-    const coveredSeq = restored?.checkpoint.seq ?? 0;
-    for (const [key, state] of restored?.checkpoint.keys ?? []) evaluator.restoreKey(key, state);
-    const tail = new LiveTail({
-      channel: definition.channel, reader, bus,
-      deliver: (events: readonly StoredEvent[]) => {
-        for (const event of events) {
-          // Already in the checkpoint: applying it again would count it twice.
-          if (event.seq <= coveredSeq) continue;
-          evaluator.push(event);
-          if (event.seq > timeline.lastSeq) timeline.lastSeq = event.seq;
-          if (event.ts > timeline.watermarkTs) timeline.watermarkTs = event.ts;
-          timeline.dirty = true;
-        }
-        return true;
-      },
-      onError: (error) => {
-        this.#timelines.delete(definition.name);
-        evaluator.close();
-        this.#options.onTimelineFailed?.(definition.name, error);
-      },
-    });
-    const timeline: LiveTimeline = {
-      definition, id, evaluator, tail, live: false,
-      lastSeq: coveredSeq, watermarkTs: restored?.checkpoint.watermarkTs ?? Number.NEGATIVE_INFINITY, dirty: false,
-      checkpointNumber: restored?.number ?? 0, needsFull: false, owned: false, release: undefined,
+  /** Knows the timeline and asks for its lease: the holder evaluates it. */
+  async #know(definition: TimelineDefinition, plan: TimelinePlan, id: number): Promise<void> {
+    const { bus } = this.#options;
+    const timeline: KnownTimeline = {
+      definition, plan, id, computed: undefined, building: undefined, term: 0, pending: [], subscribers: new Set(), release: undefined,
+      unlisten: bus.listen(timelineChangesTopic(id), (notice) => {
+        const changes = notice === null ? [null] : (notice as { changes?: TimelineChange[] }).changes ?? [];
+        for (const change of changes) for (const subscriber of timeline.subscribers) subscriber(change);
+      }),
     };
     this.#timelines.set(definition.name, timeline);
-    await tail.start(restored === undefined ? BEFORE_EVERY_EVENT : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
-    timeline.live = true;
-    // Granted during this start, the lease needs no second read: `latest` above saw what is stored.
-    let starting = true;
     const release = await this.#leases.request(timelineLease(definition.name), {
-      gained: async () => {
-        // Another node may have written checkpoints meanwhile: this node's numbers follow its, and its chain starts with a full one.
-        try {
-          if (!starting) timeline.checkpointNumber = Math.max(timeline.checkpointNumber, await this.#checkpoints.adopt(definition.name, id));
-        } catch (error) {
-          this.#options.onCheckpointFailed?.(definition.name, error);
-        }
-        timeline.needsFull = true;
-        timeline.owned = true;
+      // Not awaited by the lease: a long history must not hold up the lease checks of other work; create and load wait for it.
+      gained: () => {
+        timeline.term += 1;
+        timeline.building = this.#compute(timeline, timeline.term).finally(() => (timeline.building = undefined));
       },
-      lost: () => void (timeline.owned = false),
+      lost: () => {
+        timeline.term += 1;
+        this.#stopComputing(timeline);
+      },
     });
-    starting = false;
     if (this.#timelines.get(definition.name) === timeline) timeline.release = release;
     else release();
+  }
+
+  /** This node won the lease: evaluates from the latest checkpoint (anyone's) and the history after it. */
+  async #compute(known: KnownTimeline, term: number): Promise<void> {
+    const { definition, plan, id } = known;
+    const { reader, bus, clock } = this.#options;
+    try {
+      const restored = await this.#checkpoints.latest(definition.name, id);
+      const coveredSeq = restored?.checkpoint.seq ?? 0;
+      const evaluator = new TimelineEvaluator({ plan, key: definition.key, clock });
+      for (const [key, state] of restored?.checkpoint.keys ?? []) evaluator.restoreKey(key, state);
+      const tail = new LiveTail({
+        channel: definition.channel, reader, bus,
+        deliver: (events: readonly StoredEvent[]) => {
+          this.#delivering = true;
+          try {
+            for (const event of events) {
+              // Already in the checkpoint: applying it again would count it twice.
+              if (event.seq <= coveredSeq) continue;
+              evaluator.push(event);
+              if (event.seq > timeline.lastSeq) timeline.lastSeq = event.seq;
+              if (event.ts > timeline.watermarkTs) timeline.watermarkTs = event.ts;
+              timeline.dirty = true;
+            }
+          } finally {
+            this.#delivering = false;
+          }
+          this.#flush(known);
+          return true;
+        },
+        onError: (error) => {
+          this.#forget(known);
+          this.#options.onTimelineFailed?.(definition.name, error);
+        },
+      });
+      const timeline: LiveTimeline = {
+        evaluator, tail, lastSeq: coveredSeq, watermarkTs: restored?.checkpoint.watermarkTs ?? Number.NEGATIVE_INFINITY, dirty: false,
+        // Its chain starts with a full checkpoint numbered after every stored one, so it never leans on another node's.
+        checkpointNumber: restored?.number ?? 0, needsFull: true, unwatch: undefined,
+      };
+      await tail.start(restored === undefined ? BEFORE_EVERY_EVENT : { ts: restored.checkpoint.watermarkTs - this.#resumeWindowMs, seq: 0 });
+      if (known.term !== term || this.#timelines.get(definition.name) !== known) {
+        tail.stop();
+        evaluator.close();
+        return;
+      }
+      known.computed = timeline;
+      this.#watch(known);
+    } catch (error) {
+      this.#forget(known);
+      this.#options.onTimelineFailed?.(definition.name, error);
+    }
+  }
+
+  #stopComputing(known: KnownTimeline): void {
+    const timeline = known.computed;
+    known.computed = undefined;
+    if (timeline === undefined) return;
+    timeline.unwatch?.();
+    timeline.tail.stop();
+    timeline.evaluator.close();
+  }
+
+  /**
+   * The evaluator's changes go on the bus while anyone may listen: a
+   * subscriber here, or (with several nodes) one elsewhere. Without
+   * listeners it tracks no changes at all.
+   */
+  #watch(known: KnownTimeline): void {
+    const timeline = known.computed;
+    if (timeline === undefined) return;
+    const wanted = known.subscribers.size > 0 || this.#options.shareChanges === true;
+    if (wanted && timeline.unwatch === undefined) {
+      timeline.unwatch = timeline.evaluator.onChange((change) => {
+        known.pending.push(change);
+        if (!this.#delivering) this.#flush(known);
+      });
+    } else if (!wanted && timeline.unwatch !== undefined) {
+      timeline.unwatch();
+      timeline.unwatch = undefined;
+    }
+  }
+
+  #flush(known: KnownTimeline): void {
+    const changes = known.pending;
+    if (changes.length === 0) return;
+    known.pending = [];
+    for (let index = 0; index < changes.length; index += CHANGES_PER_NOTICE) {
+      this.#options.bus.notify(timelineChangesTopic(known.id), { changes: changes.slice(index, index + CHANGES_PER_NOTICE) });
+    }
   }
 
   /** Applies a stored definition, made here or on another node. */
   async #apply(record: Record_, seq: number): Promise<void> {
     if (record.action === 'delete') {
       const timeline = this.#timelines.get(record.name);
-      if (timeline !== undefined) this.#stop(record.name, timeline);
+      if (timeline !== undefined) this.#forget(timeline);
       return;
     }
-    const { name } = record.definition;
-    if (this.#timelines.has(name)) return;
-    try {
-      const { definition, plan } = validateTimelineDefinition(record.definition);
-      await this.#start(definition, plan, seq);
-    } catch (error) {
-      const started = this.#timelines.get(name);
-      if (started !== undefined) this.#stop(name, started);
-      throw error;
-    }
+    if (this.#timelines.has(record.definition.name)) return;
+    const { definition, plan } = validateTimelineDefinition(record.definition);
+    await this.#know(definition, plan, seq);
   }
 
-  #get(name: string): LiveTimeline {
+  #get(name: string): KnownTimeline {
     const timeline = this.#timelines.get(name);
     if (timeline === undefined) throw new PlayheadError('unknown_timeline', `no timeline named ${name}: create it with POST /v1/timelines`);
+    return timeline;
+  }
+
+  /** The timeline this node evaluates; throws `timeline_unavailable` where another node does. */
+  #computed(name: string): LiveTimeline {
+    const timeline = this.#get(name).computed;
+    if (timeline === undefined) {
+      throw new PlayheadError('timeline_unavailable', `timeline ${name} is evaluated by another node (GET /v1/cluster shows who holds ${timelineLease(name)}): ask it`);
+    }
     return timeline;
   }
 }

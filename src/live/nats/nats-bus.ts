@@ -142,6 +142,10 @@ export class NatsBus implements LiveBus, ClusterMembership {
     return this.#peers.nodes();
   }
 
+  advertise(url: string): void {
+    this.#peers.advertise(url);
+  }
+
   /** Closes at once, without draining: a drain waits for a server that may be gone, and subscribers fill any loss from the store. */
   async close(): Promise<void> {
     this.#heartbeat?.cancel();

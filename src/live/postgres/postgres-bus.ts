@@ -169,6 +169,10 @@ export class PostgresBus implements LiveBus, ClusterMembership {
     return this.#peers.nodes();
   }
 
+  advertise(url: string): void {
+    this.#peers.advertise(url);
+  }
+
   /** Sends what is queued (waiting at most a second), then disconnects; safe to call twice. */
   async close(): Promise<void> {
     if (this.#closed) return;

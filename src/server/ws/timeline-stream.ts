@@ -1,9 +1,11 @@
 /**
  * One timeline subscription on /v1/ws: the key's value now (when a key is
  * named), then every change of the result as it happens, including the
- * ones no event marks, sent when the server's clock reaches them. A client
- * whose send buffer stays over the limit gets `slow_consumer` and the
- * subscription ends (the connection stays open).
+ * ones no event marks, sent when the server's clock reaches them. The
+ * changes come over the bus from the node that evaluates the timeline,
+ * which also answers the value. A client whose send buffer stays over the
+ * limit gets `slow_consumer` and the subscription ends (the connection
+ * stays open).
  */
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
@@ -12,6 +14,9 @@ import type { TimelineMessage } from '../../protocol/server-messages.js';
 import type { TimelineChange } from '../../timeline/timeline-evaluator.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 import type { Grant } from '../auth/access-policy.js';
+import type { Scalar } from '../../timeline/timeline-piece.js';
+import type { TimelineOwner } from '../timeline-owner.js';
+import { encodeError } from './message-encoder.js';
 import { sendTimelineChange } from './send-timeline-change.js';
 
 export interface TimelineStreamOptions {
@@ -20,6 +25,10 @@ export interface TimelineStreamOptions {
   readonly timeline: string;
   readonly key: string | undefined;
   readonly timelines: TimelineRegistry;
+  /** Answers the key's value where another node evaluates the timeline. */
+  readonly owner: TimelineOwner;
+  /** The connection's token, for asking the owner. */
+  readonly token: string | undefined;
   readonly clock: Clock;
   readonly grant: Grant | null;
   /** Send buffer above which the subscription ends with `slow_consumer`, bytes. */
@@ -29,35 +38,64 @@ export interface TimelineStreamOptions {
 export class TimelineStream {
   readonly #options: TimelineStreamOptions;
   #unsubscribe: () => void;
+  /** Changes that came while the key's value was asked of the owner: sent after it. */
+  #held: TimelineChange[] | undefined = undefined;
+  #closed = false;
 
   /** Throws `unknown_timeline` or `forbidden` before subscribing anything. */
   constructor(options: TimelineStreamOptions) {
     this.#options = options;
-    const { timelines, timeline, key, grant, clock } = options;
+    const { timelines, timeline, key, grant } = options;
     const { channel } = timelines.describe(timeline);
     if (grant !== null && !grant.allows('read', channel)) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channel} of timeline ${timeline}`);
     }
-    // Current value and subscription in one turn, so no change falls between them.
-    if (key !== undefined) {
-      const at = clock.now();
-      this.#send({ type: 'timeline', sub: options.sub, timeline, key, at, ...timelines.valueAt(timeline, key, at) });
-    }
+    // Current value and subscription in one turn where this node evaluates it, so no change falls between them.
+    if (key !== undefined && timelines.place(timeline) === 'here') this.#sendValue(key, this.#options.clock.now(), timelines.valueAt(timeline, key, this.#options.clock.now()));
+    else if (key !== undefined) void this.#askValue(key);
     this.#unsubscribe = timelines.subscribe(timeline, key, (change) => this.#onChange(change));
   }
 
   close(): void {
+    this.#closed = true;
     this.#unsubscribe();
     this.#unsubscribe = () => undefined;
   }
 
-  #onChange(change: TimelineChange): void {
+  /** Where changes may have been lost, a keyed subscription gets the key's value again; a subscription to every key cannot. */
+  #onChange(change: TimelineChange | null): void {
+    if (change === null) {
+      if (this.#options.key !== undefined && this.#held === undefined) void this.#askValue(this.#options.key);
+      return;
+    }
+    if (this.#held !== undefined) return void this.#held.push(change);
     const { socket, sub, timeline, maxBufferedBytes } = this.#options;
     if (!sendTimelineChange(socket, sub, timeline, maxBufferedBytes, change)) this.close();
   }
 
-  #send(message: TimelineMessage): void {
-    const { socket } = this.#options;
+  /** The value from wherever the timeline is evaluated, then the changes after it. */
+  async #askValue(key: string): Promise<void> {
+    const { owner, timeline, token, clock, socket, sub } = this.#options;
+    this.#held = [];
+    const at = clock.now();
+    try {
+      const value = await owner.valueAt(timeline, key, at, token);
+      if (this.#closed) return;
+      this.#sendValue(key, at, value);
+      const held = this.#held;
+      this.#held = undefined;
+      // A change up to `at` is in the value already, unless it revises the past.
+      for (const change of held) if (change.at > at || change.revised === true) this.#onChange(change);
+    } catch (error) {
+      this.#held = undefined;
+      if (socket.readyState === socket.OPEN) socket.send(encodeError(error instanceof PlayheadError ? error : new PlayheadError('internal', String(error)), sub));
+      this.close();
+    }
+  }
+
+  #sendValue(key: string, at: number, value: { readonly value: Scalar | null; readonly rate?: number }): void {
+    const { socket, sub, timeline } = this.#options;
+    const message: TimelineMessage = { type: 'timeline', sub, timeline, key, at, ...value };
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   }
 }

@@ -18,6 +18,7 @@ import type { EventReader } from '../../store/event-store.js';
 import type { ViewRegistry } from '../../views/view-registry.js';
 import type { SceneRegistry } from '../../scenes/scene-registry.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
+import type { TimelineOwner } from '../timeline-owner.js';
 import type { FeedService } from '../../feeds/feed-service.js';
 import type { AccessPolicy, Grant } from '../auth/access-policy.js';
 import { requestToken } from '../auth/request-token.js';
@@ -34,6 +35,7 @@ export interface GatewayOptions {
   readonly views: ViewRegistry;
   readonly scenes?: SceneRegistry;
   readonly timelines: TimelineRegistry;
+  readonly timelineOwner: TimelineOwner;
   readonly feeds: FeedService;
 }
 
@@ -51,7 +53,7 @@ export function attachWebSocketGateway(app: FastifyInstance, options: GatewayOpt
       if ('refuse' in accepted) return refuse(socket, accepted.refuse, accepted.message);
       server.handleUpgrade(request, socket, head, (ws) => {
         const connection = new WsConnection(ws, {
-          ...options, wheel, grant: accepted.grant,
+          ...options, wheel, grant: accepted.grant, token: accepted.token,
           logError: (error) => app.log.error({ err: error }, 'websocket message failed'),
         }, accepted.channel);
         connections.add(connection);
@@ -70,7 +72,7 @@ export function attachWebSocketGateway(app: FastifyInstance, options: GatewayOpt
   });
 }
 
-type Acceptance = { grant: Grant | null; channel: string | undefined } | { refuse: ErrorCode; message: string };
+type Acceptance = { grant: Grant | null; token: string | undefined; channel: string | undefined } | { refuse: ErrorCode; message: string };
 
 async function accept(request: IncomingMessage, options: GatewayOptions): Promise<Acceptance> {
   const path = (request.url ?? '/').split('?')[0] as string;
@@ -81,8 +83,8 @@ async function accept(request: IncomingMessage, options: GatewayOptions): Promis
     return { refuse: 'invalid_channel', message: 'channel name must be 1-128 characters of A-Z a-z 0-9 . _ : -' };
   }
   let grant: Grant | null = null;
+  const token = requestToken(request.headers, request.url ?? '');
   if (options.access !== undefined) {
-    const token = requestToken(request.headers, request.url ?? '');
     const known = token === undefined ? undefined : options.access.authenticate(token);
     if (known === undefined) return { refuse: 'unauthorized', message: 'send a known token as "Authorization: Bearer TOKEN" or ?token=TOKEN' };
     if (channel !== undefined && !known.allows('read', channel)) return { refuse: 'forbidden', message: `the token may not read channel ${channel}` };
@@ -91,7 +93,7 @@ async function accept(request: IncomingMessage, options: GatewayOptions): Promis
   if (channel !== undefined && options.requireExistingChannels && (await options.reader.getChannel(channel)) === undefined) {
     return { refuse: 'unknown_channel', message: `channel ${channel} has no events` };
   }
-  return { grant, channel };
+  return { grant, token, channel };
 }
 
 function safeDecode(text: string): string {

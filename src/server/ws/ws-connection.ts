@@ -32,6 +32,7 @@ import { TransformReplaySink } from './transform-replay-sink.js';
 import { SCENE_CHANNEL_PREFIX } from '../../scenes/scene-channels.js';
 import { TimelineStream } from './timeline-stream.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
+import type { TimelineOwner } from '../timeline-owner.js';
 import { FeedStream } from './feed-stream.js';
 import { feedScopeTarget, validateFeedKey } from '../../feeds/feed-key.js';
 import type { FeedService } from '../../feeds/feed-service.js';
@@ -65,6 +66,9 @@ export interface ConnectionContext {
   /** Scenes joined and moved on /v1/ws; undefined where the server has none. */
   readonly scenes?: SceneRegistry;
   readonly timelines: TimelineRegistry;
+  readonly timelineOwner: TimelineOwner;
+  /** The token the connection was opened with, for reads another node answers. */
+  readonly token: string | undefined;
   readonly feeds: FeedService;
   readonly logError: (error: unknown) => void;
 }
@@ -277,10 +281,12 @@ export class WsConnection {
   #openTimeline(sub: string | undefined, timeline: string, timelineKey: string | undefined): void {
     if (this.#channel !== undefined) throw new PlayheadError('invalid_parameter', 'timelines are streamed on /v1/ws, not on a channel\'s endpoint');
     const key = requireSub({ sub });
-    const { timelines, clock, grant, limits } = this.#context;
+    const { timelines, timelineOwner, token, clock, grant, limits } = this.#context;
     timelines.describe(timeline);
     this.#reserve(key);
-    const stream = new TimelineStream({ socket: this.#socket, sub: key, timeline, key: timelineKey, timelines, clock, grant, maxBufferedBytes: limits.maxBufferedBytes });
+    const stream = new TimelineStream({
+      socket: this.#socket, sub: key, timeline, key: timelineKey, timelines, owner: timelineOwner, token, clock, grant, maxBufferedBytes: limits.maxBufferedBytes,
+    });
     this.#subscriptions.set(key, { kind: 'timeline', stream });
   }
 
