@@ -300,6 +300,8 @@ export class TimelineRegistry {
     this.#log.close();
     this.#ticker?.cancel();
     this.#ticker = undefined;
+    // A timeline whose lease was just won is checkpointed too, once its history is read.
+    await Promise.all([...this.#timelines.values()].map((timeline) => timeline.building));
     if (this.#checkpointIntervalMs > 0) await this.checkpoint();
     for (const timeline of [...this.#timelines.values()]) this.#forget(timeline);
   }
