@@ -7,16 +7,13 @@
  * sees one unbroken series of deltas across the change of owner.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { quoteIdentifier } from '../../src/store/postgres/postgres-sql.js';
-import { startServeProcess } from '../support/cli-process.js';
-import { POSTGRES_TEST_URL, serviceSkip } from '../support/services.js';
+import { clusterSkip, eventually, serveCluster } from '../support/serve-cluster.js';
+import { POSTGRES_TEST_URL } from '../support/services.js';
 import { TestClient, type Message } from '../support/ws-client.js';
 
-const NATS_URL = process.env.PLAYHEAD_TEST_NATS ?? 'nats://127.0.0.1:4222';
-const skip = (await serviceSkip('PostgreSQL', POSTGRES_TEST_URL)) || (await serviceSkip('NATS', NATS_URL.replace('nats:', 'http:')));
+const skip = await clusterSkip();
 const json = { 'content-type': 'application/json' };
 const T0 = Date.UTC(2026, 0, 1);
 const VIEW = 'top_pages';
@@ -33,16 +30,6 @@ function expectedRows(count: number): { page: string; hits: number }[] {
   for (let n = 0; n < count; n += 1) hits.set(page(n), (hits.get(page(n)) ?? 0) + 1);
   return [...hits].map(([name, n]) => ({ page: name, hits: n }))
     .sort((a, b) => b.hits - a.hits || (a.page < b.page ? -1 : 1)).slice(0, 3);
-}
-
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await read().catch((error: unknown) => error as T);
-    if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Rows as a WebSocket client keeps them: the base, then each delta's -1s and +1s (order is the server's to give, not the deltas'). */
@@ -68,15 +55,7 @@ describe('a view across nodes', { skip }, () => {
   after(() => admin.end());
 
   it('is computed by one node, followed by the others, and moves exactly when its owner dies', { timeout: 120_000 }, async (t) => {
-    const schema = `playhead_view_failover_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-    const store = `${POSTGRES_TEST_URL}?schema=${schema}`;
-    t.after(() => admin.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`));
-    const start = async (id: string) => {
-      const node = { id, ...(await startServeProcess(['--store', store, '--bus', NATS_URL, '--node-id', id, '--takeover', '2s'])) };
-      t.after(() => node.child.kill('SIGKILL'));
-      return node;
-    };
-    const nodes = [await start('n0'), await start('n1'), await start('n2')];
+    const { nodes } = await serveCluster(t, admin, 'view_failover', ['n0', 'n1', 'n2'], ['--takeover', '2s']);
     let sent = 0;
     const post = async (url: string, count: number) => {
       const reply = await fetch(`${url}/v1/channels/clicks/events`, { method: 'POST', headers: json, body: JSON.stringify(Array.from({ length: count }, (_, i) => click(sent + i))) });
