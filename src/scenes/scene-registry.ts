@@ -377,6 +377,7 @@ export class SceneRegistry {
       if (scene.hasPending) scene.flush();
       for (const device of scene.devices.values()) if (device.backlog !== undefined) behind = true;
     }
+    this.#recorder.appendFull();
     if (behind) this.#armDrain();
   }
 
