@@ -155,7 +155,7 @@ export class Scene {
     object.seq = seq;
     object.ts = ts;
     object.floats.set(floats);
-    const update = new SceneUpdate(object, seq, ts, Float64Array.from(object.floats), fromDevice);
+    const update = new SceneUpdate(object, seq, ts, object.floats.slice(), fromDevice);
     this.counters.accepted += 1;
     this.#turn.push(update);
     this.#onUpdate(this, update);
@@ -224,7 +224,7 @@ export class Scene {
   sendSnapshot(device: SceneDevice): void {
     const updates: SceneUpdate[] = [];
     for (const object of this.objects.values()) {
-      if (object.ts !== null) updates.push(new SceneUpdate(object, object.seq, object.ts, Float64Array.from(object.floats), 0));
+      if (object.ts !== null) updates.push(new SceneUpdate(object, object.seq, object.ts, object.floats.slice(), 0));
     }
     this.#send(device, updates);
   }
