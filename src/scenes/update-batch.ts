@@ -44,6 +44,11 @@ export class UpdateBatch {
     return new UpdateBatch(new Float64Array(updates * BATCH_FIELDS), [], 0);
   }
 
+  /** This batch over `values` (its own numbers, handed back by the thread they were transferred to). */
+  withValues(values: Float64Array<ArrayBuffer>): UpdateBatch {
+    return new UpdateBatch(values, this.names, this.#length);
+  }
+
   get length(): number {
     return this.#length;
   }
