@@ -38,7 +38,7 @@ function packBinary(updates: Iterable<SceneUpdate>, target: PackTarget, emit: (p
       buffer = Buffer.allocUnsafe(HEADER_BYTES + perPayload * RECORD_BYTES);
       writeHeader(buffer, FLAG_FROM_SERVER, target.sceneIndex, 0);
     }
-    update.record().copy(buffer, HEADER_BYTES + count * RECORD_BYTES);
+    update.writeRecord(buffer, HEADER_BYTES + count * RECORD_BYTES);
     count += 1;
     packed += 1;
     if (count === perPayload) {

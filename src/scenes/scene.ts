@@ -11,7 +11,7 @@ import { SceneDevice } from './scene-device.js';
 import { SceneObject } from './scene-object.js';
 import type { SceneFormat, SceneTransport } from './scene-transport.js';
 import { SceneUpdate } from './scene-update.js';
-import { applyParts as applyTransformParts, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
+import { applyParts as applyTransformParts, copyTransform, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
 
 export interface SceneDefinition {
   readonly name: string;
@@ -155,7 +155,7 @@ export class Scene {
     object.seq = seq;
     object.ts = ts;
     object.floats.set(floats);
-    const update = new SceneUpdate(object, seq, ts, object.floats.slice(), fromDevice);
+    const update = new SceneUpdate(object, seq, ts, copyTransform(object.floats), fromDevice);
     this.counters.accepted += 1;
     this.#turn.push(update);
     this.#onUpdate(this, update);
@@ -224,7 +224,7 @@ export class Scene {
   sendSnapshot(device: SceneDevice): void {
     const updates: SceneUpdate[] = [];
     for (const object of this.objects.values()) {
-      if (object.ts !== null) updates.push(new SceneUpdate(object, object.seq, object.ts, object.floats.slice(), 0));
+      if (object.ts !== null) updates.push(new SceneUpdate(object, object.seq, object.ts, copyTransform(object.floats), 0));
     }
     this.#send(device, updates);
   }

@@ -64,7 +64,8 @@ export class UpdateBatch {
     v[at + INDEX] = update.object.index;
     v[at + SEQ] = update.seq;
     v[at + DEVICE] = update.fromDevice;
-    v.set(update.floats, at + FLOATS);
+    const floats = update.floats;
+    for (let i = 0; i < TRANSFORM_FLOATS; i += 1) v[at + FLOATS + i] = floats[i] as number;
     this.names.push(update.objectName);
     this.#length += 1;
   }
