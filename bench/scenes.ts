@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { InProcessBus } from '../src/live/in-process/in-process-bus.js';
@@ -24,8 +25,16 @@ import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
 import { round } from './support/stats.js';
 import type { LatencyFigures } from './scenes-support/latency-histogram.js';
 
-interface ReceiverSummary { readonly kind: string; readonly receivers: number; readonly received: number; readonly payloads: number; readonly latency: LatencyFigures; readonly load: ProcessLoad }
-interface LoadSummary { readonly sent: number; readonly ticks: number; readonly lateMsMax: number; readonly load: ProcessLoad }
+interface ReceiverSummary {
+  readonly kind: string; readonly receivers: number; readonly received: number; readonly payloads: number; readonly latency: LatencyFigures; readonly load: ProcessLoad;
+  /** The worst latency in each second of the run. */
+  readonly maxMsPerSecond: readonly number[];
+  /** From its ready line (clock-offset.ts). */
+  readonly clockOffsetMs: number;
+}
+interface LoadSummary { readonly sent: number; readonly ticks: number; readonly lateMsMax: number; readonly load: ProcessLoad; readonly clockOffsetMs: number }
+/** The server side of a run: its process's load and how busy its main (delivery) thread was. */
+interface ServerLoad { readonly process: ProcessLoad | undefined; readonly mainThreadBusyPct: number | null }
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +63,8 @@ const child = (script: string, args: readonly string[], label: string) => new Cl
 
 /** One run: receivers ready, then the load, then a drain, then every summary. */
 async function run(receivers: readonly ClientProcess[], loadArgs: readonly string[], onStart: () => void): Promise<{ load: LoadSummary; receivers: ReceiverSummary[] }> {
-  for (const receiver of receivers) await receiver.nextLine(START_TIMEOUT_MS);
+  const offsets: number[] = [];
+  for (const receiver of receivers) offsets.push((await receiver.nextLine<{ clockOffsetMs: number }>(START_TIMEOUT_MS)).clockOffsetMs);
   const generator = child('scene-load.ts', loadArgs, 'load');
   onStart();
   generator.go();
@@ -63,26 +73,32 @@ async function run(receivers: readonly ClientProcess[], loadArgs: readonly strin
   const summaries: ReceiverSummary[] = [];
   for (const receiver of receivers) {
     receiver.go();
-    summaries.push(await receiver.result<ReceiverSummary>(10_000));
+    summaries.push({ ...(await receiver.result<ReceiverSummary>(10_000)), clockOffsetMs: offsets[summaries.length] as number });
   }
   return { load, receivers: summaries };
 }
 
-function transportFigure(system: string, kind: string, result: { load: LoadSummary; receivers: ReceiverSummary[] }, serverLoad: ProcessLoad | undefined) {
+function transportFigure(system: string, kind: string, result: { load: LoadSummary; receivers: ReceiverSummary[] }, server: ServerLoad) {
+  const serverLoad = server.process;
   const parts = result.receivers.filter((r) => r.kind === kind);
   const receivers = parts.reduce((n, r) => n + r.receivers, 0);
   const received = parts.reduce((n, r) => n + r.received, 0);
   // One receiver process per transport, so its figures are the transport's.
-  const latency = (parts[0] as ReceiverSummary).latency;
+  const receiving = parts[0] as ReceiverSummary;
+  const latency = receiving.latency;
   const expected = result.load.sent * receivers;
   const fields = {
     system, transport: kind, receivers, sent: result.load.sent, expected, received,
     lost: expected - received, lost_pct: round(((expected - received) / Math.max(1, expected)) * 100, 3),
     delivered_per_s: Math.round(received / seconds), payloads: parts.reduce((n, r) => n + r.payloads, 0),
-    p50_ms: latency.p50, p99_ms: latency.p99, max_ms: latency.max,
+    p50_ms: latency.p50, p90_ms: latency.p90, p99_ms: latency.p99, max_ms: latency.max,
     target_p99_ms: TARGET_P99_MS[kind as 'udp' | 'ws'],
-    server_cpu_pct: serverLoad?.cpuPct ?? null, server_loop_delay_p99_ms: serverLoad?.loopDelayP99Ms ?? null,
-    receivers_cpu_pct: parts.reduce((n, r) => n + r.load.cpuPct, 0), load_cpu_pct: result.load.load.cpuPct, load_late_ms_max: result.load.lateMsMax,
+    server_cpu_pct: serverLoad?.cpuPct ?? null, server_main_thread_busy_pct: server.mainThreadBusyPct, server_loop_delay_p99_ms: serverLoad?.loopDelayP99Ms ?? null,
+    receivers_cpu_pct: parts.reduce((n, r) => n + r.load.cpuPct, 0), receivers_loop_delay_p99_ms: receiving.load.loopDelayP99Ms,
+    load_cpu_pct: result.load.load.cpuPct, load_late_ms_max: result.load.lateMsMax,
+    // Receiver clock minus sender clock (clock-offset.ts): what every latency above is off by; samples under 0 say the same.
+    clock_skew_ms: round(receiving.clockOffsetMs - result.load.clockOffsetMs, 4), negative_latency_samples: latency.negative,
+    max_ms_per_second: receiving.maxMsPerSecond.join(' '),
   };
   figure('relay', fields);
   return fields;
@@ -90,7 +106,7 @@ function transportFigure(system: string, kind: string, result: { load: LoadSumma
 
 interface OursResult {
   readonly udp: ReturnType<typeof transportFigure>;
-  readonly serverLoad: ProcessLoad;
+  readonly serverLoad: ServerLoad;
 }
 
 /**
@@ -129,11 +145,15 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
   const receivingUdpPort = ((await receiving.inject({ url: '/v1/scenes/bench' })).json() as { udpPort: number }).udpPort;
   progress(`${system}: scene bench (${objects} objects), UDP ${scene.udpPort}${receiving === app ? '' : ` -> second node UDP ${receivingUdpPort} over NATS`}, HTTP ${httpUrl}, sqlite in ${tmp}; ${values.senders} senders x ${values.rate} Hz for ${seconds} s, ${values.pack} record(s) per input datagram`);
   let monitor = startLoadMonitor();
+  let busy = performance.eventLoopUtilization();
   const result = await run([
     child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'udp-receivers'),
     child('scene-receivers.ts', receiverArgs('ws', values['ws-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'ws-receivers'),
-  ], loadArgs(scene.udpPort, scene.index), () => (monitor = startLoadMonitor()));
-  const serverLoad = monitor.stop();
+  ], loadArgs(scene.udpPort, scene.index), () => {
+    monitor = startLoadMonitor();
+    busy = performance.eventLoopUtilization();
+  });
+  const serverLoad: ServerLoad = { process: monitor.stop(), mainThreadBusyPct: round(performance.eventLoopUtilization(busy).utilization * 100, 1) };
   const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; dropped: Record<string, number> };
   const udp = transportFigure(system, 'udp', result, serverLoad);
   transportFigure(system, 'ws', result, serverLoad);
@@ -173,14 +193,15 @@ async function main(): Promise<void> {
   progress(`bare relay on UDP ${port}`);
   const bare = await run([child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'bare', port), 'bare-receivers')], loadArgs(port, 1), () => relay.go());
   relay.go();
-  const relayLoad = (await relay.result<{ load: ProcessLoad }>(10_000)).load;
-  const peer = transportFigure('bare_udp_relay', 'udp', bare, relayLoad);
+  const relayResult = await relay.result<{ load: ProcessLoad; mainThreadBusyPct: number }>(10_000);
+  const relayLoad = relayResult.load;
+  const peer = transportFigure('bare_udp_relay', 'udp', bare, { process: relayLoad, mainThreadBusyPct: relayResult.mainThreadBusyPct });
   for (const { udp, serverLoad } of [ours, relayOnly].filter((r): r is OursResult => r !== undefined)) {
     figure('ratio', {
       transport: 'udp', ours: udp.system, peer: 'bare_udp_relay',
       delivered_per_s: round(udp.delivered_per_s / Math.max(1, peer.delivered_per_s), 3),
       p99: peer.p99_ms === 0 ? null : round(udp.p99_ms / peer.p99_ms, 3),
-      server_cpu: relayLoad.cpuPct === 0 ? null : round(serverLoad.cpuPct / relayLoad.cpuPct, 3),
+      server_cpu: relayLoad.cpuPct === 0 || serverLoad.process === undefined ? null : round(serverLoad.process.cpuPct / relayLoad.cpuPct, 3),
     });
   }
 }

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { startLoadMonitor } from '../playback-support/process-load.js';
 import { sleepUntilWallMs, wallNowMs } from '../playback-support/wall-clock.js';
 import { HEADER_BYTES, RECORD_BYTES, writeHeader, writeRecord } from '../../src/scenes/scene-datagram.js';
+import { clockOffsetMs } from './clock-offset.js';
 
 const { values } = parseArgs({
   options: {
@@ -81,7 +82,7 @@ for (let step = 0; step < ticks * senders; step += 1) {
 }
 // Let the last sends leave the socket before reporting.
 await new Promise((resolve) => setTimeout(resolve, 100));
-process.stdout.write(`${JSON.stringify({ sent, ticks, lateMsMax: Math.round(lateMsMax * 1000) / 1000, load: load.stop() })}\n`);
+process.stdout.write(`${JSON.stringify({ sent, ticks, lateMsMax: Math.round(lateMsMax * 1000) / 1000, load: load.stop(), clockOffsetMs: clockOffsetMs() })}\n`);
 for (const socket of sockets) socket.close();
 // stdin stays open (the bench holds it): exit once the answer is written (pipes are synchronous on Linux).
 process.exit(0);

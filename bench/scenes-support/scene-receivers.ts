@@ -7,7 +7,8 @@
  * receivers join the scene with `{"action":"scene","format":"binary"}`.
  * Every record's event time is the sender's wall clock at send
  * (wall-clock.ts), so latency = receive wall time - record time. Prints
- * {"ready":true}, then, on any stdin line, a JSON summary.
+ * {"ready":true,"clockOffsetMs":N} (clock-offset.ts), then, on any stdin
+ * line, a JSON summary.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createInterface } from 'node:readline';
@@ -16,6 +17,7 @@ import WebSocket from 'ws';
 import { startLoadMonitor } from '../playback-support/process-load.js';
 import { wallNowMs } from '../playback-support/wall-clock.js';
 import { HEADER_BYTES, RECORD_BYTES, writeHeader } from '../../src/scenes/scene-datagram.js';
+import { clockOffsetMs } from './clock-offset.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 const { values } = parseArgs({
@@ -39,13 +41,23 @@ const timers: NodeJS.Timeout[] = [];
 const sockets: Socket[] = [];
 const clients: WebSocket[] = [];
 
+/** The worst latency of each second since the first record (where in the run the tail is: a start-up backlog or all along). */
+const secondMaxMs: number[] = [];
+let firstAtMs = 0;
+
 function read(bytes: Buffer): void {
   const at = wallNowMs();
   payloads += 1;
+  if (firstAtMs === 0) firstAtMs = at;
+  const second = Math.floor((at - firstAtMs) / 1_000);
+  let worstMs = secondMaxMs[second] ?? 0;
   for (let offset = HEADER_BYTES; offset + RECORD_BYTES <= bytes.length; offset += RECORD_BYTES) {
-    histogram.add(at - bytes.readDoubleLE(offset + TIME_OFFSET));
+    const latencyMs = at - bytes.readDoubleLE(offset + TIME_OFFSET);
+    histogram.add(latencyMs);
+    if (latencyMs > worstMs) worstMs = latencyMs;
     received += 1;
   }
+  secondMaxMs[second] = worstMs;
 }
 
 async function openUdp(): Promise<void> {
@@ -93,11 +105,12 @@ async function openWs(): Promise<void> {
 
 for (let i = 0; i < count; i += 1) await (kind === 'udp' ? openUdp() : openWs());
 const load = startLoadMonitor();
-process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
+process.stdout.write(`${JSON.stringify({ ready: true, clockOffsetMs: clockOffsetMs() })}\n`);
 const lines = createInterface({ input: process.stdin });
 lines.once('line', () => {
   lines.close();
-  const summary = { kind, receivers: count, received, payloads, latency: histogram.figures(), load: load.stop() };
+  const maxMsPerSecond = Array.from(secondMaxMs, (ms) => Math.round((ms ?? 0) * 10) / 10);
+  const summary = { kind, receivers: count, received, payloads, latency: histogram.figures(), maxMsPerSecond, load: load.stop() };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   for (const timer of timers) clearInterval(timer);
   for (const socket of sockets) socket.close();
