@@ -6,7 +6,7 @@
  * generator, the receivers and the bare relay are processes of their own.
  * With --cross-node NATS_URL it also runs two nodes on one NATS (both in
  * this process): the load goes to one, the receivers join the other.
- * See bench/README.md. Usage: tsx bench/scenes.ts [--seconds 20] [--pack 21] [--skip-relay-only] [--skip-bare] [--in-thread] [--cross-node nats://127.0.0.1:4222]
+ * See bench/README.md. Usage: tsx bench/scenes.ts [--seconds 20] [--warmup 5] [--pack 21] [--skip-relay-only] [--skip-bare] [--in-thread] [--cross-node nats://127.0.0.1:4222]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,13 +32,13 @@ interface ReceiverSummary {
   /** From its ready line (clock-offset.ts). */
   readonly clockOffsetMs: number;
 }
-interface LoadSummary { readonly sent: number; readonly ticks: number; readonly lateMsMax: number; readonly load: ProcessLoad; readonly clockOffsetMs: number }
+interface LoadSummary { readonly sent: number; readonly warmupSent: number; readonly ticks: number; readonly lateMsMax: number; readonly load: ProcessLoad; readonly clockOffsetMs: number }
 /** The server side of a run: its process's load and how busy its main (delivery) thread was. */
 interface ServerLoad { readonly process: ProcessLoad | undefined; readonly mainThreadBusyPct: number | null }
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '20' }, objects: { type: 'string', default: '1000' }, rate: { type: 'string', default: '40' },
+    seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, objects: { type: 'string', default: '1000' }, rate: { type: 'string', default: '40' },
     senders: { type: 'string', default: '10' }, 'udp-receivers': { type: 'string', default: '10' }, 'ws-receivers': { type: 'string', default: '10' },
     pack: { type: 'string', default: '21' }, 'skip-bare': { type: 'boolean', default: false }, 'skip-relay-only': { type: 'boolean', default: false },
     'in-thread': { type: 'boolean', default: false }, 'cross-node': { type: 'string' },
@@ -46,6 +46,7 @@ const { values } = parseArgs({
   strict: true,
 });
 const seconds = Number(values.seconds);
+const warmupSeconds = Number(values.warmup);
 const objects = Number(values.objects);
 const START_TIMEOUT_MS = 30_000;
 const DRAIN_MS = 1_000;
@@ -61,14 +62,16 @@ function progress(message: string): void {
 
 const child = (script: string, args: readonly string[], label: string) => new ClientProcess(`../scenes-support/${script}`, args, label);
 
-/** One run: receivers ready, then the load, then a drain, then every summary. */
+/** One run: receivers ready, then the load (its first `--warmup` seconds not measured), then a drain, then every summary. */
 async function run(receivers: readonly ClientProcess[], loadArgs: readonly string[], onStart: () => void): Promise<{ load: LoadSummary; receivers: ReceiverSummary[] }> {
   const offsets: number[] = [];
   for (const receiver of receivers) offsets.push((await receiver.nextLine<{ clockOffsetMs: number }>(START_TIMEOUT_MS)).clockOffsetMs);
   const generator = child('scene-load.ts', loadArgs, 'load');
-  onStart();
   generator.go();
-  const load = await generator.result<LoadSummary>((seconds + 30) * 1_000);
+  // The server's CPU and busy figures cover the measured stretch, as the latencies do.
+  const measuring = setTimeout(onStart, warmupSeconds * 1_000);
+  const load = await generator.result<LoadSummary>((warmupSeconds + seconds + 30) * 1_000);
+  clearTimeout(measuring);
   await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
   const summaries: ReceiverSummary[] = [];
   for (const receiver of receivers) {
@@ -154,6 +157,7 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
     busy = performance.eventLoopUtilization();
   });
   const serverLoad: ServerLoad = { process: monitor.stop(), mainThreadBusyPct: round(performance.eventLoopUtilization(busy).utilization * 100, 1) };
+  const sentInAll = result.load.sent + result.load.warmupSent;
   const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; dropped: Record<string, number> };
   const udp = transportFigure(system, 'udp', result, serverLoad);
   transportFigure(system, 'ws', result, serverLoad);
@@ -164,9 +168,9 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
   const accepted = app.scenes.stats('bench').accepted as number;
   figure('server', {
     system, appender: !record ? null : recordStoreUrl === undefined ? 'in_thread' : 'worker', accepted, coalesced: stats.coalesced,
-    stored_at_end_of_load: stats.stored, stored_after_close: storedEvents, sent: result.load.sent,
+    stored_at_end_of_load: stats.stored, stored_after_close: storedEvents, sent: sentInAll,
     // Accepted but not stored (the recorder's loss: 0 is the rule); sent but not accepted was dropped by the kernel before the server read it.
-    accepted_unstored: record ? accepted - storedEvents : null, input_dropped: result.load.sent - accepted,
+    accepted_unstored: record ? accepted - storedEvents : null, input_dropped: sentInAll - accepted,
     dropped_stale: stats.dropped.stale ?? 0,
   });
   await closeStore();
@@ -175,10 +179,12 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
 
 const loadArgs = (port: number, sceneIndex: number) => [
   '--udp-port', String(port), '--scene-index', String(sceneIndex), '--senders', values.senders as string, '--objects', String(objects),
-  '--rate', values.rate as string, '--seconds', String(seconds), '--pack', values.pack as string,
+  '--rate', values.rate as string, '--seconds', String(seconds), '--warmup', String(warmupSeconds), '--pack', values.pack as string,
 ];
-const receiverArgs = (kind: string, count: string, target: string, port: number, httpUrl = '') =>
-  ['--kind', kind, '--count', count, '--target', target, '--udp-port', String(port), '--http-url', httpUrl];
+const receiverArgs = (kind: string, count: string, target: string, port: number, httpUrl = '') => [
+  '--kind', kind, '--count', count, '--target', target, '--udp-port', String(port), '--http-url', httpUrl,
+  '--warmup-ticks', String(Math.round(warmupSeconds * Number(values.rate))),
+];
 
 async function main(): Promise<void> {
   cleanupOnSignals();

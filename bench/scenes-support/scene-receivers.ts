@@ -1,12 +1,14 @@
 /**
  * Scene receivers, run as their own process:
  *   node --import tsx bench/scenes-support/scene-receivers.ts --kind udp|ws --count 10
- *     --target playhead|bare --host 127.0.0.1 --udp-port P [--http-url URL] [--scene bench]
+ *     --target playhead|bare --host 127.0.0.1 --udp-port P [--http-url URL] [--scene bench] [--warmup-ticks 0]
  * UDP receivers register to Playhead over HTTP (binary format) and send a
  * heartbeat every second, or say hello to the bare relay; WebSocket
  * receivers join the scene with `{"action":"scene","format":"binary"}`.
  * Every record's event time is the sender's wall clock at send
- * (wall-clock.ts), so latency = receive wall time - record time. Prints
+ * (wall-clock.ts), so latency = receive wall time - record time; records of
+ * the load's warm-up ticks (location x below --warmup-ticks) are only
+ * counted, as `warmupReceived`. Prints
  * {"ready":true,"clockOffsetMs":N} (clock-offset.ts), then, on any stdin
  * line, a JSON summary.
  */
@@ -24,6 +26,7 @@ const { values } = parseArgs({
   options: {
     kind: { type: 'string' }, count: { type: 'string', default: '10' }, target: { type: 'string', default: 'playhead' },
     host: { type: 'string', default: '127.0.0.1' }, 'udp-port': { type: 'string' }, 'http-url': { type: 'string' }, scene: { type: 'string', default: 'bench' },
+    'warmup-ticks': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -33,9 +36,13 @@ const host = values.host as string;
 const udpPort = Number(values['udp-port']);
 const HEARTBEAT_MS = 1_000;
 const TIME_OFFSET = 8;
+/** Location x: the load generator's tick. */
+const TICK_OFFSET = 16;
+const warmupTicks = Number(values['warmup-ticks']);
 
 const histogram = new LatencyHistogram();
 let received = 0;
+let warmupReceived = 0;
 let payloads = 0;
 const timers: NodeJS.Timeout[] = [];
 const sockets: Socket[] = [];
@@ -47,17 +54,26 @@ let firstAtMs = 0;
 
 function read(bytes: Buffer): void {
   const at = wallNowMs();
-  payloads += 1;
-  if (firstAtMs === 0) firstAtMs = at;
-  const second = Math.floor((at - firstAtMs) / 1_000);
-  let worstMs = secondMaxMs[second] ?? 0;
+  let second = -1;
+  let worstMs = 0;
   for (let offset = HEADER_BYTES; offset + RECORD_BYTES <= bytes.length; offset += RECORD_BYTES) {
+    if (bytes.readFloatLE(offset + TICK_OFFSET) < warmupTicks) {
+      warmupReceived += 1;
+      continue;
+    }
+    if (second < 0) {
+      if (firstAtMs === 0) firstAtMs = at;
+      second = Math.floor((at - firstAtMs) / 1_000);
+      worstMs = secondMaxMs[second] ?? 0;
+    }
     const latencyMs = at - bytes.readDoubleLE(offset + TIME_OFFSET);
     histogram.add(latencyMs);
     if (latencyMs > worstMs) worstMs = latencyMs;
     received += 1;
   }
+  if (second < 0) return;
   secondMaxMs[second] = worstMs;
+  payloads += 1;
 }
 
 async function openUdp(): Promise<void> {
@@ -110,7 +126,7 @@ const lines = createInterface({ input: process.stdin });
 lines.once('line', () => {
   lines.close();
   const maxMsPerSecond = Array.from(secondMaxMs, (ms) => Math.round((ms ?? 0) * 10) / 10);
-  const summary = { kind, receivers: count, received, payloads, latency: histogram.figures(), maxMsPerSecond, load: load.stop() };
+  const summary = { kind, receivers: count, received, warmupReceived, payloads, latency: histogram.figures(), maxMsPerSecond, load: load.stop() };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   for (const timer of timers) clearInterval(timer);
   for (const socket of sockets) socket.close();
