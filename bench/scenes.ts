@@ -6,11 +6,12 @@
  * generator, the receivers and the bare relay are processes of their own.
  * With --cross-node NATS_URL it also runs two nodes on one NATS (both in
  * this process): the load goes to one, the receivers join the other.
- * See bench/README.md. Usage: tsx bench/scenes.ts [--seconds 20] [--pack 21] [--skip-relay-only] [--skip-bare] [--in-thread] [--cross-node nats://127.0.0.1:4222]
+ * See bench/README.md. Usage: tsx bench/scenes.ts [--seconds 20] [--warmup 5] [--pack 21] [--skip-relay-only] [--skip-bare] [--in-thread] [--cross-node nats://127.0.0.1:4222]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { InProcessBus } from '../src/live/in-process/in-process-bus.js';
@@ -24,12 +25,20 @@ import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
 import { round } from './support/stats.js';
 import type { LatencyFigures } from './scenes-support/latency-histogram.js';
 
-interface ReceiverSummary { readonly kind: string; readonly receivers: number; readonly received: number; readonly payloads: number; readonly latency: LatencyFigures; readonly load: ProcessLoad }
-interface LoadSummary { readonly sent: number; readonly ticks: number; readonly lateMsMax: number; readonly load: ProcessLoad }
+interface ReceiverSummary {
+  readonly kind: string; readonly receivers: number; readonly received: number; readonly payloads: number; readonly latency: LatencyFigures; readonly load: ProcessLoad;
+  /** The worst latency in each second of the run. */
+  readonly maxMsPerSecond: readonly number[];
+  /** From its ready line (clock-offset.ts). */
+  readonly clockOffsetMs: number;
+}
+interface LoadSummary { readonly sent: number; readonly warmupSent: number; readonly ticks: number; readonly lateMsMax: number; readonly load: ProcessLoad; readonly clockOffsetMs: number }
+/** The server side of a run: its process's load and how busy its main (delivery) thread was. */
+interface ServerLoad { readonly process: ProcessLoad | undefined; readonly mainThreadBusyPct: number | null }
 
 const { values } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '20' }, objects: { type: 'string', default: '1000' }, rate: { type: 'string', default: '40' },
+    seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '5' }, objects: { type: 'string', default: '1000' }, rate: { type: 'string', default: '40' },
     senders: { type: 'string', default: '10' }, 'udp-receivers': { type: 'string', default: '10' }, 'ws-receivers': { type: 'string', default: '10' },
     pack: { type: 'string', default: '21' }, 'skip-bare': { type: 'boolean', default: false }, 'skip-relay-only': { type: 'boolean', default: false },
     'in-thread': { type: 'boolean', default: false }, 'cross-node': { type: 'string' },
@@ -37,6 +46,7 @@ const { values } = parseArgs({
   strict: true,
 });
 const seconds = Number(values.seconds);
+const warmupSeconds = Number(values.warmup);
 const objects = Number(values.objects);
 const START_TIMEOUT_MS = 30_000;
 const DRAIN_MS = 1_000;
@@ -52,37 +62,46 @@ function progress(message: string): void {
 
 const child = (script: string, args: readonly string[], label: string) => new ClientProcess(`../scenes-support/${script}`, args, label);
 
-/** One run: receivers ready, then the load, then a drain, then every summary. */
+/** One run: receivers ready, then the load (its first `--warmup` seconds not measured), then a drain, then every summary. */
 async function run(receivers: readonly ClientProcess[], loadArgs: readonly string[], onStart: () => void): Promise<{ load: LoadSummary; receivers: ReceiverSummary[] }> {
-  for (const receiver of receivers) await receiver.nextLine(START_TIMEOUT_MS);
+  const offsets: number[] = [];
+  for (const receiver of receivers) offsets.push((await receiver.nextLine<{ clockOffsetMs: number }>(START_TIMEOUT_MS)).clockOffsetMs);
   const generator = child('scene-load.ts', loadArgs, 'load');
-  onStart();
   generator.go();
-  const load = await generator.result<LoadSummary>((seconds + 30) * 1_000);
+  // The server's CPU and busy figures cover the measured stretch, as the latencies do.
+  const measuring = setTimeout(onStart, warmupSeconds * 1_000);
+  const load = await generator.result<LoadSummary>((warmupSeconds + seconds + 30) * 1_000);
+  clearTimeout(measuring);
   await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
   const summaries: ReceiverSummary[] = [];
   for (const receiver of receivers) {
     receiver.go();
-    summaries.push(await receiver.result<ReceiverSummary>(10_000));
+    summaries.push({ ...(await receiver.result<ReceiverSummary>(10_000)), clockOffsetMs: offsets[summaries.length] as number });
   }
   return { load, receivers: summaries };
 }
 
-function transportFigure(system: string, kind: string, result: { load: LoadSummary; receivers: ReceiverSummary[] }, serverLoad: ProcessLoad | undefined) {
+function transportFigure(system: string, kind: string, result: { load: LoadSummary; receivers: ReceiverSummary[] }, server: ServerLoad) {
+  const serverLoad = server.process;
   const parts = result.receivers.filter((r) => r.kind === kind);
   const receivers = parts.reduce((n, r) => n + r.receivers, 0);
   const received = parts.reduce((n, r) => n + r.received, 0);
   // One receiver process per transport, so its figures are the transport's.
-  const latency = (parts[0] as ReceiverSummary).latency;
+  const receiving = parts[0] as ReceiverSummary;
+  const latency = receiving.latency;
   const expected = result.load.sent * receivers;
   const fields = {
     system, transport: kind, receivers, sent: result.load.sent, expected, received,
     lost: expected - received, lost_pct: round(((expected - received) / Math.max(1, expected)) * 100, 3),
     delivered_per_s: Math.round(received / seconds), payloads: parts.reduce((n, r) => n + r.payloads, 0),
-    p50_ms: latency.p50, p99_ms: latency.p99, max_ms: latency.max,
+    p50_ms: latency.p50, p90_ms: latency.p90, p99_ms: latency.p99, max_ms: latency.max,
     target_p99_ms: TARGET_P99_MS[kind as 'udp' | 'ws'],
-    server_cpu_pct: serverLoad?.cpuPct ?? null, server_loop_delay_p99_ms: serverLoad?.loopDelayP99Ms ?? null,
-    receivers_cpu_pct: parts.reduce((n, r) => n + r.load.cpuPct, 0), load_cpu_pct: result.load.load.cpuPct, load_late_ms_max: result.load.lateMsMax,
+    server_cpu_pct: serverLoad?.cpuPct ?? null, server_main_thread_busy_pct: server.mainThreadBusyPct, server_loop_delay_p99_ms: serverLoad?.loopDelayP99Ms ?? null,
+    receivers_cpu_pct: parts.reduce((n, r) => n + r.load.cpuPct, 0), receivers_loop_delay_p99_ms: receiving.load.loopDelayP99Ms,
+    load_cpu_pct: result.load.load.cpuPct, load_late_ms_max: result.load.lateMsMax,
+    // Receiver clock minus sender clock (clock-offset.ts): what every latency above is off by; samples under 0 say the same.
+    clock_skew_ms: round(receiving.clockOffsetMs - result.load.clockOffsetMs, 4), negative_latency_samples: latency.negative,
+    max_ms_per_second: receiving.maxMsPerSecond.join(' '),
   };
   figure('relay', fields);
   return fields;
@@ -90,7 +109,7 @@ function transportFigure(system: string, kind: string, result: { load: LoadSumma
 
 interface OursResult {
   readonly udp: ReturnType<typeof transportFigure>;
-  readonly serverLoad: ProcessLoad;
+  readonly serverLoad: ServerLoad;
 }
 
 /**
@@ -129,11 +148,16 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
   const receivingUdpPort = ((await receiving.inject({ url: '/v1/scenes/bench' })).json() as { udpPort: number }).udpPort;
   progress(`${system}: scene bench (${objects} objects), UDP ${scene.udpPort}${receiving === app ? '' : ` -> second node UDP ${receivingUdpPort} over NATS`}, HTTP ${httpUrl}, sqlite in ${tmp}; ${values.senders} senders x ${values.rate} Hz for ${seconds} s, ${values.pack} record(s) per input datagram`);
   let monitor = startLoadMonitor();
+  let busy = performance.eventLoopUtilization();
   const result = await run([
     child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'udp-receivers'),
     child('scene-receivers.ts', receiverArgs('ws', values['ws-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'ws-receivers'),
-  ], loadArgs(scene.udpPort, scene.index), () => (monitor = startLoadMonitor()));
-  const serverLoad = monitor.stop();
+  ], loadArgs(scene.udpPort, scene.index), () => {
+    monitor = startLoadMonitor();
+    busy = performance.eventLoopUtilization();
+  });
+  const serverLoad: ServerLoad = { process: monitor.stop(), mainThreadBusyPct: round(performance.eventLoopUtilization(busy).utilization * 100, 1) };
+  const sentInAll = result.load.sent + result.load.warmupSent;
   const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; dropped: Record<string, number> };
   const udp = transportFigure(system, 'udp', result, serverLoad);
   transportFigure(system, 'ws', result, serverLoad);
@@ -144,9 +168,9 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
   const accepted = app.scenes.stats('bench').accepted as number;
   figure('server', {
     system, appender: !record ? null : recordStoreUrl === undefined ? 'in_thread' : 'worker', accepted, coalesced: stats.coalesced,
-    stored_at_end_of_load: stats.stored, stored_after_close: storedEvents, sent: result.load.sent,
+    stored_at_end_of_load: stats.stored, stored_after_close: storedEvents, sent: sentInAll,
     // Accepted but not stored (the recorder's loss: 0 is the rule); sent but not accepted was dropped by the kernel before the server read it.
-    accepted_unstored: record ? accepted - storedEvents : null, input_dropped: result.load.sent - accepted,
+    accepted_unstored: record ? accepted - storedEvents : null, input_dropped: sentInAll - accepted,
     dropped_stale: stats.dropped.stale ?? 0,
   });
   await closeStore();
@@ -155,10 +179,12 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
 
 const loadArgs = (port: number, sceneIndex: number) => [
   '--udp-port', String(port), '--scene-index', String(sceneIndex), '--senders', values.senders as string, '--objects', String(objects),
-  '--rate', values.rate as string, '--seconds', String(seconds), '--pack', values.pack as string,
+  '--rate', values.rate as string, '--seconds', String(seconds), '--warmup', String(warmupSeconds), '--pack', values.pack as string,
 ];
-const receiverArgs = (kind: string, count: string, target: string, port: number, httpUrl = '') =>
-  ['--kind', kind, '--count', count, '--target', target, '--udp-port', String(port), '--http-url', httpUrl];
+const receiverArgs = (kind: string, count: string, target: string, port: number, httpUrl = '') => [
+  '--kind', kind, '--count', count, '--target', target, '--udp-port', String(port), '--http-url', httpUrl,
+  '--warmup-ticks', String(Math.round(warmupSeconds * Number(values.rate))),
+];
 
 async function main(): Promise<void> {
   cleanupOnSignals();
@@ -173,14 +199,15 @@ async function main(): Promise<void> {
   progress(`bare relay on UDP ${port}`);
   const bare = await run([child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'bare', port), 'bare-receivers')], loadArgs(port, 1), () => relay.go());
   relay.go();
-  const relayLoad = (await relay.result<{ load: ProcessLoad }>(10_000)).load;
-  const peer = transportFigure('bare_udp_relay', 'udp', bare, relayLoad);
+  const relayResult = await relay.result<{ load: ProcessLoad; mainThreadBusyPct: number }>(10_000);
+  const relayLoad = relayResult.load;
+  const peer = transportFigure('bare_udp_relay', 'udp', bare, { process: relayLoad, mainThreadBusyPct: relayResult.mainThreadBusyPct });
   for (const { udp, serverLoad } of [ours, relayOnly].filter((r): r is OursResult => r !== undefined)) {
     figure('ratio', {
       transport: 'udp', ours: udp.system, peer: 'bare_udp_relay',
       delivered_per_s: round(udp.delivered_per_s / Math.max(1, peer.delivered_per_s), 3),
       p99: peer.p99_ms === 0 ? null : round(udp.p99_ms / peer.p99_ms, 3),
-      server_cpu: relayLoad.cpuPct === 0 ? null : round(serverLoad.cpuPct / relayLoad.cpuPct, 3),
+      server_cpu: relayLoad.cpuPct === 0 || serverLoad.process === undefined ? null : round(serverLoad.process.cpuPct / relayLoad.cpuPct, 3),
     });
   }
 }

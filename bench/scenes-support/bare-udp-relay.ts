@@ -8,6 +8,7 @@
  * line starts measuring, on a second prints its load.
  */
 import { createSocket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startLoadMonitor } from '../playback-support/process-load.js';
 import { HEADER_BYTES, isBinaryDatagram, RECORD_BYTES } from '../../src/scenes/scene-datagram.js';
@@ -64,6 +65,7 @@ try {
 }
 process.stdout.write(`${JSON.stringify({ port: socket.address().port })}\n`);
 let load = startLoadMonitor();
+let busy = performance.eventLoopUtilization();
 let lineCount = 0;
 const lines = createInterface({ input: process.stdin });
 // The first stdin line starts the measured stretch, the second ends it.
@@ -71,10 +73,12 @@ lines.on('line', () => {
   lineCount += 1;
   if (lineCount === 1) {
     load = startLoadMonitor();
+    busy = performance.eventLoopUtilization();
     relayed = 0;
     return;
   }
-  process.stdout.write(`${JSON.stringify({ relayed, targets: targets.length, load: load.stop() })}\n`);
+  const mainThreadBusyPct = Math.round(performance.eventLoopUtilization(busy).utilization * 1000) / 10;
+  process.stdout.write(`${JSON.stringify({ relayed, targets: targets.length, load: load.stop(), mainThreadBusyPct })}\n`);
   socket.close();
   lines.close();
   process.exit(0);

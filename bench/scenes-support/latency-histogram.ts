@@ -9,7 +9,10 @@ const BUCKETS = 200_000;
 
 export interface LatencyFigures {
   readonly count: number;
+  /** Samples under 0 (counted in the first bucket): the receiver's clock is behind the sender's. */
+  readonly negative: number;
   readonly p50: number;
+  readonly p90: number;
   readonly p99: number;
   readonly max: number;
 }
@@ -17,9 +20,11 @@ export interface LatencyFigures {
 export class LatencyHistogram {
   readonly #counts = new Uint32Array(BUCKETS + 1);
   #count = 0;
+  #negative = 0;
   #max = 0;
 
   add(latencyMs: number): void {
+    if (latencyMs < 0) this.#negative += 1;
     const bucket = latencyMs <= 0 ? 0 : Math.min(BUCKETS, Math.floor(latencyMs / BUCKET_MS));
     this.#counts[bucket] = (this.#counts[bucket] as number) + 1;
     this.#count += 1;
@@ -27,7 +32,7 @@ export class LatencyHistogram {
   }
 
   figures(): LatencyFigures {
-    return { count: this.#count, p50: this.#percentile(50), p99: this.#percentile(99), max: Math.round(this.#max * 1000) / 1000 };
+    return { count: this.#count, negative: this.#negative, p50: this.#percentile(50), p90: this.#percentile(90), p99: this.#percentile(99), max: Math.round(this.#max * 1000) / 1000 };
   }
 
   #percentile(p: number): number {

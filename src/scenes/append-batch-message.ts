@@ -1,6 +1,7 @@
 /**
  * The messages between the worker appender and its worker thread. Updates
- * travel as their UpdateBatch (one Float64Array and the names), ready
+ * travel as their UpdateBatch (one Float64Array, transferred there and
+ * back, and the names), ready
  * events (snapshots) as their times and their JSON joined by newlines (JSON
  * text never holds a raw newline): a batch posts as a few copies, not as
  * one object per event.
@@ -27,7 +28,8 @@ export type AppenderRequest = AppendRequest | CloseRequest;
 export type AppenderReply =
   | { readonly op: 'ready' }
   | { readonly op: 'fatal'; readonly message: string }
-  | { readonly op: 'appended'; readonly id: number; readonly accepted: number; readonly firstSeq: number | null }
+  /** `values`: an update batch's numbers, transferred back (absent for ready events). */
+  | { readonly op: 'appended'; readonly id: number; readonly accepted: number; readonly firstSeq: number | null; readonly values?: Float64Array<ArrayBuffer> }
   | { readonly op: 'failed'; readonly id: number; readonly code: string | null; readonly message: string }
   | { readonly op: 'closed' };
 

@@ -91,7 +91,9 @@ async function appendGroup(channel: string, group: readonly AppendRequest[]): Pr
     // Events carry no id, so none is a duplicate: seqs follow the order of the batches.
     let seq = result.firstSeq;
     for (const request of group) {
-      reply({ op: 'appended', id: request.id, accepted: request.rows, firstSeq: seq });
+      const values = request.updates?.values;
+      // The numbers go back (transferred) so the delivery thread can publish what was stored.
+      port.postMessage({ op: 'appended', id: request.id, accepted: request.rows, firstSeq: seq, values } satisfies AppenderReply, values === undefined ? [] : [values.buffer]);
       if (seq !== null) seq += request.rows;
     }
   } catch (error) {

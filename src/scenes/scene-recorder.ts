@@ -45,6 +45,8 @@ export class SceneRecorder {
   readonly #config: SceneRecorderConfig;
   readonly #onError: (error: unknown, scene: string) => void;
   readonly #pending = new Map<string, Pending>();
+  /** Batches that filled during this loop turn, posted once the turn's updates went out (appendFull). */
+  readonly #full: { readonly pending: Pending; readonly batch: UpdateBatch }[] = [];
   /** Settles after every batch handed to the appender so far (the appender stores them in order; failures are handled per batch). */
   #queue: Promise<void> = Promise.resolve();
   #flushTimer: TimerHandle | undefined = undefined;
@@ -72,11 +74,19 @@ export class SceneRecorder {
     pending.batch.add(update);
     pending.dirty = true;
     scene.counters.storing += 1;
-    if (pending.batch.full) this.#append(pending);
-    else this.#flushTimer ??= this.#clock.setTimer(this.#config.flushIntervalMs, () => {
+    if (pending.batch.full) {
+      // Not posted here: this runs while a datagram is read, before its turn is fanned out (DESIGN: nothing waits on storage).
+      this.#full.push({ pending, batch: pending.batch });
+      pending.batch = UpdateBatch.withCapacity(this.#config.maxBatchEvents);
+    } else this.#flushTimer ??= this.#clock.setTimer(this.#config.flushIntervalMs, () => {
       this.#flushTimer = undefined;
-      for (const each of this.#pending.values()) this.#append(each);
+      this.#appendAll();
     });
+  }
+
+  /** Posts the batches that filled up during this turn; the registry calls it after the turn's fan-out. */
+  appendFull(): void {
+    for (const { pending, batch } of this.#full.splice(0)) this.#appendBatch(pending, batch);
   }
 
   /** The scene changed through an update stored elsewhere (another node's): its next snapshot is due all the same. */
@@ -88,6 +98,7 @@ export class SceneRecorder {
   forget(scene: Scene): void {
     const pending = this.#pending.get(scene.name);
     if (pending?.scene === scene) {
+      this.appendFull();
       this.#append(pending);
       this.#pending.delete(scene.name);
     }
@@ -95,7 +106,7 @@ export class SceneRecorder {
 
   /** Resolves when everything accepted so far is stored. */
   async flush(): Promise<void> {
-    for (const pending of this.#pending.values()) this.#append(pending);
+    this.#appendAll();
     await this.#queue;
   }
 
@@ -136,10 +147,20 @@ export class SceneRecorder {
     return pending;
   }
 
+  /** Full batches first: a scene's batches are stored in the order they were filled. */
+  #appendAll(): void {
+    this.appendFull();
+    for (const pending of this.#pending.values()) this.#append(pending);
+  }
+
   #append(pending: Pending): void {
     if (pending.batch.length === 0) return;
     const batch = pending.batch;
     pending.batch = UpdateBatch.withCapacity(this.#config.maxBatchEvents);
+    this.#appendBatch(pending, batch);
+  }
+
+  #appendBatch(pending: Pending, batch: UpdateBatch): void {
     const { scene } = pending;
     const channel = sceneChannel(scene.name);
     this.#track(scene.name, this.#appender.appendUpdates(channel, batch).then((result) => {

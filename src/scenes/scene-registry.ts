@@ -377,6 +377,7 @@ export class SceneRegistry {
       if (scene.hasPending) scene.flush();
       for (const device of scene.devices.values()) if (device.backlog !== undefined) behind = true;
     }
+    this.#recorder.appendFull();
     if (behind) this.#armDrain();
   }
 
@@ -440,7 +441,7 @@ export class SceneRegistry {
         const values = new Float64Array(chunk.length * RELAY_FIELDS);
         chunk.forEach((update, i) => {
           values.set([update.object.index, update.seq, update.ts], i * RELAY_FIELDS);
-          values.set(update.floats, i * RELAY_FIELDS + 3);
+          for (let f = 0; f < TRANSFORM_FLOATS; f += 1) values[i * RELAY_FIELDS + 3 + f] = update.floats[f] as number;
         });
         const turn: RelayedTurn = { origin: this.#origin, updates: Buffer.from(values.buffer).toString('base64') };
         this.#bus.notify(sceneTopic(scene.name), turn);

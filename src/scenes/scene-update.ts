@@ -1,9 +1,9 @@
 /**
  * One accepted update: the object's whole transform after it, encoded at
- * most once per format however many devices receive it (DESIGN: frame once,
- * write the same bytes to every device).
+ * most once per payload format however many devices receive it (DESIGN:
+ * frame once, write the same bytes to every device).
  */
-import { writeRecord, RECORD_BYTES } from './scene-datagram.js';
+import { writeRecord } from './scene-datagram.js';
 import type { SceneObject } from './scene-object.js';
 import { LOCATION, ROTATION, SCALE } from './transform.js';
 
@@ -12,17 +12,16 @@ export class SceneUpdate {
   readonly seq: number;
   /** Event time, epoch ms. */
   readonly ts: number;
-  /** The whole transform after the update (10 floats). */
-  readonly floats: Float64Array;
+  /** The whole transform after the update (10 numbers; transform.ts copyTransform). */
+  readonly floats: ArrayLike<number>;
   /** The sending device's index, 0 when it is unknown. */
   readonly fromDevice: number;
   /** The object's name when the update was accepted (a later rename does not change what is stored), and as JSON. */
   readonly objectName: string;
   readonly nameJson: string;
-  #record: Buffer | undefined = undefined;
   #json: Buffer | undefined = undefined;
 
-  constructor(object: SceneObject, seq: number, ts: number, floats: Float64Array, fromDevice: number) {
+  constructor(object: SceneObject, seq: number, ts: number, floats: ArrayLike<number>, fromDevice: number) {
     this.object = object;
     this.seq = seq;
     this.ts = ts;
@@ -32,13 +31,9 @@ export class SceneUpdate {
     this.nameJson = object.nameJson;
   }
 
-  /** The 56-byte binary record. */
-  record(): Buffer {
-    if (this.#record === undefined) {
-      this.#record = Buffer.allocUnsafe(RECORD_BYTES);
-      writeRecord(this.#record, 0, this.object.index, this.seq, this.ts, this.floats);
-    }
-    return this.#record;
+  /** Writes the 56-byte binary record at `offset` (straight into a payload: a record of its own would be one more buffer per update). */
+  writeRecord(target: Buffer, offset: number): void {
+    writeRecord(target, offset, this.object.index, this.seq, this.ts, this.floats);
   }
 
   /** The JSON output message, `{"type":"transform",...}`, as UTF-8. */

@@ -5,13 +5,13 @@
  * device never slows the others.
  */
 import { PlayheadError } from '../core/errors.js';
-import { packUpdates } from './pack-updates.js';
+import { packRecords, packUpdates, writeRecords } from './pack-updates.js';
 import { SceneCounters } from './scene-stats.js';
 import { SceneDevice } from './scene-device.js';
 import { SceneObject } from './scene-object.js';
 import type { SceneFormat, SceneTransport } from './scene-transport.js';
 import { SceneUpdate } from './scene-update.js';
-import { applyParts as applyTransformParts, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
+import { applyParts as applyTransformParts, copyTransform, TRANSFORM_FLOATS, type TransformParts } from './transform.js';
 
 export interface SceneDefinition {
   readonly name: string;
@@ -155,7 +155,7 @@ export class Scene {
     object.seq = seq;
     object.ts = ts;
     object.floats.set(floats);
-    const update = new SceneUpdate(object, seq, ts, Float64Array.from(object.floats), fromDevice);
+    const update = new SceneUpdate(object, seq, ts, copyTransform(object.floats), fromDevice);
     this.counters.accepted += 1;
     this.#turn.push(update);
     this.#onUpdate(this, update);
@@ -181,6 +181,8 @@ export class Scene {
     const senders = new Set<number>();
     for (const update of turn) senders.add(update.fromDevice);
     const shared = new Map<string, Buffer[]>();
+    /** The turn's binary records, written once for every binary payload size. */
+    let records: Buffer | undefined;
     for (const device of this.devices.values()) {
       if (device.backlog !== undefined || !device.transport.writable()) {
         this.counters.coalesced += device.coalesce(turn);
@@ -195,7 +197,9 @@ export class Scene {
       let payloads = shared.get(key);
       if (payloads === undefined) {
         const packed: Buffer[] = [];
-        packUpdates(turn, this.packTarget(device, 0), (payload) => packed.push(payload));
+        const target = this.packTarget(device, 0);
+        if (device.format === 'binary') packRecords((records ??= writeRecords(turn)), target, (payload) => packed.push(payload));
+        else packUpdates(turn, target, (payload) => packed.push(payload));
         shared.set(key, (payloads = packed));
       }
       for (const payload of payloads) device.transport.send(payload);
@@ -224,7 +228,7 @@ export class Scene {
   sendSnapshot(device: SceneDevice): void {
     const updates: SceneUpdate[] = [];
     for (const object of this.objects.values()) {
-      if (object.ts !== null) updates.push(new SceneUpdate(object, object.seq, object.ts, Float64Array.from(object.floats), 0));
+      if (object.ts !== null) updates.push(new SceneUpdate(object, object.seq, object.ts, copyTransform(object.floats), 0));
     }
     this.#send(device, updates);
   }

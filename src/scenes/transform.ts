@@ -37,6 +37,15 @@ export function parseTransformParts(input: Readonly<Record<string, unknown>>): T
   return parts;
 }
 
+/**
+ * A copy of a transform as a plain array: an update keeps one per accept, and
+ * a 10-number array is a young-generation allocation, where a Float64Array
+ * of 80 bytes gets a backing store outside the heap (~20x the cost).
+ */
+export function copyTransform(f: ArrayLike<number>): number[] {
+  return [f[0] as number, f[1] as number, f[2] as number, f[3] as number, f[4] as number, f[5] as number, f[6] as number, f[7] as number, f[8] as number, f[9] as number];
+}
+
 /** Writes the parts over `target` (10 floats), leaving omitted parts as they were. */
 export function applyParts(target: { [index: number]: number }, parts: TransformParts): void {
   if (parts.location !== undefined) for (let i = 0; i < 3; i += 1) target[LOCATION + i] = parts.location[i] as number;

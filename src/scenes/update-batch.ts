@@ -44,6 +44,11 @@ export class UpdateBatch {
     return new UpdateBatch(new Float64Array(updates * BATCH_FIELDS), [], 0);
   }
 
+  /** This batch over `values` (its own numbers, handed back by the thread they were transferred to). */
+  withValues(values: Float64Array<ArrayBuffer>): UpdateBatch {
+    return new UpdateBatch(values, this.names, this.#length);
+  }
+
   get length(): number {
     return this.#length;
   }
@@ -59,7 +64,8 @@ export class UpdateBatch {
     v[at + INDEX] = update.object.index;
     v[at + SEQ] = update.seq;
     v[at + DEVICE] = update.fromDevice;
-    v.set(update.floats, at + FLOATS);
+    const floats = update.floats;
+    for (let i = 0; i < TRANSFORM_FLOATS; i += 1) v[at + FLOATS + i] = floats[i] as number;
     this.names.push(update.objectName);
     this.#length += 1;
   }

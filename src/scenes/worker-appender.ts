@@ -1,7 +1,8 @@
 /**
  * Scene batches appended by a worker thread with its own store connection
- * (scene-append-worker.ts): the delivery thread only posts each batch (its
- * times as a transferred buffer, its JSON as one string) and counts the
+ * (scene-append-worker.ts): the delivery thread only posts each batch (an
+ * update batch's numbers as a transferred buffer, which comes back with the
+ * answer; ready events' times and their JSON as one string) and counts the
  * reply, so an append, an fsync or a slow database never holds up delivery.
  * Needs a store another connection can reach: a SQLite file or a database
  * server, never `sqlite::memory:`.
@@ -46,12 +47,12 @@ export class WorkerAppender implements SceneAppender {
   }
 
   appendUpdates(channel: string, batch: UpdateBatch): Promise<AppendedBatch> {
-    // Copied, not transferred: the batch stays here to publish once stored.
-    return this.#post(batch.length, batch, (id) => updatesRequest(id, channel, batch), channel);
+    // Transferred, not copied: the worker hands the numbers back with its answer, to publish what was stored.
+    return this.#post(batch.length, batch, (id) => updatesRequest(id, channel, batch), channel, [batch.values.buffer]);
   }
 
   appendEvents(channel: string, events: readonly NewEvent[]): Promise<AppendedBatch> {
-    return this.#post(events.length, undefined, (id) => eventsRequest(id, channel, events), channel);
+    return this.#post(events.length, undefined, (id) => eventsRequest(id, channel, events), channel, []);
   }
 
   close(): Promise<void> {
@@ -64,7 +65,7 @@ export class WorkerAppender implements SceneAppender {
     return this.#closing;
   }
 
-  #post(rows: number, batch: UpdateBatch | undefined, request: (id: number) => AppendRequest, channel: string): Promise<AppendedBatch> {
+  #post(rows: number, batch: UpdateBatch | undefined, request: (id: number) => AppendRequest, channel: string, transfer: ArrayBuffer[]): Promise<AppendedBatch> {
     if (this.#closing !== undefined) return Promise.reject(new Error('the scene appender is closed'));
     if (rows === 0) return Promise.resolve({ accepted: 0, stored: [] });
     const id = this.#nextId;
@@ -73,7 +74,7 @@ export class WorkerAppender implements SceneAppender {
       this.#inFlight.set(id, { channel, batch, resolve, reject });
       // Held while a reply is due, so a process that awaits a flush does not exit under it.
       if (this.#inFlight.size === 1) this.#worker.ref();
-      this.#worker.postMessage(request(id));
+      this.#worker.postMessage(request(id), transfer);
     });
   }
 
@@ -99,7 +100,8 @@ export class WorkerAppender implements SceneAppender {
           case 'appended': {
             const flight = this.#settle(reply.id);
             if (flight === undefined) return;
-            const stored = flight.batch === undefined || reply.firstSeq === null ? [] : storedUpdates(flight.channel, flight.batch, reply.firstSeq, reply.accepted);
+            const batch = flight.batch === undefined || reply.values === undefined ? undefined : flight.batch.withValues(reply.values);
+            const stored = batch === undefined || reply.firstSeq === null ? [] : storedUpdates(flight.channel, batch, reply.firstSeq, reply.accepted);
             flight.resolve({ accepted: reply.accepted, stored });
             return;
           }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { packUpdates } from '../../src/scenes/pack-updates.js';
+import { packRecords, packUpdates, writeRecords } from '../../src/scenes/pack-updates.js';
 import { HEADER_BYTES, RECORD_BYTES, readHeader, readRecord, type RecordView, FLAG_FROM_SERVER } from '../../src/scenes/scene-datagram.js';
 import { SceneObject } from '../../src/scenes/scene-object.js';
 import { SceneUpdate } from '../../src/scenes/scene-update.js';
@@ -40,5 +40,17 @@ describe('packUpdates', () => {
     const payloads: Buffer[] = [];
     const packed = packUpdates([...updates(2, 3), ...updates(1, 4)], { format: 'json', sceneIndex: 1, sceneJson: '"lab"', maxBytes: 1_200, skipDevice: 3 }, (p) => payloads.push(p));
     assert.equal(packed, 1);
+  });
+
+  it('cuts records written once into the same payloads as packing each size anew', () => {
+    const all = updates(1_300);
+    for (const maxBytes of [1_200, 64 << 10]) {
+      const target = { format: 'binary', sceneIndex: 3, sceneJson: '"lab"', maxBytes, skipDevice: 0 } as const;
+      const packed: Buffer[] = [];
+      const cut: Buffer[] = [];
+      packUpdates(all, target, (p) => packed.push(Buffer.from(p)));
+      assert.equal(packRecords(writeRecords(all), target, (p) => cut.push(p)), 1_300);
+      assert.deepEqual(cut, packed);
+    }
   });
 });
