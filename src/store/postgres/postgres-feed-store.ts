@@ -5,9 +5,10 @@
  * statement, so it sees one snapshot and never a feed above its bound.
  * Concurrent add-only writes to distinct feeds are merged into one call of
  * the playhead_feed_add function (group commit: one statement, one round
- * trip and one fsync however many feeds), at most half of `maxPoolSize` at
- * once, so reads find a free connection while writes go on. The add and the
- * page are named statements, planned once per connection.
+ * trip and one fsync however many feeds), at most two at once (and at most
+ * half of `maxPoolSize`), so reads find a free connection and a free CPU
+ * while writes go on. The add and the page are named statements, parsed
+ * once per connection.
  */
 import { FeedChangeTracker, lastById, toFeedItem, type FeedRecord, type FeedRow, type FeedState } from '../feed-change-tracker.js';
 import {
@@ -40,6 +41,13 @@ interface PendingAdd {
 
 /** Most items one merged transaction carries. */
 const MAX_GROUP_ITEMS = 2_000;
+/**
+ * Most merged writes at once. Two, not half the pool: with five, the server's
+ * backends took the CPU from reads (first-page p50 4.4 ms, p99 16 ms while
+ * writes went on; with two 1.6 / 9.5 ms, and single adds 1.4x, in one pair of
+ * bench runs on 2 shared cores). Fewer groups at once means larger groups.
+ */
+const MAX_MERGED_IN_FLIGHT = 2;
 
 /** Add-only, each feed once: writes like these can share a transaction with others on other feeds. */
 function mergeable(operations: readonly FeedOperation[]): operations is readonly AddOperation[] {
@@ -101,7 +109,7 @@ export class PostgresFeedStore implements FeedStore {
 
   private constructor(pool: PostgresPool, ownsPool: boolean, schema: string, maxPoolSize: number) {
     // Merged writes take at most half the pool: the rest stays free for reads, and groups grow instead.
-    this.#maxInFlight = Math.max(1, Math.floor(maxPoolSize / 2));
+    this.#maxInFlight = Math.max(1, Math.min(MAX_MERGED_IN_FLIGHT, Math.floor(maxPoolSize / 2)));
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#sql = postgresFeedStatements(schema);
