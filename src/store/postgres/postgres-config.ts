@@ -6,6 +6,8 @@
 
 /** One statement as the store sends it; `pg`'s `QueryConfig` satisfies it. */
 export interface PostgresQuery {
+  /** Prepares the statement once per connection under this name, and reuses it after (`pg`'s named statements). */
+  readonly name?: string;
   readonly text: string;
   readonly values?: unknown[];
   /** Type parsers for this query only (the store never touches `pg.types`). */

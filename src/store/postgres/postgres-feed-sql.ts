@@ -10,6 +10,14 @@ export function postgresFeedStatements(schema: string) {
   const s = quoteIdentifier(schema);
   const item = 'item_id AS id, time, data AS "dataJson"';
   return Object.freeze({
+    /**
+     * $1 keys, $2 each item's key (1-based into $1), $3 ids, $4 times, $5
+     * data ((key, id) pairs unique), $6 the default bound: a whole group of
+     * adds in one round trip (migration 2). Rows: 'p' an item it replaced,
+     * 't' one it trimmed, 'f' a feed's count and version after.
+     */
+    addItems: `SELECT kind, feed_id AS "feedId", feed_key AS key, item_id AS id, item_time AS time, item_data AS "dataJson",
+      item_count AS count, feed_version AS version FROM ${s}.playhead_feed_add($1::text[], $2::int[], $3::text[], $4::float8[], $5::text[], $6::int)`,
     /** $1 feed id, $2 max_items, $3 count, $4 version. */
     updateFeed: `UPDATE ${s}.feeds SET max_items = $2, count = $3, version = $4 WHERE id = $1`,
     /** $1 feed id, $2 ids: the rows an upsert will replace. */
@@ -47,37 +55,6 @@ export function postgresFeedStatements(schema: string) {
     lockFeeds: `INSERT INTO ${s}.feeds AS f (key) SELECT key FROM unnest($1::text[]) AS batch (key) ORDER BY key
       ON CONFLICT (key) DO UPDATE SET key = f.key
       RETURNING id AS "feedId", key, max_items AS "maxItems", count, version`,
-    /**
-     * $1 feed ids, then item id, time and data arrays ((feed, id) pairs
-     * unique): upserts, and answers the rows it replaced. Every part of one
-     * statement reads the same snapshot, so `previous` sees the items before
-     * the upsert: one round trip instead of two.
-     */
-    upsertPairsReturningPrevious: `WITH batch AS (
-        SELECT * FROM unnest($1::bigint[], $2::text[], $3::float8[], $4::text[]) AS b (feed_id, item_id, time, data)),
-      previous AS (
-        SELECT i.feed_id, i.item_id, i.time, i.data FROM batch b JOIN ${s}.feed_items i ON i.feed_id = b.feed_id AND i.item_id = b.item_id),
-      upsert AS (
-        INSERT INTO ${s}.feed_items (feed_id, item_id, time, data) SELECT feed_id, item_id, time, data FROM batch
-        ON CONFLICT (feed_id, item_id) DO UPDATE SET time = excluded.time, data = excluded.data)
-      SELECT feed_id AS "feedId", item_id AS id, time, data AS "dataJson" FROM previous`,
-    /**
-     * $1 feed ids, $2 how many of each go (the oldest); $3 feed ids, $4
-     * counts, $5 versions: trims and writes the feed rows in one round trip,
-     * answering the trimmed positions. The oldest go by row address (ctid, a
-     * TID scan): a join on (feed_id, item_id) was planned as a hash join over
-     * each feed's rows (60-98 ms for 100 feeds here, ~7 ms this way). The rows
-     * cannot move meanwhile: their feeds are locked (lockFeeds).
-     */
-    trimAndUpdateFeeds: `WITH trimmed AS (
-        DELETE FROM ${s}.feed_items d WHERE d.ctid = ANY(ARRAY(
-          SELECT o.ctid FROM unnest($1::bigint[], $2::int[]) AS t (feed_id, excess)
-          CROSS JOIN LATERAL (SELECT ctid FROM ${s}.feed_items WHERE feed_id = t.feed_id ORDER BY time ASC, item_id ASC LIMIT t.excess) o))
-        RETURNING d.feed_id, d.item_id, d.time),
-      updated AS (
-        UPDATE ${s}.feeds f SET count = u.count, version = u.version
-        FROM unnest($3::bigint[], $4::int[], $5::bigint[]) AS u (id, count, version) WHERE f.id = u.id)
-      SELECT feed_id AS "feedId", item_id AS id, time FROM trimmed`,
     /** $1 feed ids, $2 bounds (null: the default), $3 counts, $4 versions. */
     updateFeedsFull: `UPDATE ${s}.feeds f SET max_items = u.max_items, count = u.count, version = u.version
       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[]) AS u (id, max_items, count, version) WHERE f.id = u.id`,

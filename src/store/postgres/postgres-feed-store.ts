@@ -3,10 +3,12 @@
  * the rows of the feeds it touches (in key order, so two multi-feed writes
  * never deadlock), upserts, trims to the bound and commits; a read is one
  * statement, so it sees one snapshot and never a feed above its bound.
- * Concurrent add-only writes to distinct feeds are merged into one
- * transaction of set-based statements (group commit: one fsync, a fixed
- * number of round trips however many feeds), at most half of `maxPoolSize`
- * at once, so reads find a free connection while writes go on.
+ * Concurrent add-only writes to distinct feeds are merged into one call of
+ * the playhead_feed_add function (group commit: one statement, one round
+ * trip and one fsync however many feeds), at most two at once (and at most
+ * half of `maxPoolSize`), so reads find a free connection and a free CPU
+ * while writes go on. The add and the page are named statements, parsed
+ * once per connection.
  */
 import { FeedChangeTracker, lastById, toFeedItem, type FeedRecord, type FeedRow, type FeedState } from '../feed-change-tracker.js';
 import {
@@ -39,11 +41,37 @@ interface PendingAdd {
 
 /** Most items one merged transaction carries. */
 const MAX_GROUP_ITEMS = 2_000;
+/**
+ * Most merged writes at once. Two, not half the pool: with five, the server's
+ * backends took the CPU from reads (first-page p50 4.4 ms, p99 16 ms while
+ * writes went on; with two 1.6 / 9.5 ms, and single adds 1.4x, in one pair of
+ * bench runs on 2 shared cores). Fewer groups at once means larger groups.
+ */
+const MAX_MERGED_IN_FLIGHT = 2;
 
 /** Add-only, each feed once: writes like these can share a transaction with others on other feeds. */
 function mergeable(operations: readonly FeedOperation[]): operations is readonly AddOperation[] {
   if (operations.length === 0 || operations.some((operation) => operation.kind !== 'add')) return false;
   return new Set(operations.map((operation) => operation.key)).size === operations.length;
+}
+
+/** A row of playhead_feed_add: 'p' an item it replaced, 't' one it trimmed, 'f' a feed after the write. */
+interface AddedFeedRow {
+  readonly kind: 'p' | 't' | 'f';
+  readonly feedId: number;
+  readonly key: string | null;
+  readonly id: string | null;
+  readonly time: string | null;
+  readonly dataJson: string | null;
+  readonly count: number | null;
+  readonly version: number | null;
+}
+
+/** The SQLSTATE playhead_feed_add raises outside READ COMMITTED (migration 2 of postgres-feed-schema.ts). */
+const ISOLATION_REFUSED = 'PLF01';
+
+function isIsolationRefusal(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === ISOLATION_REFUSED;
 }
 
 interface PageRow {
@@ -59,8 +87,10 @@ export class PostgresFeedStore implements FeedStore {
   readonly #pool: PostgresPool;
   readonly #ownsPool: boolean;
   readonly #sql: PostgresFeedStatements;
+  readonly #statementNames: { readonly addItems: string; readonly page: string };
   readonly #maxInFlight: number;
   readonly #pending: PendingAdd[] = [];
+  #addNeedsTransaction = false;
   #inFlight = 0;
   #closing: Promise<void> | undefined = undefined;
 
@@ -79,10 +109,12 @@ export class PostgresFeedStore implements FeedStore {
 
   private constructor(pool: PostgresPool, ownsPool: boolean, schema: string, maxPoolSize: number) {
     // Merged writes take at most half the pool: the rest stays free for reads, and groups grow instead.
-    this.#maxInFlight = Math.max(1, Math.floor(maxPoolSize / 2));
+    this.#maxInFlight = Math.max(1, Math.min(MAX_MERGED_IN_FLIGHT, Math.floor(maxPoolSize / 2)));
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#sql = postgresFeedStatements(schema);
+    // Per schema: two stores on one pool must not share a name for different texts.
+    this.#statementNames = Object.freeze({ addItems: `playhead.feeds.${schema}.add`, page: `playhead.feeds.${schema}.page` });
   }
 
   write(operations: readonly FeedOperation[], options: FeedWriteOptions): Promise<readonly FeedChange[]> {
@@ -129,8 +161,7 @@ export class PostgresFeedStore implements FeedStore {
 
   async #runGroup(group: readonly PendingAdd[]): Promise<void> {
     const defaultMaxItems = (group[0] as PendingAdd).defaultMaxItems;
-    const run = (writes: readonly PendingAdd[]) => this.#transaction('write feeds',
-      (client) => this.#applyAdds(client, writes.flatMap((write) => write.operations), defaultMaxItems));
+    const run = (writes: readonly PendingAdd[]) => this.#addItems(writes.flatMap((write) => write.operations), defaultMaxItems);
     try {
       const changes = await run(group);
       for (const write of group) write.resolve(write.operations.map((operation) => changes.get(operation.key) as FeedChange));
@@ -148,51 +179,63 @@ export class PostgresFeedStore implements FeedStore {
     }
   }
 
-  /** Add-only, each feed once: a fixed number of set-based statements for any number of feeds. */
-  async #applyAdds(client: PostgresPoolClient, operations: readonly AddOperation[], defaultMaxItems: number): Promise<Map<string, FeedChange>> {
-    const sql = this.#sql;
-    const states = await this.#lockFeeds(client, operations.map((operation) => operation.key));
-    const writes = operations.map((operation) => [states.get(operation.key) as FeedState, lastById(operation.items)] as const);
-    const feedIds: number[] = [];
+  /** Add-only, each feed once: one call of playhead_feed_add, one round trip and one commit for any number of feeds. */
+  async #addItems(operations: readonly AddOperation[], defaultMaxItems: number): Promise<Map<string, FeedChange>> {
+    const batches = operations.map((operation) => lastById(operation.items));
+    const keyOf: number[] = [];
     const ids: string[] = [];
     const times: number[] = [];
     const data: (string | null)[] = [];
-    for (const [state, items] of writes) {
+    batches.forEach((items, index) => {
       for (const item of items) {
-        feedIds.push(state.feedId);
+        keyOf.push(index + 1);
         ids.push(item.id);
         times.push(item.time);
         data.push(item.dataJson);
       }
-    }
+    });
+    const rows = await this.#callAddItems([operations.map((operation) => operation.key), keyOf, ids, times, data, defaultMaxItems]);
     const previous = new Map<string, FeedRow>();
-    const replaced = await query<{ feedId: number; id: string; time: string; dataJson: string | null }>(client, sql.upsertPairsReturningPrevious, [feedIds, ids, times, data]);
-    for (const row of replaced) previous.set(`${row.feedId}\u0000${row.id}`, { id: row.id, time: Number(row.time), dataJson: row.dataJson });
-    for (const [state, items] of writes) {
-      for (const item of items as readonly FeedItemInput[]) {
-        const before = previous.get(`${state.feedId}\u0000${item.id}`) ?? null;
-        if (before === null) state.count += 1;
-        state.tracker.touch(item.id, before, item);
+    const trimmed = new Map<number, FeedRow[]>();
+    const feeds = new Map<string, AddedFeedRow>();
+    for (const row of rows) {
+      if (row.kind === 'f') feeds.set(row.key as string, row);
+      else if (row.kind === 'p') previous.set(`${row.feedId}\u0000${row.id}`, { id: row.id as string, time: Number(row.time), dataJson: row.dataJson });
+      else trimmed.set(row.feedId, [...(trimmed.get(row.feedId) ?? []), { id: row.id as string, time: Number(row.time), dataJson: null }]);
+    }
+    return new Map(operations.map((operation, index) => {
+      const feed = feeds.get(operation.key) as AddedFeedRow; // the function answers one 'f' row per key
+      const tracker = new FeedChangeTracker();
+      for (const item of batches[index] as readonly FeedItemInput[]) tracker.touch(item.id, previous.get(`${feed.feedId}\u0000${item.id}`) ?? null, item);
+      for (const row of trimmed.get(feed.feedId) ?? []) tracker.touch(row.id, row, null);
+      return [operation.key, tracker.change(operation.key, (feed.version as number) - 1, feed.count as number)];
+    }));
+  }
+
+  /**
+   * Autocommit: the call is its own transaction, so one round trip. Where the
+   * server's default isolation is not READ COMMITTED the function refuses
+   * (its lock-then-read needs it), and from then on it runs in a transaction that sets it.
+   */
+  async #callAddItems(values: unknown[]): Promise<readonly AddedFeedRow[]> {
+    const { addItems } = this.#sql;
+    const name = this.#statementNames.addItems;
+    if (!this.#addNeedsTransaction) {
+      try {
+        return await guard('write feeds', () => query<AddedFeedRow>(this.#pool, addItems, values, name));
+      } catch (error) {
+        if (!isIsolationRefusal(error)) throw error;
+        this.#addNeedsTransaction = true;
       }
     }
-    const all = [...states.values()];
-    const over = all.filter((state) => state.count > (state.maxItems ?? defaultMaxItems));
-    const excess = over.map((state) => state.count - (state.maxItems ?? defaultMaxItems));
-    for (const state of over) state.count = state.maxItems ?? defaultMaxItems;
-    const byId = new Map(all.map((state) => [state.feedId, state]));
-    const trimmed = await query<{ feedId: number; id: string; time: string }>(client, sql.trimAndUpdateFeeds, [
-      over.map((state) => state.feedId), excess,
-      all.map((state) => state.feedId), all.map((state) => state.count), all.map((state) => state.version + 1),
-    ]);
-    for (const row of trimmed) (byId.get(row.feedId) as FeedState).tracker.touch(row.id, { id: row.id, time: Number(row.time), dataJson: null }, null);
-    return new Map(all.map((state) => [state.key, state.tracker.change(state.key, state.version, state.count)]));
+    return this.#transaction('write feeds', (client) => query<AddedFeedRow>(client, addItems, values, name));
   }
 
   async read(key: string, request: FeedReadRequest): Promise<FeedPage> {
     const before = request.before ?? FEED_NEWEST;
     const after = request.after ?? FEED_OLDEST;
     const rows = await guard(`read feed ${key}`, () => query<PageRow>(this.#pool, this.#sql.page,
-      [key, before.time, before.id, after.time, after.id, request.limit]));
+      [key, before.time, before.id, after.time, after.id, request.limit], this.#statementNames.page));
     const first = rows[0];
     if (first === undefined) return { items: [], version: 0, count: 0, maxItems: null };
     const items = first.id === null ? [] : rows.map((row) => toFeedItem({ id: row.id as string, time: Number(row.time), dataJson: row.dataJson }));

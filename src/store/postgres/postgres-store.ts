@@ -226,8 +226,9 @@ export async function inTransaction<T>(pool: PostgresPool, operation: string, bo
   });
 }
 
-export async function query<R>(runner: Queryable, text: string, values: unknown[]): Promise<readonly R[]> {
-  const result = await runner.query({ text, values, types: TYPES });
+/** `name`, when given, prepares the statement once per connection (its text must never change under that name). */
+export async function query<R>(runner: Queryable, text: string, values: unknown[], name?: string): Promise<readonly R[]> {
+  const result = await runner.query(name === undefined ? { text, values, types: TYPES } : { name, text, values, types: TYPES });
   // Each caller names the columns its statement selects; TYPES made them numbers, strings and parsed JSON.
   return result.rows as readonly R[];
 }
