@@ -127,25 +127,6 @@ export class TimelineCheckpointStore {
     return { number: newest.number, checkpoint: { full: true, seq: newest.seq, watermarkTs: newest.watermarkTs, keys: [...keys] } };
   }
 
-  /**
-   * Makes this process the writer of a timeline's checkpoints (another node
-   * may have written them until now): returns the newest stored checkpoint
-   * number, which the next one must pass to be read first, and marks every
-   * stored part for removal by the next full checkpoint. In the event log
-   * the newest checkpoint is the last appended, whatever its number: 0.
-   */
-  async adopt(timeline: string, id: number): Promise<number> {
-    if (this.#options.feeds === undefined) return 0;
-    const ids: string[] = [];
-    let newest = 0;
-    for await (const part of this.#newestFirst(timeline, id)) {
-      ids.push(partItemId(part));
-      newest = Math.max(newest, part.number);
-    }
-    this.#kept.set(id, ids);
-    return newest;
-  }
-
   /** Forgets a deleted timeline's checkpoints (the event log keeps its own: it has no delete). */
   async forget(id: number): Promise<void> {
     this.#kept.delete(id);
