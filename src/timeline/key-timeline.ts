@@ -10,6 +10,7 @@
 import type { TimelinePlan, TimelineRow } from './compile-timeline.js';
 import type { StepKernel } from './step-kernels.js';
 import type { TailLayout } from './tail-layout.js';
+import type { TailArena } from './tail-arena.js';
 import { TailStore, type TailSnapshot } from './tail-store.js';
 import { piece, piecesFrom, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
 
@@ -177,8 +178,9 @@ export class KeyTimeline extends TailStore {
   /** Changed since the owner last took this key's state (the evaluator's dirty list). */
   #dirty = false;
 
-  constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState) {
-    super(plan.layout);
+  /** `arena`: where the tails live, shared by the keys of one evaluator; omitted, this key has its own. */
+  constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState, arena?: TailArena) {
+    super(plan.layout, arena);
     this.#plan = plan;
     this.#compiled = compiled(plan);
     this.#options = options;

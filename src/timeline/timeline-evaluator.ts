@@ -8,6 +8,7 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { columnReader, columnSegments, type ColumnReader, type TimelinePlan } from './compile-timeline.js';
 import { DueHeap } from './due-heap.js';
+import { TailArena } from './tail-arena.js';
 import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
 import { aggregateValues, type AggregateRow } from './timeline-aggregate.js';
 import { extrapolate, pieceIndexAt, sameState, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
@@ -71,6 +72,8 @@ export class TimelineEvaluator {
   readonly #clock: Clock;
   readonly #options: KeyTimelineOptions;
   readonly #keys = new Map<string, KeyTimeline>();
+  /** Every key's tails, in one stripe each. */
+  readonly #arena: TailArena;
   readonly #listeners = new Set<ChangeListener>();
   readonly #notify = new Map<string, NotifyState>();
   readonly #heap = new DueHeap();
@@ -87,6 +90,7 @@ export class TimelineEvaluator {
 
   constructor(options: TimelineEvaluatorOptions) {
     this.#plan = options.plan;
+    this.#arena = new TailArena(options.plan.layout);
     this.#readKey = columnReader(columnSegments(options.key));
     this.#values = new Array<Scalar | undefined>(options.plan.columns.length).fill(undefined);
     this.#clock = options.clock;
@@ -112,7 +116,7 @@ export class TimelineEvaluator {
     const key = typeof raw === 'string' ? raw : String(raw);
     let timeline = this.#keys.get(key);
     if (timeline === undefined) {
-      timeline = new KeyTimeline(this.#plan, this.#options);
+      timeline = new KeyTimeline(this.#plan, this.#options, undefined, this.#arena);
       this.#keys.set(key, timeline);
     }
     const readers = this.#plan.readers;
@@ -225,7 +229,7 @@ export class TimelineEvaluator {
 
   /** Restores keys from a durable checkpoint (before pushing anything newer). */
   restoreKey(key: string, state: KeyState): void {
-    this.#keys.set(key, new KeyTimeline(this.#plan, this.#options, state));
+    this.#keys.set(key, new KeyTimeline(this.#plan, this.#options, state, this.#arena));
   }
 
   close(): void {

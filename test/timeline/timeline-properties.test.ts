@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { batchEvaluate } from '../../src/timeline/batch-evaluate.js';
 import { compileTimeline, toRow } from '../../src/timeline/compile-timeline.js';
 import { KeyTimeline } from '../../src/timeline/key-timeline.js';
+import { TimelineEvaluator } from '../../src/timeline/timeline-evaluator.js';
+import { VirtualClock } from '../../src/core/virtual-clock.js';
 import type { PredicateNode, TimelineNode } from '../../src/timeline/timeline-ast.js';
 import { COMPARATORS } from '../../src/timeline/pointwise.js';
 import { valueAt, type Piece } from '../../src/timeline/timeline-piece.js';
@@ -76,6 +78,28 @@ describe('KeyTimeline restored from a durable state', () => {
         const restored = new KeyTimeline(plan, options, JSON.parse(JSON.stringify(before.state())));
         for (const row of rows.slice(split)) restored.push(row);
         assert.deepEqual(restored.pieces(0), batchEvaluate(plan, rows)[plan.root]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('TimelineEvaluator (keys sharing one arena) against batchEvaluate', () => {
+  it('gives every interleaved key the timeline of its own events alone', () => {
+    fc.assert(
+      fc.property(timeline, events, fc.array(fc.constantFrom('k1', 'k2', 'k3'), { minLength: 25, maxLength: 25 }), (node, list, keys) => {
+        const plan = compileTimeline({ timeline: node });
+        const evaluator = new TimelineEvaluator({ plan, key: 'key', clock: new VirtualClock(0), checkpointEvery: 2 });
+        list.forEach((event, index) => evaluator.push({ ts: event.ts, seq: index + 1, data: { ...event.data, key: keys[index] } }));
+        for (const key of new Set(keys.slice(0, list.length))) {
+          const rows = list.map((event, index) => ({ event, index })).filter(({ index }) => keys[index] === key)
+            .map(({ event, index }) => toRow(plan, event.ts, index + 1, event.data)).sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+          const batch = batchEvaluate(plan, rows)[plan.root] as Piece[];
+          for (const probe of [1_111, 4_000, 12_345]) {
+            const expected = probe < (rows[0] as { ts: number }).ts ? null : valueAt(batch, probe);
+            assert.equal(evaluator.valueAt(key, probe), plan.rootIsDuration && typeof expected === 'number' ? expected / 1_000 : expected, `${key} at ${probe}`);
+          }
+        }
       }),
       { numRuns: 300 },
     );
