@@ -70,9 +70,11 @@ describe('a view across nodes', { skip }, () => {
     const held = await eventually(() => cluster(nodes[2]?.url as string), (c) => c.leases[LEASE] !== undefined, 'an owner for the view');
     const owner = nodes.find((node) => node.id === held.leases[LEASE]) as (typeof nodes)[0];
     const followers = nodes.filter((node) => node !== owner);
+    const ownersSeenBy = async (url: string) => (await cluster(url)).nodes.filter((peer) => peer.owns.includes(LEASE)).map((peer) => peer.id);
     for (const node of nodes) {
-      const { nodes: peers } = await cluster(node.url);
-      assert.deepEqual(peers.filter((peer) => peer.owns.includes(LEASE)).map((peer) => peer.id), [owner.id], `${node.id} sees one owner of the view`);
+      // Every node lists the others once it has heard their heartbeats (every 2 s); then it names one owner.
+      await eventually(async () => (await cluster(node.url)).nodes.length, (count) => count === nodes.length, `${node.id} to hear every node`);
+      assert.deepEqual(await ownersSeenBy(node.url), [owner.id], `${node.id} sees one owner of the view`);
     }
 
     const watcher = followers[0] as (typeof nodes)[0];
