@@ -51,8 +51,10 @@ export class TimelineStream {
       throw new PlayheadError('forbidden', `the token may not read channel ${channel} of timeline ${timeline}`);
     }
     // Current value and subscription in one turn where this node evaluates it, so no change falls between them.
-    if (key !== undefined && timelines.place(timeline) === 'here') this.#sendValue(key, this.#options.clock.now(), timelines.valueAt(timeline, key, this.#options.clock.now()));
-    else if (key !== undefined) void this.#askValue(key);
+    if (key !== undefined && timelines.place(timeline) === 'here') {
+      const at = options.clock.now();
+      this.#sendValue(key, at, timelines.valueAt(timeline, key, at));
+    } else if (key !== undefined) void this.#askValue(key);
     this.#unsubscribe = timelines.subscribe(timeline, key, (change) => this.#onChange(change));
   }
 
