@@ -88,6 +88,8 @@ export class SharedView {
   readonly #unlisten: (() => void)[] = [];
   #release: (() => void) | undefined = undefined;
   #stopped = false;
+  /** While this node, the owner, reads the view's history. */
+  #building: Promise<void> | undefined = undefined;
 
   constructor(options: SharedViewOptions) {
     this.#options = options;
@@ -140,6 +142,11 @@ export class SharedView {
     });
   }
 
+  /** Resolves when this node has built the view, if it is building it. */
+  async built(): Promise<void> {
+    await this.#building;
+  }
+
   /** The rows now and every delta after them, in one turn (no delta falls between). */
   subscribe(listener: DeltaListener): { readonly rows: ViewRow[]; readonly asOf: number; readonly unsubscribe: () => void } {
     const now = this.rows();
@@ -176,7 +183,7 @@ export class SharedView {
       }));
     }
     // Not awaited by the lease: a long history must not hold up the lease checks of other work.
-    void (async () => {
+    this.#building = (async () => {
       for (const tail of term.tails) await tail.start(BEFORE_EVERY_EVENT);
       if (this.#term !== term) return;
       if (buildError !== undefined) {
@@ -189,7 +196,7 @@ export class SharedView {
       this.#held = [];
       this.#markSynced();
       this.#sayWhere(term);
-    })();
+    })().finally(() => (this.#building = undefined));
   }
 
   #disown(): void {

@@ -94,7 +94,7 @@ export class ViewRegistry {
    */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
     const failures = (await this.#log.open()).map(({ record, error }) => ({ name: record.name, error }));
-    await Promise.all([...this.#views.values()].map((view) => view.shared.whenSynced(0)));
+    await Promise.all([...this.#views.values()].map((view) => view.shared.built()));
     return failures;
   }
 
