@@ -50,7 +50,9 @@ export class LiveTail {
     this.#unsubscribe = bus.subscribe(channel, (events) => this.#receive(events));
     try {
       const livePosition = (await reader.getChannel(channel))?.lastSeq ?? 0;
-      this.#lastSeq = livePosition;
+      // What the bus brought while the position was read is live even if the read already counted it:
+      // with no history to deliver, starting after it would lose it.
+      this.#lastSeq = historyAfter === undefined ? Math.min(livePosition, this.#firstHeldSeq() - 1) : livePosition;
       if (historyAfter !== undefined) {
         for await (const page of reader.scan({ channel, order: 'asc', after: historyAfter, maxSeq: livePosition })) {
           if (this.#stopped || !this.#options.deliver(page)) return;
@@ -115,6 +117,12 @@ export class LiveTail {
       this.#forward(page);
       if (page.length < FILL_PAGE_EVENTS) return read;
     }
+  }
+
+  #firstHeldSeq(): number {
+    let first = Number.POSITIVE_INFINITY;
+    for (const event of this.#held ?? []) if (event.seq < first) first = event.seq;
+    return first;
   }
 
   #contiguous(events: readonly StoredEvent[]): boolean {

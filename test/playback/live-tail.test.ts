@@ -31,16 +31,29 @@ class HandDeliveredBus implements LiveBus {
 }
 
 async function setup(t: { after(fn: () => Promise<void>): void }, readerOf: (store: EventStore) => EventReader = (store) => store) {
+  const started = await unstarted(t, readerOf);
+  await started.tail.start(undefined);
+  return started;
+}
+
+async function unstarted(t: { after(fn: () => Promise<void>): void }, readerOf: (store: EventStore) => EventReader) {
   const store = await openStore('sqlite::memory:');
   t.after(() => store.close());
   const bus = new HandDeliveredBus();
   const delivered: number[] = [];
   const tail = new LiveTail({ channel: 'c', reader: readerOf(store), bus, deliver: (events) => (delivered.push(...events.map((e) => e.seq)), true), onError: (error) => assert.fail(String(error)) });
-  await tail.start(undefined);
-  t.after(async () => tail.stop());
   const append = async (count: number): Promise<StoredEvent[]> => [...(await store.append('c', Array.from({ length: count }, (_, i) => normalizeEvent({ time: T0 + i, data: i }, { now: T0, maxEventBytes: 1 << 10 })))).stored];
   const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-  return { bus, delivered, append, settle };
+  t.after(async () => tail.stop());
+  return { bus, delivered, append, settle, tail };
+}
+
+/** The store as a reader without its seq log (as a source is), reading channels through `getChannel`. */
+function readerWith(store: EventStore, getChannel: EventReader['getChannel']): EventReader {
+  return {
+    capabilities: store.capabilities, scan: (r) => store.scan(r), histogram: (c, r) => store.histogram(c, r),
+    listChannels: () => store.listChannels(), getChannel, ping: () => store.ping(),
+  };
 }
 
 describe('LiveTail', () => {
@@ -67,13 +80,23 @@ describe('LiveTail', () => {
   });
 
   it('without a log in seq order (a source), delivers what the bus brings, in seq order', async (t) => {
-    const { bus, delivered, append, settle } = await setup(t, (store) => ({
-      capabilities: store.capabilities, scan: (r) => store.scan(r), histogram: (c, r) => store.histogram(c, r),
-      listChannels: () => store.listChannels(), getChannel: (n) => store.getChannel(n), ping: () => store.ping(),
-    }));
+    const { bus, delivered, append, settle } = await setup(t, (store) => readerWith(store, (n) => store.getChannel(n)));
     const events = await append(3);
     bus.publish('c', [events[2] as StoredEvent, events[0] as StoredEvent]);
     await settle();
     assert.deepEqual(delivered, [1, 3]);
+  });
+
+  it('going live, delivers an event committed while the live position was read', async (t) => {
+    let commitDuringRead = async (): Promise<void> => {};
+    const { tail, delivered, append, settle, bus } = await unstarted(t, (store) => readerWith(store, async (name) => {
+      await commitDuringRead();
+      return store.getChannel(name);
+    }));
+    commitDuringRead = async () => bus.publish('c', await append(1));
+    await tail.start(undefined);
+    bus.publish('c', await append(1));
+    await settle();
+    assert.deepEqual(delivered, [1, 2]);
   });
 });
