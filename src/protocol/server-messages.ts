@@ -75,5 +75,12 @@ export interface TimelineMessage extends Addressed {
   readonly revised?: true;
 }
 
+/** To a subscription to every key of a timeline: changes from `at` back may have been lost on the way between nodes. */
+export interface TimelineMissedMessage extends Addressed {
+  readonly type: 'timeline_missed';
+  readonly timeline: string;
+  readonly at: number;
+}
+
 /** `transform` messages come packed, as a JSON array in one frame (docs/scenes.md), so they are not in this union. */
-export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage | SceneMessage | TimelineMessage;
+export type ServerMessage = EventMessage | StateMessage | ErrorMessage | BaseMessage | DeltaMessage | SceneMessage | TimelineMessage | TimelineMissedMessage;

@@ -10,7 +10,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
 import { PlayheadError } from '../../core/errors.js';
-import type { TimelineMessage } from '../../protocol/server-messages.js';
+import type { TimelineMessage, TimelineMissedMessage } from '../../protocol/server-messages.js';
 import type { TimelineChange } from '../../timeline/timeline-evaluator.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 import type { Grant } from '../auth/access-policy.js';
@@ -64,10 +64,11 @@ export class TimelineStream {
     this.#unsubscribe = () => undefined;
   }
 
-  /** Where changes may have been lost, a keyed subscription gets the key's value again; a subscription to every key cannot. */
+  /** Where changes may have been lost, a keyed subscription gets the key's value again; one to every key is told to read them again. */
   #onChange(change: TimelineChange | null): void {
     if (change === null) {
-      if (this.#options.key !== undefined && this.#held === undefined) void this.#askValue(this.#options.key);
+      if (this.#options.key === undefined) this.#sendMissed();
+      else if (this.#held === undefined) void this.#askValue(this.#options.key);
       return;
     }
     if (this.#held !== undefined) return void this.#held.push(change);
@@ -93,6 +94,12 @@ export class TimelineStream {
       if (socket.readyState === socket.OPEN) socket.send(encodeError(error instanceof PlayheadError ? error : new PlayheadError('internal', String(error)), sub));
       this.close();
     }
+  }
+
+  #sendMissed(): void {
+    const { socket, sub, timeline, clock } = this.#options;
+    const message: TimelineMissedMessage = { type: 'timeline_missed', sub, timeline, at: clock.now() };
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   }
 
   #sendValue(key: string, at: number, value: { readonly value: Scalar | null; readonly rate?: number }): void {

@@ -5,6 +5,7 @@ import { startListeningServer } from '../../support/listening-server.js';
 import { TEST_NOW } from '../../support/test-server.js';
 import { TestClient } from '../../support/ws-client.js';
 import { REBUFFERING_QUERY } from '../../../src/cli/video-sessions.js';
+import { timelineChangesTopic } from '../../../src/timeline/timeline-registry.js';
 
 const S = 1_000;
 const REBUFFERING = REBUFFERING_QUERY;
@@ -61,5 +62,19 @@ describe('WebSocket timeline subscriptions', () => {
     assert.equal(client.of('timeline').filter((m) => m.sub === 'all').length, 2, 'nothing after stop');
     client.send({ action: 'timeline', sub: 'z' });
     assert.deepEqual(await client.waitFor((m) => m.type === 'error' && m.code === 'invalid_parameter'), { type: 'error', code: 'invalid_parameter', message: 'timeline needs field "timeline"' });
+  });
+
+  it('where changes may have been lost between nodes, sends a key\'s value again, and tells a subscription to every key', async (t) => {
+    const { server, client, clock } = await withTimeline(t);
+    client.send({ action: 'timeline', sub: 'one', timeline: 'rebuffering', key: 's1' });
+    client.send({ action: 'timeline', sub: 'all', timeline: 'rebuffering' });
+    await client.waitFor((m) => m.type === 'timeline' && m.sub === 'one');
+    clock.advance(2 * S);
+    // A bus says "notices on this topic may have been lost" with null (live-bus.ts); the first timeline stored has id 1.
+    server.bus.notify(timelineChangesTopic(1), null);
+    assert.deepEqual(await client.waitFor((m) => m.type === 'timeline_missed'), { type: 'timeline_missed', sub: 'all', timeline: 'rebuffering', at: TEST_NOW + 2 * S });
+    assert.deepEqual(await client.waitFor((m) => m.type === 'timeline' && m.sub === 'one' && m.at === TEST_NOW + 2 * S), {
+      type: 'timeline', sub: 'one', timeline: 'rebuffering', key: 's1', at: TEST_NOW + 2 * S, value: null,
+    });
   });
 });
