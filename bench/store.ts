@@ -34,6 +34,8 @@ const HISTOGRAM_TARGET_MS = 20;
 
 const APPEND = { channel: 'bench.append', batches: 200, warmupBatches: 5, batchSize: 1_000 } as const;
 const HTTP = { channel: 'bench.http', requests: 200, warmup: 10, batchSize: 1_000, concurrency: 4, seed: 7 } as const;
+/** Many producers posting one event each, as devices do: group commit (src/ingest/coalescing-writer.ts) is what carries them. */
+const SMALL_POSTS = { channel: 'bench.small', requests: 5_000, warmup: 50, batchSize: 1, concurrency: 32, seed: 8 } as const;
 const BUILD = { channel: 'bench.seek', batchSize: 10_000, progressEvery: 1_000_000 } as const;
 const SEEK = { reads: 200, warmup: 20, pageSize: 1_000, firstEventPageSize: 100 } as const;
 const HISTOGRAM = { runs: 50, warmup: 5, fullBuckets: 200, windowMs: 3_600_000, windowBuckets: 100 } as const;
@@ -69,6 +71,13 @@ async function benchHttpIngest(kind: StoreKind, store: EventStore): Promise<void
   report(kind, 'http_ingest', {
     events_per_s: eventsPerS, target: HTTP_INGEST_TARGET[kind], meets_target: eventsPerS >= HTTP_INGEST_TARGET[kind],
     events: result.accepted, seconds: round(result.seconds), batch_size: HTTP.batchSize, in_flight: HTTP.concurrency,
+  });
+}
+
+async function benchSmallPosts(kind: StoreKind, store: EventStore): Promise<void> {
+  const result = await measureHttpIngest(store, SMALL_POSTS);
+  report(kind, 'http_single_event_posts', {
+    posts_per_s: Math.round(result.requests / result.seconds), events: result.accepted, seconds: round(result.seconds), in_flight: SMALL_POSTS.concurrency,
   });
 }
 
@@ -166,6 +175,7 @@ async function benchStore(kind: StoreKind, options: BenchOptions): Promise<void>
     if (!options.skipHttp) {
       progress(`${kind}: HTTP ingest`);
       await benchHttpIngest(kind, target.store);
+      await benchSmallPosts(kind, target.store);
     }
     progress(`${kind}: building a channel of ${options.events.toLocaleString('en')} events`);
     await buildChannel(kind, target.store, options.events);

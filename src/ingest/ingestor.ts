@@ -1,7 +1,8 @@
 /**
  * The write path (DESIGN: producers -> ingest -> EventStore -> LiveBus):
  * validates a whole batch before anything is written, appends it in one
- * transaction, and publishes only what the store committed.
+ * transaction (shared with the batches that come meanwhile for the same
+ * channel: coalescing-writer.ts), and publishes only what the store committed.
  */
 import { validateChannelName } from '../core/channel-name.js';
 import type { Clock } from '../core/clock.js';
@@ -9,6 +10,7 @@ import { PlayheadError } from '../core/errors.js';
 import { normalizeBatch } from '../core/event.js';
 import type { LiveBus } from '../live/live-bus.js';
 import type { AppendResult, EventWriter } from '../store/event-store.js';
+import { CoalescingWriter } from './coalescing-writer.js';
 
 export interface IngestLimits {
   /** Largest event `data`, in bytes of JSON. @default 1 MiB */
@@ -36,7 +38,7 @@ export class Ingestor {
   readonly #limits: IngestLimits;
 
   constructor(options: IngestorOptions) {
-    this.#writer = options.writer;
+    this.#writer = new CoalescingWriter(options.writer);
     this.#bus = options.bus;
     this.#clock = options.clock;
     this.#limits = Object.freeze({ ...INGEST_DEFAULTS, ...options.limits });
