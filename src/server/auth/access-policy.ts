@@ -27,6 +27,9 @@ export class Grant {
   }
 }
 
+/** Every request's grant when the server runs without `--tokens`: anyone may do anything. */
+export const OPEN_ACCESS = new Grant(['admin']);
+
 export class AccessPolicy {
   readonly #grants: ReadonlyMap<string, Grant>;
 

@@ -6,20 +6,21 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PlayheadError } from '../../core/errors.js';
-import type { AccessPolicy, Grant } from './access-policy.js';
+import { OPEN_ACCESS, type AccessPolicy, type Grant } from './access-policy.js';
 import { requestToken } from './request-token.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    grant: Grant | null;
+    grant: Grant;
   }
 }
 
 export function registerAuth(app: FastifyInstance, policy: AccessPolicy | undefined): void {
-  app.decorateRequest('grant', null);
-  if (policy === undefined) return;
+  // Fastify wants a value type here (an object would be shared by every request); onRequest sets the real one first.
+  app.decorateRequest('grant', null as unknown as Grant);
   app.addHook('onRequest', async (request) => {
-    if (isPublic(request)) return;
+    request.grant = OPEN_ACCESS;
+    if (policy === undefined || isPublic(request)) return;
     const token = requestToken(request.headers, request.url);
     if (token === undefined) {
       throw new PlayheadError('unauthorized', 'this server requires a token: send "Authorization: Bearer TOKEN" or ?token=TOKEN');
@@ -28,11 +29,12 @@ export function registerAuth(app: FastifyInstance, policy: AccessPolicy | undefi
     if (grant === undefined) throw new PlayheadError('unauthorized', 'the token is not known to this server');
     request.grant = grant;
   });
+  if (policy === undefined) return;
   app.addHook('preHandler', async (request) => {
     const action = request.routeOptions.config.access?.action;
     if (action === undefined || action === 'public') return;
     const channel = channelParam(request);
-    if (request.grant?.allows(action, channel) !== true) {
+    if (!request.grant.allows(action, channel)) {
       const target = channel === undefined ? '' : ` channel ${channel}`;
       const scope = action === 'admin' ? 'admin' : `${action}:${channel ?? '*'}`;
       throw new PlayheadError('forbidden', `the token may not ${action}${target}: it needs scope ${scope}`);

@@ -57,7 +57,7 @@ export function registerFeedRoutes(app: FastifyInstance, feeds: FeedService): vo
 function feedOf(request: FastifyRequest, action: AccessAction): string {
   const key = validateFeedKey((request.params as { key: string }).key);
   const target = feedScopeTarget(key);
-  if (request.grant !== null && !request.grant.allows(action, target)) {
+  if (!request.grant.allows(action, target)) {
     throw new PlayheadError('forbidden', `the token may not ${action} feed ${key}: it needs scope ${action}:${target}`);
   }
   return key;

@@ -12,7 +12,7 @@ export function registerFeedRuleRoutes(app: FastifyInstance, rules: FeedRuleRegi
   });
 
   app.get('/v1/feeds/rules', { config: { access: { action: 'read' } } }, async (request) => ({
-    rules: rules.list().filter((rule) => request.grant === null || request.grant.allows('read', rule.channel)),
+    rules: rules.list().filter((rule) => request.grant.allows('read', rule.channel)),
   }));
 
   app.delete('/v1/feeds/rules/:name', { config: { access: { action: 'admin' } }, schema: { params: nameParams } }, async (request, reply) => {

@@ -57,7 +57,7 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
   });
 
   app.get('/v1/scenes', { config: { access: { action: 'read' } } }, async (request) => ({
-    scenes: scenes.list().filter((scene) => request.grant === null || request.grant.allows('read', sceneChannel(scene.name))).map(describe),
+    scenes: scenes.list().filter((scene) => request.grant.allows('read', sceneChannel(scene.name))).map(describe),
   }));
 
   app.get('/v1/scenes/:scene', { config: { access: { action: 'read' } }, preHandler: mayRead, schema: { params: sceneParams } }, async (request) =>
@@ -143,7 +143,7 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
 
 /** Scene routes need the scope on the scene's channel, `scene.{scene}` (the auth hook checks only that the token has the action somewhere). */
 function checkScene(request: FastifyRequest, action: 'read' | 'write', scene: unknown): void {
-  if (request.grant === null || typeof scene !== 'string') return;
+  if (typeof scene !== 'string') return;
   const channel = sceneChannel(scene);
   if (!request.grant.allows(action, channel)) throw new PlayheadError('forbidden', `the token may not ${action} scene ${scene}: it needs scope ${action}:${channel}`);
 }

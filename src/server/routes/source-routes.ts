@@ -38,5 +38,5 @@ export function registerSourceRoutes(app: FastifyInstance, sources: SourceRegist
 }
 
 function mayRead(request: FastifyRequest, name: string): boolean {
-  return request.grant === null || request.grant.allows('read', name);
+  return request.grant.allows('read', name);
 }

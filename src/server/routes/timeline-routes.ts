@@ -80,7 +80,7 @@ export function registerTimelineRoutes(app: FastifyInstance, timelines: Timeline
 }
 
 function mayRead(request: FastifyRequest, timeline: TimelineDefinition): boolean {
-  return request.grant === null || request.grant.allows('read', timeline.channel);
+  return request.grant.allows('read', timeline.channel);
 }
 
 function readable(request: FastifyRequest, timeline: TimelineDefinition): TimelineDefinition {

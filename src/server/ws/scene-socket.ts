@@ -19,7 +19,7 @@ import { WsTransport } from './ws-transport.js';
 export interface SceneSocketContext {
   readonly scenes: SceneRegistry;
   readonly clock: Clock;
-  readonly grant: Grant | null;
+  readonly grant: Grant;
   /** Send buffer above which this device's updates are coalesced, bytes. */
   readonly maxBufferedBytes: number;
 }
@@ -79,7 +79,7 @@ export class SceneSocket {
   #check(action: 'read' | 'write', scene: string): void {
     const { grant } = this.#context;
     const channel = sceneChannel(scene);
-    if (grant !== null && !grant.allows(action, channel)) {
+    if (!grant.allows(action, channel)) {
       throw new PlayheadError('forbidden', `the token may not ${action} scene ${scene}: it needs scope ${action}:${channel}`);
     }
   }

@@ -30,7 +30,7 @@ export interface TimelineStreamOptions {
   /** The connection's token, for asking the owner. */
   readonly token: string | undefined;
   readonly clock: Clock;
-  readonly grant: Grant | null;
+  readonly grant: Grant;
   /** Send buffer above which the subscription ends with `slow_consumer`, bytes. */
   readonly maxBufferedBytes: number;
 }
@@ -47,7 +47,7 @@ export class TimelineStream {
     this.#options = options;
     const { timelines, timeline, key, grant } = options;
     const { channel } = timelines.describe(timeline);
-    if (grant !== null && !grant.allows('read', channel)) {
+    if (!grant.allows('read', channel)) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channel} of timeline ${timeline}`);
     }
     // Current value and subscription in one turn where this node evaluates it, so no change falls between them.

@@ -20,7 +20,7 @@ import type { SceneRegistry } from '../../scenes/scene-registry.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
 import type { TimelineOwner } from '../timeline-owner.js';
 import type { FeedService } from '../../feeds/feed-service.js';
-import type { AccessPolicy, Grant } from '../auth/access-policy.js';
+import { OPEN_ACCESS, type AccessPolicy, type Grant } from '../auth/access-policy.js';
 import { requestToken } from '../auth/request-token.js';
 import { WsConnection, type WebSocketLimits } from './ws-connection.js';
 
@@ -72,7 +72,7 @@ export function attachWebSocketGateway(app: FastifyInstance, options: GatewayOpt
   });
 }
 
-type Acceptance = { grant: Grant | null; token: string | undefined; channel: string | undefined } | { refuse: ErrorCode; message: string };
+type Acceptance = { grant: Grant; token: string | undefined; channel: string | undefined } | { refuse: ErrorCode; message: string };
 
 async function accept(request: IncomingMessage, options: GatewayOptions): Promise<Acceptance> {
   const path = (request.url ?? '/').split('?')[0] as string;
@@ -82,7 +82,7 @@ async function accept(request: IncomingMessage, options: GatewayOptions): Promis
   if (channel !== undefined && !isChannelName(channel)) {
     return { refuse: 'invalid_channel', message: 'channel name must be 1-128 characters of A-Z a-z 0-9 . _ : -' };
   }
-  let grant: Grant | null = null;
+  let grant = OPEN_ACCESS;
   const token = requestToken(request.headers, request.url ?? '');
   if (options.access !== undefined) {
     const known = token === undefined ? undefined : options.access.authenticate(token);

@@ -58,7 +58,7 @@ export interface ConnectionContext {
   readonly bus: LiveBus;
   readonly clock: Clock;
   readonly wheel: TimerWheel;
-  readonly grant: Grant | null;
+  readonly grant: Grant;
   readonly limits: WebSocketLimits;
   readonly playback: Partial<PlaybackConfig>;
   readonly requireExistingChannels: boolean;
@@ -224,7 +224,7 @@ export class WsConnection {
   #checkViewAccess(view: string): void {
     const { grant, views } = this.#context;
     const { channels } = views.describe(view);
-    if (grant !== null && !channels.every((channel) => grant.allows('read', channel))) {
+    if (!channels.every((channel) => grant.allows('read', channel))) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channels.join(', ')} of view ${view}`);
     }
   }
@@ -259,7 +259,7 @@ export class WsConnection {
     const key = requireSub({ sub });
     const { timelines, limits, reader, grant, logError } = this.#context;
     const definition = timelines.describe(timeline);
-    if (grant !== null && !grant.allows('read', definition.channel)) {
+    if (!grant.allows('read', definition.channel)) {
       throw new PlayheadError('forbidden', `the token may not read channel ${definition.channel} of timeline ${timeline}`);
     }
     const played = this.#playbackToFollow(follow, [definition.channel], `timeline ${timeline}`);
@@ -296,7 +296,7 @@ export class WsConnection {
     const feedKey = validateFeedKey(feed);
     const { grant, feeds, clock, limits } = this.#context;
     const target = feedScopeTarget(feedKey);
-    if (grant !== null && !grant.allows('read', target)) {
+    if (!grant.allows('read', target)) {
       throw new PlayheadError('forbidden', `the token may not read feed ${feedKey}: it needs scope read:${target}`);
     }
     const pageItems = limit ?? feeds.limits.defaultPageItems;
@@ -317,13 +317,13 @@ export class WsConnection {
       throw new PlayheadError('invalid_parameter', `output "transforms" replays a scene channel (${SCENE_CHANNEL_PREFIX}NAME), and ${channel} is not one`);
     }
     const { grant, reader } = this.#context;
-    if (grant !== null && !grant.allows('read', channel)) {
+    if (!grant.allows('read', channel)) {
       throw new PlayheadError('forbidden', `the token may not read channel ${channel}: it needs scope read:${channel}`);
     }
     if (this.#context.requireExistingChannels && (await reader.getChannel(channel)) === undefined) {
       throw new PlayheadError('unknown_channel', `channel ${channel} has no events, and this server plays only existing channels`);
     }
-    if (device !== undefined && grant !== null && !grant.allows('write', channel)) {
+    if (device !== undefined && !grant.allows('write', channel)) {
       throw new PlayheadError('forbidden', `the token may not send a replay to a device of ${channel}: it needs scope write:${channel}`);
     }
     // Checked before the sub is reserved, so a replay to an unknown device opens nothing.
