@@ -11,6 +11,8 @@
  *   the kill to the first event posted after the kill showing in the
  *   survivor's result (its feed, written by the new owner; its view rows,
  *   computed by the new owner), with the given --takeover.
+ * - Timeline reads: the value of a key asked of the node that evaluates the
+ *   timeline, and of another node, which forwards the read to it over HTTP.
  *
  *   npm run bench:cluster -- [--nodes 3] [--events 2000] [--rate 200] [--takeover 10s] [--failovers 3]
  *
@@ -118,6 +120,40 @@ function latencyFigure(setup: string, where: string, samples: readonly number[])
   print('delivery_latency', { setup, subscriber: where, delivered: samples.length, sent: EVENTS, ...summarize(samples), rate: RATE });
 }
 
+/** Round trips of `GET /v1/timelines/fwd/keys/k3?at=` to the timeline's owner and to another node (forwarded), alternating, ms. */
+async function timelineReads(nodes: readonly ServeNode[]): Promise<void> {
+  const first = nodes[0] as ServeNode;
+  const created = await fetch(`${first.url}/v1/timelines`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'fwd', channel: 'fwd', key: 'data.k', query: 'latest_event_to_state(v)' }) });
+  if (created.status !== 201) throw new Error(`POST /v1/timelines answered ${created.status}: ${await created.text()}`);
+  const events = Array.from({ length: 100 }, (_, n) => ({ data: { k: `k${n % 10}`, v: n } }));
+  await fetch(`${first.url}/v1/channels/fwd/events`, { method: 'POST', headers: json, body: JSON.stringify(events) });
+  const owner = await leaseHolder(first, 'timeline:fwd', nodes);
+  const other = nodes.find((node) => node !== owner) as ServeNode;
+  const read = async (node: ServeNode): Promise<number> => {
+    const began = now();
+    const reply = await fetch(`${node.url}/v1/timelines/fwd/keys/k3?at=${Date.now()}`);
+    await reply.text();
+    return reply.ok ? now() - began : Number.NaN;
+  };
+  while (Number.isNaN(await read(owner)) || Number.isNaN(await read(other))) await sleep(50);
+  const [direct, forwarded] = [[] as number[], [] as number[]];
+  for (let n = 0; n < 500; n += 1) {
+    direct.push(await read(owner));
+    forwarded.push(await read(other));
+  }
+  print('timeline_read', { setup: `${nodes.length} nodes, NATS`, asked: 'owner', ...summarize(direct) });
+  print('timeline_read', { setup: `${nodes.length} nodes, NATS`, asked: 'other node (forwarded)', ...summarize(forwarded) });
+}
+
+async function leaseHolder(asked: ServeNode, lease: string, nodes: readonly ServeNode[]): Promise<ServeNode> {
+  for (;;) {
+    const { leases } = (await (await fetch(`${asked.url}/v1/cluster`)).json()) as { leases: Record<string, string> };
+    const holder = nodes.find((node) => node.id === leases[lease]);
+    if (holder !== undefined) return holder;
+    await sleep(50);
+  }
+}
+
 /** Stateful work that moves with its lease: how to make it, its lease, and how far a survivor's result has got (the newest event number in it). */
 interface OwnedWork {
   readonly kind: string;
@@ -151,12 +187,7 @@ const VIEW: OwnedWork = {
 async function failover(admin: pg.Pool, work: OwnedWork): Promise<void> {
   const nodes = await cluster(admin, NODES, values.nats, ['--takeover', values.takeover]);
   await work.create(nodes[0]?.url as string);
-  let owner: ServeNode | undefined;
-  while (owner === undefined) {
-    const { leases } = (await (await fetch(`${nodes[0]?.url}/v1/cluster`)).json()) as { leases: Record<string, string> };
-    owner = nodes.find((node) => node.id === leases[work.lease]);
-    if (owner === undefined) await sleep(50);
-  }
+  const owner = await leaseHolder(nodes[0] as ServeNode, work.lease, nodes);
   const survivor = nodes.find((node) => node !== owner) as ServeNode;
   let posted = 0;
   let posting = true;
@@ -202,6 +233,8 @@ async function main(): Promise<void> {
   const [ingesting, ...others] = await latency(several);
   latencyFigure(`${NODES} nodes, NATS`, 'ingesting node', ingesting ?? []);
   latencyFigure(`${NODES} nodes, NATS`, 'other nodes', others.flat());
+  progress('timeline reads: asked of the owner, and of another node that forwards them');
+  await timelineReads(several);
   stop(several);
   for (let run = 1; run <= Number(values.failovers); run += 1) {
     for (const work of [FEED_RULE, VIEW]) {

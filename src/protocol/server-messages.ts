@@ -2,7 +2,7 @@
 import type { SceneMessage } from './scene-messages.js';
 import type { WireEvent } from './wire-event.js';
 
-export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta', 'scene', 'transform', 'timeline'] as const;
+export const SERVER_MESSAGE_TYPES = ['event', 'state', 'error', 'base', 'delta', 'scene', 'transform', 'timeline', 'timeline_missed'] as const;
 export type ServerMessageType = (typeof SERVER_MESSAGE_TYPES)[number];
 
 export const PLAYBACK_STATUSES = ['playing', 'paused', 'live', 'ended', 'stopped'] as const;
