@@ -4,12 +4,14 @@
  * to every node, the view's owner SIGKILLed under load. Every surviving node
  * answers the same ordered rows as a count from the events themselves, one
  * node at a time holds the view, and a WebSocket subscriber on a survivor
- * sees one unbroken series of deltas across the change of owner.
+ * sees one unbroken series of deltas across the change of owner. An owner
+ * that is only stopped (SIGSTOP) keeps the view: nobody computes it
+ * meanwhile, and it carries on after SIGCONT.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import { clusterSkip, eventually, serveCluster } from '../support/serve-cluster.js';
+import { clusterSkip, eventually, leasesOn, serveCluster } from '../support/serve-cluster.js';
 import { POSTGRES_TEST_URL } from '../support/services.js';
 import { TestClient, type Message } from '../support/ws-client.js';
 
@@ -105,5 +107,35 @@ describe('a view across nodes', { skip }, () => {
     const expected = expectedRows(sent).map((row) => JSON.stringify(row)).sort();
     await eventually(async () => replayDeltas(client.messages.filter((message) => message.sub === 'v')), (seen) => JSON.stringify(seen.rows) === JSON.stringify(expected), 'the subscriber\'s rows');
     assert.equal(replayDeltas(client.messages.filter((message) => message.sub === 'v')).versionsJoin, true, 'every delta starts where the one before ended');
+  });
+
+  it('stays with an owner that is stopped: nobody else computes it, and the owner carries on after SIGCONT', { timeout: 120_000 }, async (t) => {
+    const { nodes } = await serveCluster(t, admin, 'view_stall', ['n0', 'n1'], ['--takeover', '2s']);
+    let sent = 0;
+    const post = async (url: string, count: number) => {
+      const reply = await fetch(`${url}/v1/channels/clicks/events`, { method: 'POST', headers: json, body: JSON.stringify(Array.from({ length: count }, (_, i) => click(sent + i))) });
+      assert.equal(reply.status, 201);
+      sent += count;
+    };
+    const rowsOn = async (url: string) => JSON.stringify(((await (await fetch(`${url}/v1/views/${VIEW}`)).json()) as { rows: unknown[] }).rows);
+    await post(nodes[0]?.url as string, 30);
+    assert.equal((await fetch(`${nodes[0]?.url}/v1/views`, { method: 'POST', headers: json, body: JSON.stringify({ sql: SQL }) })).status, 201);
+    const held = await eventually(() => leasesOn(nodes[1]?.url as string), (leases) => leases[LEASE] !== undefined, 'an owner for the view');
+    const owner = nodes.find((node) => node.id === held[LEASE]) as (typeof nodes)[0];
+    const other = nodes.find((node) => node !== owner) as (typeof nodes)[0];
+    const beforeStop = JSON.stringify(expectedRows(sent));
+    await eventually(() => rowsOn(other.url), (rows) => rows === beforeStop, `${other.id}'s rows before the stop`);
+
+    owner.child.kill('SIGSTOP');
+    t.after(() => owner.child.kill('SIGCONT'));
+    for (let batch = 0; batch < 3; batch += 1) await post(other.url, 20);
+    // Three takeover periods: long enough for a takeover, had the lease been free.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    assert.deepEqual(await leasesOn(other.url), { [LEASE]: owner.id }, 'the stopped owner keeps its lease');
+    assert.equal(await rowsOn(other.url), beforeStop, 'nobody else computed the view meanwhile');
+
+    owner.child.kill('SIGCONT');
+    await eventually(() => rowsOn(other.url), (rows) => rows === JSON.stringify(expectedRows(sent)), 'the owner to catch up');
+    assert.deepEqual(await leasesOn(other.url), { [LEASE]: owner.id });
   });
 });
