@@ -158,7 +158,7 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
   });
   const serverLoad: ServerLoad = { process: monitor.stop(), mainThreadBusyPct: round(performance.eventLoopUtilization(busy).utilization * 100, 1) };
   const sentInAll = result.load.sent + result.load.warmupSent;
-  const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; dropped: Record<string, number> };
+  const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; unrecorded: number; dropped: Record<string, number> };
   const udp = transportFigure(system, 'udp', result, serverLoad);
   transportFigure(system, 'ws', result, serverLoad);
   await closeApp();
@@ -170,7 +170,7 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
     system, appender: !record ? null : recordStoreUrl === undefined ? 'in_thread' : 'worker', accepted, coalesced: stats.coalesced,
     stored_at_end_of_load: stats.stored, stored_after_close: storedEvents, sent: sentInAll,
     // Accepted but not stored (the recorder's loss: 0 is the rule); sent but not accepted was dropped by the kernel before the server read it.
-    accepted_unstored: record ? accepted - storedEvents : null, input_dropped: sentInAll - accepted,
+    accepted_unstored: record ? accepted - storedEvents : null, unrecorded: stats.unrecorded, input_dropped: sentInAll - accepted,
     dropped_stale: stats.dropped.stale ?? 0,
   });
   await closeStore();
