@@ -188,6 +188,12 @@ const receiverArgs = (kind: string, count: string, target: string, port: number,
   '--warmup-ticks', String(Math.round(warmupSeconds * Number(values.rate))),
 ];
 
+/** Of sorted numbers; of an even count, the mean of the middle two. */
+function median(sorted: readonly number[]): number {
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle) ? round(((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2, 3) : (sorted[Math.floor(middle)] as number);
+}
+
 /** The bare relay: its own process, fresh for each run. */
 async function runBare(): Promise<{ udp: ReturnType<typeof transportFigure>; cpuPct: number }> {
   const relay = child('bare-udp-relay.ts', [], 'bare-relay');
@@ -238,7 +244,7 @@ async function main(): Promise<void> {
   // On a shared machine one round's ratio is the scheduler's of that minute: the median of the rounds is the figure to judge.
   for (const system of Object.keys(ratios[0] ?? {})) {
     const each = ratios.map((r) => r[system]).filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
-    figure('ratio_median', { transport: 'udp', ours: system, peer: 'bare_udp_relay', rounds, p99: each.length === 0 ? null : (each[Math.floor((each.length - 1) / 2)] as number), p99_each: each.join(' ') });
+    figure('ratio_median', { transport: 'udp', ours: system, peer: 'bare_udp_relay', rounds, p99: each.length === 0 ? null : median(each), p99_each: each.join(' ') });
   }
 }
 
