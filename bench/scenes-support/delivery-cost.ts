@@ -14,8 +14,9 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../../src/core/clock.js';
 import type { NewEvent } from '../../src/core/event.js';
-import type { AppendedBatch, SceneAppender } from '../../src/scenes/scene-appender.js';
+import { storedUpdates, type AppendedBatch, type SceneAppender } from '../../src/scenes/scene-appender.js';
 import { HEADER_BYTES, RECORD_BYTES, writeHeader, writeRecord } from '../../src/scenes/scene-datagram.js';
+import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { SceneRegistry } from '../../src/scenes/scene-registry.js';
 import type { SceneTransport } from '../../src/scenes/scene-transport.js';
 import type { UpdateBatch } from '../../src/scenes/update-batch.js';
@@ -46,10 +47,13 @@ class CountingTransport implements SceneTransport {
   }
 }
 
-/** Answers every batch at once: what is left is this thread's share of recording. */
+/** Answers every batch at once, with the stored events a worker's answer gives: what is left is this thread's share of recording. */
 class AnsweringAppender implements SceneAppender {
-  async appendUpdates(_channel: string, batch: UpdateBatch): Promise<AppendedBatch> {
-    return { accepted: batch.length, stored: [] };
+  #seq = 0;
+  async appendUpdates(channel: string, batch: UpdateBatch): Promise<AppendedBatch> {
+    const stored = storedUpdates(channel, batch, this.#seq + 1, batch.length);
+    this.#seq += batch.length;
+    return { accepted: batch.length, stored };
   }
   async appendEvents(_channel: string, events: readonly NewEvent[]): Promise<AppendedBatch> {
     return { accepted: events.length, stored: [] };
@@ -60,7 +64,8 @@ class AnsweringAppender implements SceneAppender {
 }
 
 const store = await openStore('sqlite::memory:');
-const registry = new SceneRegistry({ reader: store, writer: store, clock: systemClock, appender: new AnsweringAppender(), config: { record: values.record, deviceTimeoutMs: 600_000 } });
+// The bus serve gives it: stored events are published on it (no one listens here).
+const registry = new SceneRegistry({ reader: store, writer: store, bus: new InProcessBus(), clock: systemClock, appender: new AnsweringAppender(), config: { record: values.record, deviceTimeoutMs: 600_000 } });
 await registry.load();
 const scene = await registry.createScene('cost');
 for (let i = 1; i <= OBJECTS; i += 1) await registry.createObject('cost', { name: `o${i}` });

@@ -24,9 +24,16 @@ export interface SceneRecorderConfig {
   readonly maxBatchEvents: number;
   /** How often a changed scene's transforms are snapshotted, ms. @default 10,000 */
   readonly snapshotIntervalMs: number;
+  /**
+   * Updates accepted and not yet stored (every scene's `storing`) above
+   * which new updates are delivered but not stored, counted in their
+   * scene's `unrecorded` (docs/scenes.md "When the store falls behind").
+   * @default 200,000 (5 s of 40,000 updates/s, ~25 MB)
+   */
+  readonly maxStoringUpdates: number;
 }
 
-export const RECORDER_DEFAULTS: SceneRecorderConfig = Object.freeze({ flushIntervalMs: 50, maxBatchEvents: 500, snapshotIntervalMs: 10_000 });
+export const RECORDER_DEFAULTS: SceneRecorderConfig = Object.freeze({ flushIntervalMs: 50, maxBatchEvents: 500, snapshotIntervalMs: 10_000, maxStoringUpdates: 200_000 });
 
 /** One object in a snapshot event: its transform as scene-history reads it back. */
 export type SnapshotEntry = TransformAt;
@@ -52,6 +59,8 @@ export class SceneRecorder {
   #flushTimer: TimerHandle | undefined = undefined;
   #snapshotTimer: TimerHandle | undefined = undefined;
   #closed = false;
+  /** Every scene's `storing`, summed: what maxStoringUpdates bounds. */
+  #storing = 0;
 
   readonly #writesSnapshots: (scene: Scene) => boolean;
 
@@ -69,11 +78,18 @@ export class SceneRecorder {
     this.#armSnapshots();
   }
 
+  /** Buffers an accepted update, unless the store is maxStoringUpdates behind: then it is only counted (`unrecorded`). */
   add(scene: Scene, update: SceneUpdate): void {
     const pending = this.#pendingOf(scene);
-    pending.batch.add(update);
+    // Either way the object's transform is in the scene's next snapshot.
     pending.dirty = true;
+    if (this.#storing >= this.#config.maxStoringUpdates) {
+      scene.counters.unrecorded += 1;
+      return;
+    }
+    pending.batch.add(update);
     scene.counters.storing += 1;
+    this.#storing += 1;
     if (pending.batch.full) {
       // Not posted here: this runs while a datagram is read, before its turn is fanned out (DESIGN: nothing waits on storage).
       this.#full.push({ pending, batch: pending.batch });
@@ -163,14 +179,20 @@ export class SceneRecorder {
   #appendBatch(pending: Pending, batch: UpdateBatch): void {
     const { scene } = pending;
     const channel = sceneChannel(scene.name);
+    const rows = batch.length;
     this.#track(scene.name, this.#appender.appendUpdates(channel, batch).then((result) => {
-      scene.counters.storing -= batch.length;
+      this.#settled(scene, rows);
       scene.counters.stored += result.accepted;
       this.#bus?.publish(channel, result.stored);
     }), () => {
-      scene.counters.storing -= batch.length;
+      this.#settled(scene, rows);
       scene.counters.storeErrors += 1;
     });
+  }
+
+  #settled(scene: Scene, rows: number): void {
+    scene.counters.storing -= rows;
+    this.#storing -= rows;
   }
 
   #track(scene: string, appended: Promise<unknown>, failed?: () => void): void {

@@ -18,6 +18,8 @@ export class SceneCounters {
   stored = 0;
   /** Updates accepted and not yet stored: buffered, or handed to the store and not answered. Growing: the store is slower than the updates. */
   storing = 0;
+  /** Updates delivered but never stored: the store was `maxStoringUpdates` behind when they were accepted. */
+  unrecorded = 0;
   /** Batches the store refused (their updates were delivered but are not stored). */
   storeErrors = 0;
   /** Devices removed because their heartbeats stopped. */
@@ -27,7 +29,7 @@ export class SceneCounters {
   toJSON(): Record<string, unknown> {
     return {
       accepted: this.accepted, heartbeats: this.heartbeats, delivered: this.delivered, payloads: this.payloads,
-      coalesced: this.coalesced, stored: this.stored, storing: this.storing, storeErrors: this.storeErrors, devicesTimedOut: this.devicesTimedOut,
+      coalesced: this.coalesced, stored: this.stored, storing: this.storing, unrecorded: this.unrecorded, storeErrors: this.storeErrors, devicesTimedOut: this.devicesTimedOut,
       dropped: { ...this.dropped },
     };
   }

@@ -116,18 +116,26 @@ export class WorkerAppender implements SceneAppender {
             reply satisfies never;
         }
       });
+      // 'error' (an uncaught exception: the thread is gone) comes before 'exit'; whichever comes first replaces it.
       worker.on('error', (error) => {
         reject(error);
-        this.#failAll(error);
+        this.#lost(worker, error, ready);
       });
-      worker.on('exit', () => {
-        this.#exited = true;
-        this.#failAll(new Error('the scene appender thread stopped'));
-        // A worker that crashed after opening its store is replaced, so later batches are stored again (the lost ones were
-        // counted as store errors); one that could not open it is not, or it would be restarted in a loop.
-        if (this.#closing === undefined && ready) this.#respawn();
-      });
+      worker.on('exit', () => this.#lost(worker, new Error('the scene appender thread stopped'), ready));
     });
+  }
+
+  /**
+   * The thread `worker` stopped: what it had in flight fails (counted as
+   * store errors). A worker that crashed after opening its store is
+   * replaced at once, so a batch posted next goes to a live thread; one
+   * that could not open it is not, or it would be restarted in a loop.
+   */
+  #lost(worker: Worker, error: Error, ready: boolean): void {
+    if (worker !== this.#worker || this.#exited) return;
+    this.#exited = true;
+    this.#failAll(error);
+    if (this.#closing === undefined && ready) this.#respawn();
   }
 
   #settle(id: number): InFlight | undefined {

@@ -8,6 +8,9 @@ import { PlayheadError } from '../../src/core/errors.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { SceneRegistry } from '../../src/scenes/scene-registry.js';
+import { SceneObject } from '../../src/scenes/scene-object.js';
+import { SceneUpdate } from '../../src/scenes/scene-update.js';
+import { BATCH_FIELDS, UpdateBatch } from '../../src/scenes/update-batch.js';
 import { WorkerAppender } from '../../src/scenes/worker-appender.js';
 import type { EventReader } from '../../src/store/event-store.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -76,6 +79,25 @@ describe('WorkerAppender', () => {
     t.after(() => second.close());
     await second.load();
     assert.deepEqual(second.scene('lab').object('a').state().location, [50, 0, 0]);
+  });
+
+  it('replaces a worker thread that crashed: its batches in flight fail, the next ones are stored', async (t) => {
+    const url = storeFile(t);
+    const store = await openStore(url);
+    t.after(() => store.close());
+    const appender = await WorkerAppender.start(url);
+    t.after(() => appender.close());
+    const batch = (seq: number) => {
+      const updates = UpdateBatch.withCapacity(1);
+      updates.add(new SceneUpdate(new SceneObject('a', 1, null, null), seq, T0 + seq, [seq, 0, 0, 0, 0, 0, 1, 1, 1, 1], 0));
+      return updates;
+    };
+    assert.equal((await appender.appendUpdates('scene.lab', batch(1))).accepted, 1);
+    // A batch without its names throws in the thread, outside any append: the thread dies as it would on any bug.
+    const broken = { length: 1, values: new Float64Array(BATCH_FIELDS), names: null } as unknown as UpdateBatch;
+    await assert.rejects(appender.appendUpdates('scene.lab', broken));
+    assert.equal((await appender.appendUpdates('scene.lab', batch(2))).accepted, 1);
+    assert.deepEqual((await all(store, 'scene.lab')).map((e) => (e.data as { seq: number }).seq), [1, 2]);
   });
 
   it('refuses a store it cannot open with store_unavailable', async () => {

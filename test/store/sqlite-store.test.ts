@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/open-store.js';
 import { SQL } from '../../src/store/sqlite/sqlite-sql.js';
 import { storeSelected } from '../support/services.js';
-import { event, runEventStoreConformance } from './conformance.js';
+import { collect, event, runEventStoreConformance } from './conformance.js';
 
 if (storeSelected('sqlite')) {
   runEventStoreConformance({ name: 'sqlite', open: () => openStore('sqlite::memory:') });
@@ -25,6 +25,26 @@ if (storeSelected('sqlite')) {
       assert.equal((await second.getChannel('a'))?.count, 2);
       const versions = new Database(join(folder, 'nested', 'p.db')).prepare('SELECT count(*) AS n FROM playhead_migrations').get();
       assert.deepEqual(versions, { n: 1 });
+    });
+
+    it('stores long batches of id-less events (several rows per statement) mixed with ids and duplicates, in order', async (t) => {
+      const store = await openStore('sqlite::memory:');
+      t.after(() => store.close());
+      await store.append('a', [event(1, 0, 'dup')]);
+      // 120 id-less, a duplicate, 49 id-less, a new id, 60 id-less: runs longer and shorter than one statement's rows.
+      const batch = [
+        ...Array.from({ length: 120 }, (_, i) => event(10 + i, i)), event(200, 'dup', 'dup'),
+        ...Array.from({ length: 49 }, (_, i) => event(300 + i, 120 + i)), event(400, 'new', 'new'),
+        ...Array.from({ length: 60 }, (_, i) => event(500 + i, 169 + i)),
+      ];
+      const result = await store.append('a', batch);
+      assert.deepEqual([result.accepted, result.duplicates, result.firstSeq, result.lastSeq], [230, 1, 2, 231]);
+      assert.deepEqual(result.stored.map((e) => e.seq), Array.from({ length: 230 }, (_, i) => i + 2));
+      const stored = await collect(store, { channel: 'a', order: 'asc' });
+      const expected = [0, ...Array.from({ length: 169 }, (_, i) => i), 'new', ...Array.from({ length: 60 }, (_, i) => 169 + i)];
+      assert.deepEqual(stored.map((e) => e.data), expected);
+      assert.deepEqual(stored.map((e) => e.seq), Array.from({ length: 231 }, (_, i) => i + 1));
+      assert.equal((await store.getChannel('a'))?.count, 231);
     });
 
     it('groups raw histogram counts by bucket, not by timestamp (white-box: counts alone cannot show it)', () => {

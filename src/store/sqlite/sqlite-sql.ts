@@ -29,3 +29,8 @@ export const SQL = {
     FROM events WHERE channel_id = ? AND ts >= ? AND ts < ? GROUP BY 1`,
   ping: 'SELECT 1',
 } as const;
+
+/** `rows` events in one INSERT, for events without an id (no duplicate is possible, so every row goes in). */
+export function insertEventsSql(rows: number): string {
+  return `INSERT INTO events (channel_id, seq, ts, id, data) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`;
+}

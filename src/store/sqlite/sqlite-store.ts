@@ -15,9 +15,14 @@ import { keysetStart, MAX_TS, MIN_TS } from '../keyset.js';
 import type { SqliteStoreConfig } from './sqlite-config.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import { migrateSqlite } from './sqlite-schema.js';
-import { SQL } from './sqlite-sql.js';
+import { insertEventsSql, SQL } from './sqlite-sql.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
+
+/** Rows per multi-row insert of events without an id: about half the cost per row of one statement each (bench/scenes-support/record-cost.ts). */
+const INSERT_ROWS = 50;
+/** Columns bound per inserted row. */
+const INSERT_FIELDS = 5;
 type StatementName = keyof typeof SQL;
 
 interface EventRow {
@@ -38,6 +43,9 @@ export class SqliteStore implements EventStore {
   readonly #statements: Record<StatementName, Statement>;
   readonly #channelIds = new Map<string, number>();
   readonly #appendTransaction: (channel: string, events: readonly NewEvent[]) => AppendResult;
+  readonly #insertRows: Statement;
+  /** The bound values of #insertRows, reused by every call. */
+  readonly #insertRowsValues: unknown[] = new Array(INSERT_ROWS * INSERT_FIELDS);
 
   static open(config: SqliteStoreConfig): SqliteStore {
     return new SqliteStore(config);
@@ -51,6 +59,7 @@ export class SqliteStore implements EventStore {
     this.#statements = Object.fromEntries(
       Object.entries(SQL).map(([name, sql]) => [name, this.#database.prepare(sql)]),
     ) as Record<StatementName, Statement>;
+    this.#insertRows = this.#database.prepare(insertEventsSql(INSERT_ROWS));
     const transaction = this.#database.transaction((channel: string, events: readonly NewEvent[]) => this.#appendNow(channel, events));
     this.#appendTransaction = (channel, events) => transaction.immediate(channel, events);
   }
@@ -123,11 +132,26 @@ export class SqliteStore implements EventStore {
     const accepted: NewEvent[] = [];
     const stored: StoredEvent[] = [];
     let seq = row.lastSeq;
-    for (const event of events) {
-      if (s.insertEvent.run(row.id, seq + 1, event.ts, event.id, event.dataJson).changes === 0) continue;
-      seq += 1;
-      accepted.push(event);
-      stored.push({ channel, seq, ts: event.ts, id: event.id, data: event.data });
+    for (let i = 0; i < events.length;) {
+      if (idlessRun(events, i) === INSERT_ROWS) {
+        // Events without an id cannot be duplicates: INSERT_ROWS of them go in one statement.
+        this.#insertIdless(row.id, seq, events, i);
+        for (const end = i + INSERT_ROWS; i < end; i += 1) {
+          const event = events[i] as NewEvent;
+          seq += 1;
+          accepted.push(event);
+          stored.push({ channel, seq, ts: event.ts, id: null, data: event.data });
+        }
+        continue;
+      }
+      // Fewer id-less events than a statement takes, then one with an id (or the end): one by one.
+      for (const end = Math.min(events.length, i + idlessRun(events, i) + 1); i < end; i += 1) {
+        const event = events[i] as NewEvent;
+        if (s.insertEvent.run(row.id, seq + 1, event.ts, event.id, event.dataJson).changes === 0) continue;
+        seq += 1;
+        accepted.push(event);
+        stored.push({ channel, seq, ts: event.ts, id: event.id, data: event.data });
+      }
     }
     const duplicates = events.length - accepted.length;
     if (accepted.length === 0) return { accepted: 0, duplicates, firstSeq: null, lastSeq: null, stored };
@@ -140,6 +164,21 @@ export class SqliteStore implements EventStore {
     }
     s.updateChannel.run(seq, accepted.length, minTs, minTs, maxTs, maxTs, row.id);
     return { accepted: accepted.length, duplicates, firstSeq: row.lastSeq + 1, lastSeq: seq, stored };
+  }
+
+  /** Inserts events[from, from + INSERT_ROWS), none with an id, as the seqs after `lastSeq`, in one statement. */
+  #insertIdless(channelId: number, lastSeq: number, events: readonly NewEvent[], from: number): void {
+    const values = this.#insertRowsValues;
+    for (let r = 0; r < INSERT_ROWS; r += 1) {
+      const event = events[from + r] as NewEvent;
+      const at = r * INSERT_FIELDS;
+      values[at] = channelId;
+      values[at + 1] = lastSeq + r + 1;
+      values[at + 2] = event.ts;
+      values[at + 3] = null;
+      values[at + 4] = event.dataJson;
+    }
+    this.#insertRows.run(values);
   }
 
   #channelId(name: string): number | undefined {
@@ -166,4 +205,11 @@ export class SqliteStore implements EventStore {
 
 function toStoredEvent(channel: string, row: EventRow): StoredEvent {
   return { channel, seq: row.seq, ts: row.ts, id: row.id, data: JSON.parse(row.data) };
+}
+
+/** How many events from `from` on have no id, up to INSERT_ROWS. */
+function idlessRun(events: readonly NewEvent[], from: number): number {
+  let run = 0;
+  while (run < INSERT_ROWS && from + run < events.length && (events[from + run] as NewEvent).id === null) run += 1;
+  return run;
 }
