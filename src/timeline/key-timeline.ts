@@ -17,11 +17,19 @@ import { piece, piecesFrom, type Piece, type PieceValue, type Scalar } from './t
 export interface KeyTimelineOptions {
   /** Events between two checkpoints: a late event replays at most this many plus those after it. @default 64 */
   readonly checkpointEvery: number;
-  /** How far behind the key's latest event (ms) an event may arrive and still be applied exactly. @default Infinity */
+  /**
+   * How far behind the key's latest event (ms) an event may arrive and still
+   * be applied exactly; what is older than the newest checkpoint before that
+   * is dropped (an event before it is `too_late`), so a key's retained events
+   * stay bounded by its event rate. Infinity keeps every event. @default 1 h
+   */
   readonly lateHorizonMs: number;
 }
 
-export const KEY_TIMELINE_DEFAULTS: KeyTimelineOptions = Object.freeze({ checkpointEvery: 64, lateHorizonMs: Number.POSITIVE_INFINITY });
+/** One hour: the server's resume window too (an event later than that is not read after a restart either). */
+export const DEFAULT_LATE_HORIZON_MS = 3_600_000;
+
+export const KEY_TIMELINE_DEFAULTS: KeyTimelineOptions = Object.freeze({ checkpointEvery: 64, lateHorizonMs: DEFAULT_LATE_HORIZON_MS });
 
 /** applied: in order; revised: late, the key was re-evaluated; duplicate: that (ts, seq) was seen; too_late: before the oldest checkpoint kept. */
 export type PushOutcome = 'applied' | 'revised' | 'duplicate' | 'too_late';
@@ -171,10 +179,10 @@ export class KeyTimeline extends TailStore {
   #frontierSeq = 0;
   #applied = 0;
   /** Retained events (for late ones), from absolute index `#rowBase`: ts and seq of each (interleaved), and `#columns` values each. */
-  #rowOrder: number[] = [];
-  #rowValues: (Scalar | undefined)[] = [];
+  readonly #rowOrder: number[] = [];
+  readonly #rowValues: (Scalar | undefined)[] = [];
   #rowBase = 0;
-  #checkpoints: Checkpoint[];
+  readonly #checkpoints: Checkpoint[];
   /** Changed since the owner last took this key's state (the evaluator's dirty list). */
   #dirty = false;
 
@@ -340,10 +348,11 @@ export class KeyTimeline extends TailStore {
     let oldest = 0;
     while (oldest + 1 < this.#checkpoints.length && (this.#checkpoints[oldest + 1] as Checkpoint).frontierTs < cutoff) oldest += 1;
     if (oldest === 0) return;
-    this.#checkpoints = this.#checkpoints.slice(oldest);
+    // In place: a copy per trim would be one more promoted array per key.
+    this.#checkpoints.splice(0, oldest);
     const drop = (this.#checkpoints[0] as Checkpoint).applied - this.#rowBase;
-    this.#rowOrder = this.#rowOrder.slice(2 * drop);
-    this.#rowValues = this.#rowValues.slice(drop * this.#columns);
+    this.#rowOrder.splice(0, 2 * drop);
+    this.#rowValues.splice(0, drop * this.#columns);
     this.#rowBase += drop;
   }
 
