@@ -9,6 +9,7 @@ import type { Clock, TimerHandle } from '../core/clock.js';
 import { columnReader, columnSegments, type ColumnReader, type TimelinePlan } from './compile-timeline.js';
 import { DueHeap } from './due-heap.js';
 import { KeyIndex } from './key-index.js';
+import { RowLog } from './row-log.js';
 import { TailArena } from './tail-arena.js';
 import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
 import { aggregateValues, type AggregateRow } from './timeline-aggregate.js';
@@ -77,6 +78,8 @@ export class TimelineEvaluator {
   readonly #timelines: KeyTimeline[] = [];
   /** Every key's tails, in one stripe each. */
   readonly #arena: TailArena;
+  /** Every key's retained events. */
+  readonly #rows: RowLog;
   readonly #listeners = new Set<ChangeListener>();
   readonly #notify = new Map<string, NotifyState>();
   readonly #heap = new DueHeap();
@@ -94,6 +97,7 @@ export class TimelineEvaluator {
   constructor(options: TimelineEvaluatorOptions) {
     this.#plan = options.plan;
     this.#arena = new TailArena(options.plan.layout);
+    this.#rows = new RowLog(options.plan.columns.length);
     this.#readKey = columnReader(columnSegments(options.key));
     this.#values = new Array<Scalar | undefined>(options.plan.columns.length).fill(undefined);
     this.#clock = options.clock;
@@ -120,7 +124,7 @@ export class TimelineEvaluator {
     const index = this.#keyIndex.intern(key);
     let timeline = this.#timelines[index];
     if (timeline === undefined) {
-      timeline = new KeyTimeline(this.#plan, this.#options, undefined, this.#arena);
+      timeline = new KeyTimeline(this.#plan, this.#options, undefined, this.#arena, this.#rows);
       this.#timelines.push(timeline);
     }
     const readers = this.#plan.readers;
@@ -233,10 +237,13 @@ export class TimelineEvaluator {
 
   /** Restores keys from a durable checkpoint (before pushing anything newer). */
   restoreKey(key: string, state: KeyState): void {
-    const timeline = new KeyTimeline(this.#plan, this.#options, state, this.#arena);
+    const timeline = new KeyTimeline(this.#plan, this.#options, state, this.#arena, this.#rows);
     const index = this.#keyIndex.intern(key);
     if (index === this.#timelines.length) this.#timelines.push(timeline);
-    else this.#timelines[index] = timeline;
+    else {
+      this.#timelines[index]?.leaveRows();
+      this.#timelines[index] = timeline;
+    }
   }
 
   close(): void {
