@@ -13,6 +13,7 @@
  * on the shared 2-core machine. Both sides compute the same total, checked.
  */
 import { parseArgs } from 'node:util';
+import { PerformanceObserver } from 'node:perf_hooks';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
@@ -75,7 +76,14 @@ function* chunks(generator: VideoSessionOptions) {
  * system, GC included): on a shared machine wall time also counts the
  * time other processes held the core.
  */
-function incremental(generator: VideoSessionOptions): { seconds: number; cpuSeconds: number; events: number; totalS: number; endTs: number } {
+async function incremental(generator: VideoSessionOptions): Promise<{ seconds: number; cpuSeconds: number; gcSeconds: number; events: number; totalS: number; endTs: number }> {
+  // Collector pauses of the main thread that began while pushing (the generator's, between chunks, are not counted).
+  const pauses: { start: number; duration: number }[] = [];
+  const pushes: { start: number; end: number }[] = [];
+  const collections = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) pauses.push({ start: entry.startTime, duration: entry.duration });
+  });
+  collections.observe({ entryTypes: ['gc'] });
   const evaluator = new TimelineEvaluator({ plan: compileTimeline(REBUFFERING_QUERY), key: 'data.session', clock: systemClock });
   let seconds = 0;
   let cpuSeconds = 0;
@@ -85,15 +93,20 @@ function incremental(generator: VideoSessionOptions): { seconds: number; cpuSeco
     const began = performance.now();
     const cpu = process.cpuUsage();
     for (const event of chunk) evaluator.push(event);
+    pushes.push({ start: began, end: performance.now() });
     const used = process.cpuUsage(cpu);
     cpuSeconds += (used.user + used.system) / 1e6;
     seconds += (performance.now() - began) / 1_000;
     events += chunk.length;
     for (const event of chunk) if (event.ts > endTs) endTs = event.ts;
   }
+  // The observer is called asynchronously: let it see the last pauses.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  collections.disconnect();
+  const gcMs = pauses.filter((pause) => pushes.some((push) => pause.start >= push.start && pause.start < push.end)).reduce((sum, pause) => sum + pause.duration, 0);
   let totalS = 0;
   for (const key of evaluator.keys()) totalS += evaluator.valueAt(key, endTs) as number;
-  return { seconds, cpuSeconds, events, totalS, endTs };
+  return { seconds, cpuSeconds, gcSeconds: gcMs / 1_000, events, totalS, endTs };
 }
 
 /** The same answer in SQL: each buffer interval after the first play, minus the part within 5 s of the latest seek. */
@@ -150,10 +163,11 @@ async function main(): Promise<void> {
   const { sessions, eventsPerSession, postgresUrl, skipPostgres } = options();
   const generator: VideoSessionOptions = { sessions, eventsPerSession, seed: SEED, startTs: BENCH_START_TS };
   progress(`${sessions} sessions x ${eventsPerSession} events, rebuffering query`);
-  const ours = incremental(generator);
+  const ours = await incremental(generator);
   const oursRate = ours.events / ours.cpuSeconds;
   report('incremental', {
     sessions, events: ours.events, wall_seconds: Math.round(ours.seconds * 1_000) / 1_000, cpu_seconds: Math.round(ours.cpuSeconds * 1_000) / 1_000,
+    gc_pause_seconds: Math.round(ours.gcSeconds * 1_000) / 1_000,
     events_per_s_wall: Math.round(ours.events / ours.seconds), events_per_s_per_core: Math.round(oursRate),
     target: TARGET_EVENTS_PER_S, meets_target: oursRate >= TARGET_EVENTS_PER_S, rebuffering_total_s: Math.round(ours.totalS * 1_000) / 1_000,
   });

@@ -12,16 +12,25 @@ import type { StepKernel } from './step-kernels.js';
 import type { TailLayout } from './tail-layout.js';
 import type { TailArena } from './tail-arena.js';
 import { TailStore, type TailSnapshot } from './tail-store.js';
+import { RowLog, type RowChain, type RowLogArrays } from './row-log.js';
 import { piece, piecesFrom, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
 
 export interface KeyTimelineOptions {
   /** Events between two checkpoints: a late event replays at most this many plus those after it. @default 64 */
   readonly checkpointEvery: number;
-  /** How far behind the key's latest event (ms) an event may arrive and still be applied exactly. @default Infinity */
+  /**
+   * How far behind the key's latest event (ms) an event may arrive and still
+   * be applied exactly; what is older than the newest checkpoint before that
+   * is dropped (an event before it is `too_late`), so a key's retained events
+   * stay bounded by its event rate. Infinity keeps every event. @default 1 h
+   */
   readonly lateHorizonMs: number;
 }
 
-export const KEY_TIMELINE_DEFAULTS: KeyTimelineOptions = Object.freeze({ checkpointEvery: 64, lateHorizonMs: Number.POSITIVE_INFINITY });
+/** One hour: the server's resume window too (an event later than that is not read after a restart either). */
+export const DEFAULT_LATE_HORIZON_MS = 3_600_000;
+
+export const KEY_TIMELINE_DEFAULTS: KeyTimelineOptions = Object.freeze({ checkpointEvery: 64, lateHorizonMs: DEFAULT_LATE_HORIZON_MS });
 
 /** applied: in order; revised: late, the key was re-evaluated; duplicate: that (ts, seq) was seen; too_late: before the oldest checkpoint kept. */
 export type PushOutcome = 'applied' | 'revised' | 'duplicate' | 'too_late';
@@ -159,7 +168,7 @@ class History {
 }
 
 /** A TailStore itself (not one beside it): one object fewer to reach per event. */
-export class KeyTimeline extends TailStore {
+export class KeyTimeline extends TailStore implements RowChain {
   readonly #plan: TimelinePlan;
   readonly #compiled: CompiledPlan;
   readonly #options: KeyTimelineOptions;
@@ -170,17 +179,23 @@ export class KeyTimeline extends TailStore {
   #frontierTs = 0;
   #frontierSeq = 0;
   #applied = 0;
-  /** Retained events (for late ones), from absolute index `#rowBase`: ts and seq of each (interleaved), and `#columns` values each. */
-  #rowOrder: number[] = [];
-  #rowValues: (Scalar | undefined)[] = [];
+  /** Retained events (for late ones), in a log the evaluator's keys share: `#rowCount` rows chained from `#rowHead` (newest first), the oldest at absolute index `#rowBase`. */
+  readonly #rows: RowLog;
+  #rowHead = -1;
+  #rowCount = 0;
   #rowBase = 0;
-  #checkpoints: Checkpoint[];
+  /** Row indices of a replay, oldest last (shared: a replay never nests). */
+  static #replay = new Int32Array(64);
+  readonly #checkpoints: Checkpoint[];
   /** Changed since the owner last took this key's state (the evaluator's dirty list). */
   #dirty = false;
 
-  /** `arena`: where the tails live, shared by the keys of one evaluator; omitted, this key has its own. */
-  constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState, arena?: TailArena) {
+  /** `arena` and `rows`: where the tails and the retained events live, shared by the keys of one evaluator; omitted, this key has its own. */
+  constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState, arena?: TailArena, rows: RowLog = new RowLog(plan.columns.length, 64)) {
     super(plan.layout, arena);
+    if (rows.columns !== plan.columns.length) throw new TypeError('a KeyTimeline must use a row log made for its plan\'s columns');
+    this.#rows = rows;
+    rows.join(this);
     this.#plan = plan;
     this.#compiled = compiled(plan);
     this.#options = options;
@@ -226,28 +241,40 @@ export class KeyTimeline extends TailStore {
   /** Applies the event at (ts, seq) whose column values are `values` (read, not kept). */
   pushValues(ts: number, seq: number, values: readonly (Scalar | undefined)[]): PushOutcome {
     if (!this.#started || before(this.#frontierTs, this.#frontierSeq, ts, seq)) {
-      const at = this.#rowOrder.length >> 1;
-      this.#rowOrder.push(ts, seq);
-      const columns = this.#columns;
-      for (let column = 0; column < columns; column += 1) this.#rowValues.push(values[column]);
-      this.#apply(at);
+      this.#rows.reserve();
+      const row = this.#rows.append(ts, seq, values, 0, this.#rowHead);
+      this.#rowHead = row;
+      this.#rowCount += 1;
+      this.#apply(row);
       return 'applied';
     }
     if (ts === this.#frontierTs && seq === this.#frontierSeq) return 'duplicate';
     const oldest = this.#checkpoints[0] as Checkpoint;
     if (oldest.started && !before(oldest.frontierTs, oldest.frontierSeq, ts, seq)) return 'too_late';
-    const at = this.#insertionIndex(ts, seq);
-    if (2 * at < this.#rowOrder.length && this.#rowOrder[2 * at] === ts && this.#rowOrder[2 * at + 1] === seq) return 'duplicate';
-    this.#rowOrder.splice(2 * at, 0, ts, seq);
-    this.#rowValues.splice(at * this.#columns, 0, ...values.slice(0, this.#columns));
-    const absolute = this.#rowBase + at;
+    const rows = this.#rows;
+    // Before walking: the append below then moves no row.
+    rows.reserve();
+    // Walk back to the newest row before (ts, seq): `later` rows come after it.
+    let next = -1;
+    let at = this.#rowHead;
+    let later = 0;
+    while (later < this.#rowCount && before(ts, seq, rows.ts[at] as number, rows.seq[at] as number)) {
+      next = at;
+      at = rows.prev[at] as number;
+      later += 1;
+    }
+    if (later < this.#rowCount && rows.ts[at] === ts && rows.seq[at] === seq) return 'duplicate';
+    const row = rows.append(ts, seq, values, 0, later < this.#rowCount ? at : -1);
+    if (next < 0) this.#rowHead = row;
+    else rows.prev[next] = row;
+    this.#rowCount += 1;
+    const absolute = this.#rowBase + this.#rowCount - 1 - later;
     let keep = this.#checkpoints.length - 1;
     while (keep > 0 && (this.#checkpoints[keep] as Checkpoint).applied > absolute) keep -= 1;
     this.#checkpoints.length = keep + 1;
     const checkpoint = this.#checkpoints[keep] as Checkpoint;
     this.#restore(checkpoint);
-    const rows = this.#rowOrder.length >> 1;
-    for (let index = checkpoint.applied - this.#rowBase; index < rows; index += 1) this.#apply(index);
+    this.#replayFrom(checkpoint.applied);
     return 'revised';
   }
 
@@ -284,15 +311,41 @@ export class KeyTimeline extends TailStore {
     };
   }
 
-  #insertionIndex(ts: number, seq: number): number {
-    let low = 0;
-    let high = this.#rowOrder.length >> 1;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (before(this.#rowOrder[2 * middle] as number, this.#rowOrder[2 * middle + 1] as number, ts, seq)) low = middle + 1;
-      else high = middle;
+  /** Applies again every retained row from absolute index `from` on, in order. */
+  #replayFrom(from: number): void {
+    const count = this.#rowBase + this.#rowCount - from;
+    if (KeyTimeline.#replay.length < count) KeyTimeline.#replay = new Int32Array(2 * count);
+    const order = KeyTimeline.#replay;
+    const prev = this.#rows.prev;
+    let row = this.#rowHead;
+    for (let index = 0; index < count; index += 1) {
+      order[index] = row;
+      row = prev[row] as number;
     }
-    return low;
+    for (let index = count - 1; index >= 0; index -= 1) this.#apply(order[index] as number);
+  }
+
+  /** RowChain: copies the retained rows, oldest first, into the fresh log. */
+  relocate(from: RowLogArrays, into: RowLog): void {
+    const count = this.#rowCount;
+    if (KeyTimeline.#replay.length < count) KeyTimeline.#replay = new Int32Array(2 * count);
+    const order = KeyTimeline.#replay;
+    let row = this.#rowHead;
+    for (let index = 0; index < count; index += 1) {
+      order[index] = row;
+      row = from.prev[row] as number;
+    }
+    let head = -1;
+    for (let index = count - 1; index >= 0; index -= 1) {
+      const old = order[index] as number;
+      head = into.append(from.ts[old] as number, from.seq[old] as number, from.values, old * into.columns, head);
+    }
+    this.#rowHead = head;
+  }
+
+  /** This key's rows are no longer read (the evaluator replaced it). */
+  leaveRows(): void {
+    this.#rows.leave(this, this.#rowCount);
   }
 
   /** Appends the part of node `node`'s tail within [from, until) to `target` (a tail may begin before `from`). */
@@ -308,25 +361,26 @@ export class KeyTimeline extends TailStore {
     }
   }
 
-  /** Applies retained event `index` (relative to `#rowBase`). */
-  #apply(index: number): void {
+  /** Applies retained row `row` (an index in the row log). */
+  #apply(row: number): void {
     const { kernels, results, leftNodes, changed } = this.#compiled;
-    const t = this.#rowOrder[2 * index] as number;
+    const rows = this.#rows;
+    const t = rows.ts[row] as number;
     const first = !this.#started;
     const tails = this as TailStore;
     if (!first && t > this.#frontierTs) {
       for (let r = 0; r < results.length; r += 1) this.#appendTail(this.#histories[r] as History, results[r] as number, this.#frontierTs, t);
       for (let l = 0; l < leftNodes.length; l += 1) tails.takeLeft(leftNodes[l] as number, t);
     }
-    const values = this.#rowValues;
-    const base = index * this.#columns;
+    const values = rows.values;
+    const base = row * this.#columns;
     for (let node = 0; node < kernels.length; node += 1) changed[node] = (kernels[node] as StepKernel)(tails, t, values, base, first, changed) ? 1 : 0;
     if (first) {
       this.#started = true;
       this.#firstTs = t;
     }
     this.#frontierTs = t;
-    this.#frontierSeq = this.#rowOrder[2 * index + 1] as number;
+    this.#frontierSeq = rows.seq[row] as number;
     this.#applied += 1;
     if (this.#applied % this.#options.checkpointEvery === 0) this.#checkpoint();
   }
@@ -340,11 +394,12 @@ export class KeyTimeline extends TailStore {
     let oldest = 0;
     while (oldest + 1 < this.#checkpoints.length && (this.#checkpoints[oldest + 1] as Checkpoint).frontierTs < cutoff) oldest += 1;
     if (oldest === 0) return;
-    this.#checkpoints = this.#checkpoints.slice(oldest);
+    // In place: a copy per trim would be one more promoted array per key.
+    this.#checkpoints.splice(0, oldest);
     const drop = (this.#checkpoints[0] as Checkpoint).applied - this.#rowBase;
-    this.#rowOrder = this.#rowOrder.slice(2 * drop);
-    this.#rowValues = this.#rowValues.slice(drop * this.#columns);
+    this.#rowCount -= drop;
     this.#rowBase += drop;
+    this.#rows.release(drop);
   }
 
   #capture(): Checkpoint {

@@ -8,6 +8,8 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { columnReader, columnSegments, type ColumnReader, type TimelinePlan } from './compile-timeline.js';
 import { DueHeap } from './due-heap.js';
+import { KeyIndex } from './key-index.js';
+import { RowLog } from './row-log.js';
 import { TailArena } from './tail-arena.js';
 import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
 import { aggregateValues, type AggregateRow } from './timeline-aggregate.js';
@@ -71,9 +73,13 @@ export class TimelineEvaluator {
   readonly #readKey: ColumnReader;
   readonly #clock: Clock;
   readonly #options: KeyTimelineOptions;
-  readonly #keys = new Map<string, KeyTimeline>();
+  /** Each key's index into `#timelines`. */
+  readonly #keyIndex = new KeyIndex();
+  readonly #timelines: KeyTimeline[] = [];
   /** Every key's tails, in one stripe each. */
   readonly #arena: TailArena;
+  /** Every key's retained events. */
+  readonly #rows: RowLog;
   readonly #listeners = new Set<ChangeListener>();
   readonly #notify = new Map<string, NotifyState>();
   readonly #heap = new DueHeap();
@@ -91,6 +97,7 @@ export class TimelineEvaluator {
   constructor(options: TimelineEvaluatorOptions) {
     this.#plan = options.plan;
     this.#arena = new TailArena(options.plan.layout);
+    this.#rows = new RowLog(options.plan.columns.length);
     this.#readKey = columnReader(columnSegments(options.key));
     this.#values = new Array<Scalar | undefined>(options.plan.columns.length).fill(undefined);
     this.#clock = options.clock;
@@ -114,10 +121,11 @@ export class TimelineEvaluator {
       return 'keyless';
     }
     const key = typeof raw === 'string' ? raw : String(raw);
-    let timeline = this.#keys.get(key);
+    const index = this.#keyIndex.intern(key);
+    let timeline = this.#timelines[index];
     if (timeline === undefined) {
-      timeline = new KeyTimeline(this.#plan, this.#options, undefined, this.#arena);
-      this.#keys.set(key, timeline);
+      timeline = new KeyTimeline(this.#plan, this.#options, undefined, this.#arena, this.#rows);
+      this.#timelines.push(timeline);
     }
     const readers = this.#plan.readers;
     const values = this.#values;
@@ -132,26 +140,26 @@ export class TimelineEvaluator {
   }
 
   keys(): string[] {
-    return [...this.#keys.keys()];
+    return [...this.#keyIndex.keys()];
   }
 
   has(key: string): boolean {
-    return this.#keys.has(key);
+    return this.#keyIndex.get(key) >= 0;
   }
 
   stats(): EvaluatorStats {
-    return { keys: this.#keys.size, events: this.#events, keyless: this.#keyless, late: this.#late, tooLate: this.#tooLate };
+    return { keys: this.#timelines.length, events: this.#events, keyless: this.#keyless, late: this.#late, tooLate: this.#tooLate };
   }
 
   /** The key's result at `t` (durations in seconds); null before its first event or when unknown. */
   valueAt(key: string, t: number): Scalar | null {
-    const timeline = this.#keys.get(key);
+    const timeline = this.#timeline(key);
     return timeline === undefined ? null : this.#output(timeline.valueAt(0, t));
   }
 
   /** The key's result over [start, end) as intervals (start omitted: from its first event); unknown before its first event. */
   intervals(key: string, startAt: number | undefined = undefined, end: number | undefined = undefined): TimelineInterval[] {
-    const timeline = this.#keys.get(key);
+    const timeline = this.#timeline(key);
     const pieces = timeline === undefined ? [] : timeline.pieces(0);
     const start = startAt ?? pieces[0]?.start;
     if (start === undefined) return [];
@@ -174,10 +182,10 @@ export class TimelineEvaluator {
   aggregate(t: number): AggregateRow[] {
     const spec = this.#plan.aggregate ?? { functions: ['count', 'sum', 'avg', 'min', 'max'] as const };
     const grouped = this.#plan.groupRoot >= 0;
-    const entries = function* (keys: Map<string, KeyTimeline>): Generator<readonly [PieceValue, PieceValue]> {
-      for (const timeline of keys.values()) yield [timeline.valueAt(0, t), grouped ? timeline.valueAt(1, t) : null];
+    const entries = function* (timelines: readonly KeyTimeline[]): Generator<readonly [PieceValue, PieceValue]> {
+      for (const timeline of timelines) yield [timeline.valueAt(0, t), grouped ? timeline.valueAt(1, t) : null];
     };
-    return aggregateValues(spec, entries(this.#keys), this.#plan.rootIsDuration ? MS_PER_SECOND : 1);
+    return aggregateValues(spec, entries(this.#timelines), this.#plan.rootIsDuration ? MS_PER_SECOND : 1);
   }
 
   /**
@@ -201,7 +209,7 @@ export class TimelineEvaluator {
       if (entry === undefined || entry.due > now) break;
       this.#heap.pop();
       const state = this.#notify.get(entry.key);
-      const timeline = this.#keys.get(entry.key);
+      const timeline = this.#timeline(entry.key);
       if (state === undefined || timeline === undefined || state.due !== entry.due) continue;
       this.#sendUntil(entry.key, timeline, state, now);
       this.#schedule(entry.key, timeline, state);
@@ -212,15 +220,15 @@ export class TimelineEvaluator {
   /** The state of every key (`all`) or of the keys changed since the last call, for a durable checkpoint. */
   takeStates(all: boolean): [string, KeyState][] {
     const out: [string, KeyState][] = [];
-    if (all) for (const [key, timeline] of this.#keys) out.push([key, timeline.state()]);
+    if (all) this.#timelines.forEach((timeline, index) => out.push([this.#keyIndex.keyAt(index), timeline.state()]));
     else {
       for (const key of this.#dirty) {
-        const timeline = this.#keys.get(key);
+        const timeline = this.#timeline(key);
         if (timeline?.dirty === true) out.push([key, timeline.state()]);
       }
     }
     for (const key of this.#dirty) {
-      const timeline = this.#keys.get(key);
+      const timeline = this.#timeline(key);
       timeline?.clearDirty();
     }
     this.#dirty = [];
@@ -229,12 +237,23 @@ export class TimelineEvaluator {
 
   /** Restores keys from a durable checkpoint (before pushing anything newer). */
   restoreKey(key: string, state: KeyState): void {
-    this.#keys.set(key, new KeyTimeline(this.#plan, this.#options, state, this.#arena));
+    const timeline = new KeyTimeline(this.#plan, this.#options, state, this.#arena, this.#rows);
+    const index = this.#keyIndex.intern(key);
+    if (index === this.#timelines.length) this.#timelines.push(timeline);
+    else {
+      this.#timelines[index]?.leaveRows();
+      this.#timelines[index] = timeline;
+    }
   }
 
   close(): void {
     this.#stopNotifying();
     this.#listeners.clear();
+  }
+
+  #timeline(key: string): KeyTimeline | undefined {
+    const index = this.#keyIndex.get(key);
+    return index < 0 ? undefined : this.#timelines[index];
   }
 
   #output(value: PieceValue): Scalar | null {
@@ -258,7 +277,8 @@ export class TimelineEvaluator {
 
   #startNotifying(): void {
     const now = this.#clock.now();
-    for (const [key, timeline] of this.#keys) {
+    for (const [index, timeline] of this.#timelines.entries()) {
+      const key = this.#keyIndex.keyAt(index);
       const at = Math.max(now, timeline.frontierTs);
       const current = timeline.piecesFrom(0, at)[0];
       const state: NotifyState = { sentUntil: at, last: current, due: Number.POSITIVE_INFINITY };

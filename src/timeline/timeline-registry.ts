@@ -116,7 +116,10 @@ export interface TimelineRegistryOptions {
   /**
    * On resume from a checkpoint, the channel is read from this long before
    * the checkpoint's latest event time (for events appended after the
-   * checkpoint with older times), ms. @default 1 h
+   * checkpoint with older times), ms. It is also each evaluator's
+   * `lateHorizonMs`: an event later than this would be missed after a
+   * restart, so it is counted `tooLate` live too, and no key keeps more
+   * history for late events than this window. @default 1 h
    */
   readonly resumeWindowMs?: number;
   /**
@@ -356,7 +359,7 @@ export class TimelineRegistry {
     try {
       const restored = await this.#checkpoints.latest(definition.name, id);
       const coveredSeq = restored?.checkpoint.seq ?? 0;
-      const evaluator = new TimelineEvaluator({ plan, key: definition.key, clock });
+      const evaluator = new TimelineEvaluator({ plan, key: definition.key, clock, lateHorizonMs: this.#resumeWindowMs });
       for (const [key, state] of restored?.checkpoint.keys ?? []) evaluator.restoreKey(key, state);
       const tail = new LiveTail({
         channel: definition.channel, reader, bus,

@@ -161,6 +161,17 @@ describe('late events', () => {
     assert.equal(evaluator.push({ ts: 5 * S, seq: 101, data: { k: 'a', v: -1 } }), 'too_late');
     assert.equal(evaluator.valueAt('a', 25.5 * S), -1);
   });
+
+  it('keep one hour for late events by default, and count what is later than that', () => {
+    const evaluator = new TimelineEvaluator({ plan: compileTimeline('latest_event_to_state(v)'), key: 'k', clock: new VirtualClock(0) });
+    const MINUTE = 60 * S;
+    for (let i = 0; i <= 300; i += 1) evaluator.push({ ts: i * MINUTE, seq: i + 1, data: { k: 'a', v: i } });
+    assert.equal(evaluator.push({ ts: 250.5 * MINUTE, seq: 1_000, data: { k: 'a', v: -1 } }), 'revised');
+    assert.equal(evaluator.push({ ts: 100.5 * MINUTE, seq: 1_001, data: { k: 'a', v: -1 } }), 'too_late');
+    assert.equal(evaluator.valueAt('a', 250.7 * MINUTE), -1);
+    assert.equal(evaluator.valueAt('a', 100.7 * MINUTE), 100);
+    assert.deepEqual(evaluator.stats(), { keys: 1, events: 303, keyless: 0, late: 1, tooLate: 1 });
+  });
 });
 
 describe('aggregate', () => {

@@ -1,0 +1,91 @@
+/**
+ * The events many keys retain for late ones, in one log shared by an
+ * evaluator's keys: appended in arrival order to typed arrays (time, seq,
+ * a link to the same key's previous row) and one array of column values,
+ * each key chaining its own rows newest first in (ts, seq) order. Keys
+ * interleave, so arrays of each key's own meant a cold array (and its growth,
+ * promoted) per event; an append here writes where the previous one did.
+ * Keys that drop rows (the late horizon) report it; when the log is full
+ * and at most half of it is still retained, every key's chain is copied
+ * into a fresh log (compaction), so its size follows what is retained.
+ */
+import type { Scalar } from './timeline-piece.js';
+
+const INITIAL_ROWS = 1 << 12;
+
+/** A key with rows in the log: it moves its chain when the log compacts. */
+export interface RowChain {
+  /** Copies its retained rows from `from` into the log `into` (see `RowLog.relocate`). */
+  relocate(from: RowLogArrays, into: RowLog): void;
+}
+
+export interface RowLogArrays {
+  readonly ts: Float64Array;
+  readonly seq: Float64Array;
+  readonly prev: Int32Array;
+  readonly values: (Scalar | undefined)[];
+}
+
+export class RowLog implements RowLogArrays {
+  readonly columns: number;
+  /** Replaced when the log grows or compacts (only inside `append` and `reserve`): read them through the log, never keep them. */
+  ts: Float64Array;
+  seq: Float64Array;
+  /** Index of the same key's previous row; meaningless past the key's retained count. */
+  prev: Int32Array;
+  values: (Scalar | undefined)[] = [];
+  length = 0;
+  /** Rows some key still retains. */
+  #retained = 0;
+  readonly #chains = new Set<RowChain>();
+
+  constructor(columns: number, initialRows = INITIAL_ROWS) {
+    this.columns = columns;
+    this.ts = new Float64Array(initialRows);
+    this.seq = new Float64Array(initialRows);
+    this.prev = new Int32Array(initialRows);
+  }
+
+  join(chain: RowChain): void {
+    this.#chains.add(chain);
+  }
+
+  /** The chain's rows are no longer read (its key was replaced). */
+  leave(chain: RowChain, retained: number): void {
+    this.#chains.delete(chain);
+    this.#retained -= retained;
+  }
+
+  /** `count` retained rows were dropped by their key. */
+  release(count: number): void {
+    this.#retained -= count;
+  }
+
+  /** Makes room for one row, moving every chain when full: row indices read after it stay valid through the next `append`. */
+  reserve(): void {
+    if (this.length < this.ts.length) return;
+    const from: RowLogArrays = { ts: this.ts, seq: this.seq, prev: this.prev, values: this.values };
+    const size = 2 * this.#retained <= this.ts.length ? this.ts.length : 2 * this.ts.length;
+    this.ts = new Float64Array(size);
+    this.seq = new Float64Array(size);
+    this.prev = new Int32Array(size);
+    this.values = [];
+    this.length = 0;
+    this.#retained = 0;
+    for (const chain of this.#chains) chain.relocate(from, this);
+  }
+
+  /** Appends a retained row whose columns are `values[base..]`; returns its index. Call `reserve` first (it may move every chain, `prev` too). */
+  append(ts: number, seq: number, values: readonly (Scalar | undefined)[], base: number, prev: number): number {
+    const at = this.length;
+    this.ts[at] = ts;
+    this.seq[at] = seq;
+    this.prev[at] = prev;
+    const columns = this.columns;
+    const out = this.values;
+    for (let column = 0; column < columns; column += 1) out[at * columns + column] = values[base + column];
+    this.length = at + 1;
+    this.#retained += 1;
+    return at;
+  }
+}
