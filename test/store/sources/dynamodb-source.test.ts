@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { CreateTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import type { PlayheadError } from '../../../src/core/errors.js';
@@ -24,6 +24,11 @@ import { startSourceServer } from '../../support/source-server.js';
 
 const T0 = Date.UTC(2018, 2, 7);
 const skip = storeSelected('dynamodb') ? false : 'PLAYHEAD_TEST_STORES does not include dynamodb';
+
+/** dynalite makes a table ACTIVE a moment after answering CreateTable (later still on disk): a write before that finds no table. */
+async function untilActive(client: DynamoDBClient, table: string): Promise<void> {
+  while ((await client.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 describe('a DynamoDB table as a source (dynalite)', { skip }, () => {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -50,6 +55,7 @@ describe('a DynamoDB table as a source (dynalite)', { skip }, () => {
       KeySchema: keys.map(([AttributeName, , KeyType]): KeySchemaElement => ({ AttributeName, KeyType })),
       AttributeDefinitions: keys.map(([AttributeName, AttributeType]): AttributeDefinition => ({ AttributeName, AttributeType })),
     }));
+    await untilActive(client, name);
     const put = async (items: readonly Record<string, unknown>[]) => {
       for (let at = 0; at < items.length; at += 25) {
         await documents.send(new BatchWriteCommand({ RequestItems: { [name]: items.slice(at, at + 25).map((Item) => ({ PutRequest: { Item } })) } }));
@@ -220,6 +226,9 @@ describe('a DynamoDB table as a source (dynalite)', { skip }, () => {
     t.after(() => rmSync(folder, { recursive: true, force: true }));
     let own = dynalite({ createTableMs: 0, path: folder });
     await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', () => resolve()));
+    // Closed here too if the test fails before the restart: an open server would hold the file's run until its timeout.
+    const first = own;
+    t.after(() => new Promise<void>((resolve) => first.close(() => resolve())));
     const port = (own.address() as AddressInfo).port;
     const ownEndpoint = `http://127.0.0.1:${port}`;
     const ownClient = new DynamoDBClient({ region: 'us-east-1', endpoint: ownEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -229,6 +238,7 @@ describe('a DynamoDB table as a source (dynalite)', { skip }, () => {
       KeySchema: [{ AttributeName: 'device_id', KeyType: 'HASH' }, { AttributeName: 'ts', KeyType: 'RANGE' }],
       AttributeDefinitions: [{ AttributeName: 'device_id', AttributeType: 'S' }, { AttributeName: 'ts', AttributeType: 'N' }],
     }));
+    await untilActive(ownClient, 'readings');
     await DynamoDBDocumentClient.from(ownClient).send(new PutCommand({ TableName: 'readings', Item: { device_id: 'a', ts: T0, v: 1 } }));
     const { sources } = registry(t);
     await sources.mount('readings', `dynamodb://local/readings?endpoint=${ownEndpoint}&poll=0`);
