@@ -78,7 +78,6 @@ export class CoalescingWriter implements EventWriter {
  * input is stored when the next stored event is it, else it was a duplicate.
  */
 function splitResult(result: AppendResult, group: readonly WaitingBatch[]): AppendResult[] {
-  if (group.length === 1) return [result];
   let next = 0;
   return group.map(({ events }) => {
     const stored: StoredEvent[] = [];
