@@ -314,33 +314,32 @@ export class KeyTimeline extends TailStore implements RowChain {
   /** Applies again every retained row from absolute index `from` on, in order. */
   #replayFrom(from: number): void {
     const count = this.#rowBase + this.#rowCount - from;
-    if (KeyTimeline.#replay.length < count) KeyTimeline.#replay = new Int32Array(2 * count);
-    const order = KeyTimeline.#replay;
-    const prev = this.#rows.prev;
-    let row = this.#rowHead;
-    for (let index = 0; index < count; index += 1) {
-      order[index] = row;
-      row = prev[row] as number;
-    }
+    const order = this.#newestRows(this.#rows.prev, count);
     for (let index = count - 1; index >= 0; index -= 1) this.#apply(order[index] as number);
   }
 
   /** RowChain: copies the retained rows, oldest first, into the fresh log. */
   relocate(from: RowLogArrays, into: RowLog): void {
     const count = this.#rowCount;
-    if (KeyTimeline.#replay.length < count) KeyTimeline.#replay = new Int32Array(2 * count);
-    const order = KeyTimeline.#replay;
-    let row = this.#rowHead;
-    for (let index = 0; index < count; index += 1) {
-      order[index] = row;
-      row = from.prev[row] as number;
-    }
+    const order = this.#newestRows(from.prev, count);
     let head = -1;
     for (let index = count - 1; index >= 0; index -= 1) {
       const old = order[index] as number;
       head = into.append(from.ts[old] as number, from.seq[old] as number, from.values, old * into.columns, head);
     }
     this.#rowHead = head;
+  }
+
+  /** The row indices of this key's newest `count` rows, newest first, in the shared scratch array. */
+  #newestRows(prev: Int32Array, count: number): Int32Array {
+    if (KeyTimeline.#replay.length < count) KeyTimeline.#replay = new Int32Array(2 * count);
+    const order = KeyTimeline.#replay;
+    let row = this.#rowHead;
+    for (let index = 0; index < count; index += 1) {
+      order[index] = row;
+      row = prev[row] as number;
+    }
+    return order;
   }
 
   /** This key's rows are no longer read (the evaluator replaced it). */
