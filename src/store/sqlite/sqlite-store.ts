@@ -133,21 +133,14 @@ export class SqliteStore implements EventStore {
     const stored: StoredEvent[] = [];
     let seq = row.lastSeq;
     for (let i = 0; i < events.length;) {
-      if (idlessRun(events, i) === INSERT_ROWS) {
-        // Events without an id cannot be duplicates: INSERT_ROWS of them go in one statement.
-        this.#insertIdless(row.id, seq, events, i);
-        for (const end = i + INSERT_ROWS; i < end; i += 1) {
-          const event = events[i] as NewEvent;
-          seq += 1;
-          accepted.push(event);
-          stored.push({ channel, seq, ts: event.ts, id: null, data: event.data });
-        }
-        continue;
-      }
-      // Fewer id-less events than a statement takes, then one with an id (or the end): one by one.
-      for (const end = Math.min(events.length, i + idlessRun(events, i) + 1); i < end; i += 1) {
+      const run = idlessRun(events, i);
+      // Events without an id cannot be duplicates: INSERT_ROWS of them go in one statement. Otherwise one by one:
+      // the id-less events (fewer than a statement takes), then the one with an id after them.
+      const together = run === INSERT_ROWS;
+      if (together) this.#insertIdless(row.id, seq, events, i);
+      for (const end = Math.min(events.length, i + (together ? run : run + 1)); i < end; i += 1) {
         const event = events[i] as NewEvent;
-        if (s.insertEvent.run(row.id, seq + 1, event.ts, event.id, event.dataJson).changes === 0) continue;
+        if (!together && s.insertEvent.run(row.id, seq + 1, event.ts, event.id, event.dataJson).changes === 0) continue;
         seq += 1;
         accepted.push(event);
         stored.push({ channel, seq, ts: event.ts, id: event.id, data: event.data });
