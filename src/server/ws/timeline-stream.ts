@@ -97,14 +97,17 @@ export class TimelineStream {
   }
 
   #sendMissed(): void {
-    const { socket, sub, timeline, clock } = this.#options;
-    const message: TimelineMissedMessage = { type: 'timeline_missed', sub, timeline, at: clock.now() };
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    const { sub, timeline, clock } = this.#options;
+    this.#send({ type: 'timeline_missed', sub, timeline, at: clock.now() });
   }
 
   #sendValue(key: string, at: number, value: { readonly value: Scalar | null; readonly rate?: number }): void {
-    const { socket, sub, timeline } = this.#options;
-    const message: TimelineMessage = { type: 'timeline', sub, timeline, key, at, ...value };
+    const { sub, timeline } = this.#options;
+    this.#send({ type: 'timeline', sub, timeline, key, at, ...value });
+  }
+
+  #send(message: TimelineMessage | TimelineMissedMessage): void {
+    const { socket } = this.#options;
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   }
 }
