@@ -52,20 +52,29 @@ function replayDeltas(messages: readonly Message[]): { rows: string[]; versionsJ
   return { rows: rows.sort(), versionsJoin };
 }
 
+/** Posts clicks numbered on from the clicks already posted through it, to whichever node it is given. */
+function clickPoster(): { post: (url: string, count: number) => Promise<void>; readonly sent: () => number } {
+  let sent = 0;
+  return {
+    post: async (url, count) => {
+      const reply = await fetch(`${url}/v1/channels/clicks/events`, { method: 'POST', headers: json, body: JSON.stringify(Array.from({ length: count }, (_, i) => click(sent + i))) });
+      assert.equal(reply.status, 201);
+      sent += count;
+    },
+    sent: () => sent,
+  };
+}
+
+const rowsOn = async (url: string): Promise<unknown[]> => ((await (await fetch(`${url}/v1/views/${VIEW}`)).json()) as { rows: unknown[] }).rows;
+
 describe('a view across nodes', { skip }, () => {
   const admin = new pg.Pool({ connectionString: POSTGRES_TEST_URL, max: 1 });
   after(() => admin.end());
 
   it('is computed by one node, followed by the others, and moves exactly when its owner dies', { timeout: 120_000 }, async (t) => {
     const { nodes } = await serveCluster(t, admin, 'view_failover', ['n0', 'n1', 'n2'], ['--takeover', '2s']);
-    let sent = 0;
-    const post = async (url: string, count: number) => {
-      const reply = await fetch(`${url}/v1/channels/clicks/events`, { method: 'POST', headers: json, body: JSON.stringify(Array.from({ length: count }, (_, i) => click(sent + i))) });
-      assert.equal(reply.status, 201);
-      sent += count;
-    };
+    const { post, sent } = clickPoster();
     const cluster = async (url: string) => (await (await fetch(`${url}/v1/cluster`)).json()) as { leases: Record<string, string>; nodes: { id: string; owns: string[] }[] };
-    const rowsOn = async (url: string) => ((await (await fetch(`${url}/v1/views/${VIEW}`)).json()) as { rows: unknown[] }).rows;
 
     await post(nodes[0]?.url as string, 50);
     assert.equal((await fetch(`${nodes[1]?.url}/v1/views`, { method: 'POST', headers: json, body: JSON.stringify({ sql: SQL }) })).status, 201);
@@ -87,7 +96,7 @@ describe('a view across nodes', { skip }, () => {
 
     for (const node of nodes) await post(node.url, 40);
     for (const node of nodes) {
-      await eventually(() => rowsOn(node.url), (rows) => JSON.stringify(rows) === JSON.stringify(expectedRows(sent)), `${node.id}'s rows after ${sent} clicks`);
+      await eventually(() => rowsOn(node.url), (rows) => JSON.stringify(rows) === JSON.stringify(expectedRows(sent())), `${node.id}'s rows after ${sent()} clicks`);
     }
 
     // Under load: clicks keep coming to the followers while the owner dies.
@@ -102,29 +111,24 @@ describe('a view across nodes', { skip }, () => {
     const after = await eventually(() => cluster(watcher.url), (c) => followers.some((node) => node.id === c.leases[LEASE]), 'a survivor to take the view');
     assert.ok(followers.some((node) => node.id === after.leases[LEASE]));
     for (const node of followers) {
-      await eventually(() => rowsOn(node.url), (rows) => JSON.stringify(rows) === JSON.stringify(expectedRows(sent)), `${node.id}'s rows after the owner died (${sent} clicks)`);
+      await eventually(() => rowsOn(node.url), (rows) => JSON.stringify(rows) === JSON.stringify(expectedRows(sent())), `${node.id}'s rows after the owner died (${sent()} clicks)`);
     }
-    const expected = expectedRows(sent).map((row) => JSON.stringify(row)).sort();
+    const expected = expectedRows(sent()).map((row) => JSON.stringify(row)).sort();
     await eventually(async () => replayDeltas(client.messages.filter((message) => message.sub === 'v')), (seen) => JSON.stringify(seen.rows) === JSON.stringify(expected), 'the subscriber\'s rows');
     assert.equal(replayDeltas(client.messages.filter((message) => message.sub === 'v')).versionsJoin, true, 'every delta starts where the one before ended');
   });
 
   it('stays with an owner that is stopped: nobody else computes it, and the owner carries on after SIGCONT', { timeout: 120_000 }, async (t) => {
     const { nodes } = await serveCluster(t, admin, 'view_stall', ['n0', 'n1'], ['--takeover', '2s']);
-    let sent = 0;
-    const post = async (url: string, count: number) => {
-      const reply = await fetch(`${url}/v1/channels/clicks/events`, { method: 'POST', headers: json, body: JSON.stringify(Array.from({ length: count }, (_, i) => click(sent + i))) });
-      assert.equal(reply.status, 201);
-      sent += count;
-    };
-    const rowsOn = async (url: string) => JSON.stringify(((await (await fetch(`${url}/v1/views/${VIEW}`)).json()) as { rows: unknown[] }).rows);
+    const { post, sent } = clickPoster();
+    const rowsJson = async (url: string) => JSON.stringify(await rowsOn(url));
     await post(nodes[0]?.url as string, 30);
     assert.equal((await fetch(`${nodes[0]?.url}/v1/views`, { method: 'POST', headers: json, body: JSON.stringify({ sql: SQL }) })).status, 201);
     const held = await eventually(() => leasesOn(nodes[1]?.url as string), (leases) => leases[LEASE] !== undefined, 'an owner for the view');
     const owner = nodes.find((node) => node.id === held[LEASE]) as (typeof nodes)[0];
     const other = nodes.find((node) => node !== owner) as (typeof nodes)[0];
-    const beforeStop = JSON.stringify(expectedRows(sent));
-    await eventually(() => rowsOn(other.url), (rows) => rows === beforeStop, `${other.id}'s rows before the stop`);
+    const beforeStop = JSON.stringify(expectedRows(sent()));
+    await eventually(() => rowsJson(other.url), (rows) => rows === beforeStop, `${other.id}'s rows before the stop`);
 
     owner.child.kill('SIGSTOP');
     t.after(() => owner.child.kill('SIGCONT'));
@@ -132,10 +136,10 @@ describe('a view across nodes', { skip }, () => {
     // Three takeover periods: long enough for a takeover, had the lease been free.
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     assert.deepEqual(await leasesOn(other.url), { [LEASE]: owner.id }, 'the stopped owner keeps its lease');
-    assert.equal(await rowsOn(other.url), beforeStop, 'nobody else computed the view meanwhile');
+    assert.equal(await rowsJson(other.url), beforeStop, 'nobody else computed the view meanwhile');
 
     owner.child.kill('SIGCONT');
-    await eventually(() => rowsOn(other.url), (rows) => rows === JSON.stringify(expectedRows(sent)), 'the owner to catch up');
+    await eventually(() => rowsJson(other.url), (rows) => rows === JSON.stringify(expectedRows(sent())), 'the owner to catch up');
     assert.deepEqual(await leasesOn(other.url), { [LEASE]: owner.id });
   });
 });
