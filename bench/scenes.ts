@@ -24,7 +24,7 @@ import { openStore } from '../src/store/open-store.js';
 import { ClientProcess } from './playback-support/client-process.js';
 import { startLoadMonitor, type ProcessLoad } from './playback-support/process-load.js';
 import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
-import { round } from './support/stats.js';
+import { median, round } from './support/stats.js';
 import type { LatencyFigures } from './scenes-support/latency-histogram.js';
 
 interface ReceiverSummary {
@@ -187,12 +187,6 @@ const receiverArgs = (kind: string, count: string, target: string, port: number,
   '--kind', kind, '--count', count, '--target', target, '--udp-port', String(port), '--http-url', httpUrl,
   '--warmup-ticks', String(Math.round(warmupSeconds * Number(values.rate))),
 ];
-
-/** Of sorted numbers; of an even count, the mean of the middle two. */
-function median(sorted: readonly number[]): number {
-  const middle = sorted.length / 2;
-  return Number.isInteger(middle) ? round(((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2, 3) : (sorted[Math.floor(middle)] as number);
-}
 
 /** The bare relay: its own process, fresh for each run. */
 async function runBare(): Promise<{ udp: ReturnType<typeof transportFigure>; cpuPct: number }> {

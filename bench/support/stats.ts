@@ -13,6 +13,12 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, rank) - 1] as number;
 }
 
+/** Median of numbers sorted ascending; of an even count, the mean of the middle two (unlike `percentile`'s nearest rank). */
+export function median(sorted: readonly number[]): number {
+  const middle = sorted.length / 2;
+  return Number.isInteger(middle) ? round(((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2) : (sorted[Math.floor(middle)] as number);
+}
+
 export function summarize(samples: readonly number[]): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b);
   return { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1] as number) };
