@@ -39,13 +39,13 @@ export async function openStore(url: string): Promise<EventStore> {
 
 /**
  * Opens the feed tables beside the event store named by the same URL (the
- * server's `--store`): a second connection to the SQLite file, or the same
- * PostgreSQL database.
+ * server's `--store`): their own SQLite file next to the events' (see
+ * sqlite-feed-file.ts), or the same PostgreSQL database.
  */
 export async function openFeedStore(url: string): Promise<FeedStore> {
   if (url.startsWith('sqlite:')) {
-    const { SqliteFeedStore } = await import('./sqlite/sqlite-feed-store.js');
-    return SqliteFeedStore.open({ path: url.slice('sqlite:'.length) });
+    const [{ SqliteFeedStore }, { prepareFeedFile }] = await Promise.all([import('./sqlite/sqlite-feed-store.js'), import('./sqlite/sqlite-feed-file.js')]);
+    return SqliteFeedStore.open({ path: prepareFeedFile(url.slice('sqlite:'.length)) });
   }
   if (isPostgresUrl(url)) {
     const { PostgresFeedStore } = await import('./postgres/postgres-feed-store.js');

@@ -15,6 +15,8 @@ export interface SqliteStoreConfig {
   readonly synchronous?: SqliteSynchronous;
   /** How long a write waits for another process's lock, in ms. @default 5000 */
   readonly busyTimeoutMs?: number;
+  /** Bytes per page of a file created now; a file that exists keeps its own. @default 4096 (SQLite's) */
+  readonly pageSize?: number;
 }
 
 export const SQLITE_DEFAULTS = Object.freeze({

@@ -11,6 +11,8 @@ import { SQLITE_DEFAULTS, type SqliteStoreConfig } from './sqlite-config.js';
 export function openSqliteDatabase(config: SqliteStoreConfig): { readonly database: Database.Database; readonly owned: boolean } {
   const settings = { ...SQLITE_DEFAULTS, ...config };
   const database = config.database ?? newDatabase(settings.path);
+  // Before WAL: switching the journal writes the first page of a new file, which fixes its page size.
+  if (settings.pageSize !== undefined) database.pragma(`page_size = ${settings.pageSize}`);
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${settings.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   database.pragma(`busy_timeout = ${settings.busyTimeoutMs}`);

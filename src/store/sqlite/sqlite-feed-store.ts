@@ -22,7 +22,7 @@ import {
 import type { SqliteStoreConfig } from './sqlite-config.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import { FEED_SQL } from './sqlite-feed-sql.js';
-import { migrateSqliteFeeds } from './sqlite-feed-schema.js';
+import { FEED_PAGE_SIZE, migrateSqliteFeeds } from './sqlite-feed-schema.js';
 import type { FeedWorkerReply, FeedWorkerRequest } from './sqlite-feed-worker.js';
 import type { FeedRecord } from '../feed-change-tracker.js';
 import { guard, SqliteFeedWriter, type FeedWriteOutcome, type FeedWriteRequest, type Statement } from './sqlite-feed-writer.js';
@@ -55,8 +55,9 @@ export class SqliteFeedStore implements FeedStore {
   #committing: Promise<void> | undefined = undefined;
   #closed = false;
 
+  /** A file created here gets small pages (FEED_PAGE_SIZE) unless `config.pageSize` says otherwise. */
   static open(config: SqliteStoreConfig): SqliteFeedStore {
-    return new SqliteFeedStore(config);
+    return new SqliteFeedStore({ pageSize: FEED_PAGE_SIZE, ...config });
   }
 
   private constructor(config: SqliteStoreConfig) {

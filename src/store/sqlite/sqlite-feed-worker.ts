@@ -29,7 +29,10 @@ export interface FeedWorkerReply {
   readonly outcomes: readonly FeedWorkerOutcome[];
 }
 
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+/** Checkpoint every ~40 MB of WAL, whatever the page size (see below). */
+const WAL_AUTOCHECKPOINT_BYTES = 40 << 20;
+/** The writer's page cache, in KiB (SQLite's default is 2 MiB): with 100k feeds an add's pages are rarely in a small one. */
+const WRITER_CACHE_KIB = 64 << 10;
 
 function toWire(outcome: FeedWriteOutcome): FeedWorkerOutcome {
   if (outcome.ok) return outcome;
@@ -39,9 +42,11 @@ function toWire(outcome: FeedWriteOutcome): FeedWorkerOutcome {
 
 // workerData is the store's config minus `database` (a connection cannot cross threads).
 const { database } = openSqliteDatabase(workerData as SqliteStoreConfig);
-// Checkpoint every ~40 MB of WAL, not the default ~4 MB: a group of 400 adds into full feeds dirties ~800
-// pages, so the default checkpointed at nearly every commit (measured: 16-19 us of system time per add, 12-14 after).
-database.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+// Not SQLite's default ~4 MB: a group of 400 adds into full feeds dirties ~800 pages, so the default
+// checkpointed at nearly every commit (measured: 16-19 us of system time per add, 12-14 after).
+const pageSize = database.pragma('page_size', { simple: true }) as number;
+database.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_AUTOCHECKPOINT_BYTES / pageSize)}`);
+database.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
 const writer = new SqliteFeedWriter(database, { rememberFeeds: true });
 const port = parentPort;
 if (port === null) throw new TypeError('sqlite-feed-worker runs as a worker thread of SqliteFeedStore');
