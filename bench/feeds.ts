@@ -6,7 +6,10 @@
  * the same run, Redis with a sorted set per feed (ZADD + ZREMRANGEBYRANK in a
  * pipeline, ZREVRANGE to read), each of ours as a ratio to Redis.
  *
- *   npx tsx bench/feeds.ts [--feeds N] [--seconds S] [--stores sqlite,postgres] [--postgres-url URL] [--redis-url URL]
+ *   npx tsx bench/feeds.ts [--feeds N] [--seconds S] [--stores sqlite,postgres] [--postgres-url URL] [--redis-url URL] [--redis-fsync]
+ *
+ * --redis-fsync also measures Redis made as durable as the stores (`appendonly yes`, `appendfsync
+ * always`, set with CONFIG SET for that phase and put back after) and reports each store against it too.
  *
  * Every figure is one JSON line on stdout; progress goes to stderr.
  */
@@ -53,6 +56,7 @@ const { values } = parseArgs({
     stores: { type: 'string', default: 'sqlite,postgres' },
     'postgres-url': { type: 'string', default: process.env.PLAYHEAD_BENCH_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test' },
     'redis-url': { type: 'string', default: process.env.PLAYHEAD_BENCH_REDIS ?? 'redis://127.0.0.1:6379' },
+    'redis-fsync': { type: 'boolean', default: false },
   },
 });
 const FEEDS = Number(values.feeds);
@@ -105,10 +109,10 @@ async function openPostgres(url: string): Promise<Target> {
   return playheadTarget('postgres', store);
 }
 
-async function openRedis(url: string): Promise<Target> {
+async function openRedis(url: string, name = 'redis'): Promise<Target> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
-  const prefix = `playhead:bench:feeds:${process.pid}:`;
+  const prefix = `playhead:bench:feeds:${process.pid}:${name}:`;
   onCleanup('redis keys', async () => {
     let cursor = '0';
     do {
@@ -119,7 +123,7 @@ async function openRedis(url: string): Promise<Target> {
     redis.disconnect();
   });
   return {
-    name: 'redis',
+    name,
     add: async (items) => {
       const pipeline = redis.pipeline();
       for (const { key, id, time } of items) pipeline.zadd(prefix + key, time, id).zremrangebyrank(prefix + key, 0, -(MAX_ITEMS + 1));
@@ -213,6 +217,27 @@ async function measure(target: Target): Promise<{ single: number; batched: numbe
   return { single: single.perSecond, batched: batched.perSecond };
 }
 
+/** Redis with every write fsynced to its append-only file before the reply, as our stores commit; its settings are put back after. */
+async function measureRedisFsyncAlways(url: string): Promise<{ single: number; batched: number }> {
+  const admin = new Redis(url);
+  const [, appendonly] = (await admin.config('GET', 'appendonly')) as [string, string];
+  const [, appendfsync] = (await admin.config('GET', 'appendfsync')) as [string, string];
+  const restore = async () => {
+    await admin.config('SET', 'appendfsync', appendfsync);
+    await admin.config('SET', 'appendonly', appendonly);
+    await admin.quit();
+  };
+  const restoreNow = onCleanup('redis persistence settings', restore);
+  await admin.config('SET', 'appendfsync', 'always');
+  await admin.config('SET', 'appendonly', 'yes');
+  // Turning appendonly on rewrites the file in the background first; measure after it.
+  while (/aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await admin.info('persistence'))) await new Promise((resolve) => setTimeout(resolve, 100));
+  const result = await measure(await openRedis(url, 'redis_fsync'));
+  await restoreNow();
+  report('redis_fsync', 'durability', { appendonly: true, appendfsync: 'always' });
+  return result;
+}
+
 async function main(): Promise<void> {
   cleanupOnSignals();
   // The machine is shared: the load average says how much of it this run had.
@@ -232,6 +257,7 @@ async function main(): Promise<void> {
   if (redis !== undefined) {
     results.set('redis', await measure(redis));
     report('redis', 'durability', { appendonly: persistence });
+    if (values['redis-fsync']) results.set('redis_fsync', await measureRedisFsyncAlways(values['redis-url']));
   }
   for (const name of values.stores.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
     if (name !== 'sqlite' && name !== 'postgres') throw new RangeError(`--stores takes sqlite and postgres, got ${JSON.stringify(name)}`);
@@ -250,6 +276,12 @@ async function main(): Promise<void> {
       for (const kind of ['single', 'batched'] as const) {
         const ratio = round(ours[kind] / peer[kind], 2);
         report(name, `adds_${kind}_vs_redis`, { ratio, ours: ours[kind], redis: peer[kind], target_ratio: ADD_RATIO_TARGET, meets_target: ratio >= ADD_RATIO_TARGET });
+      }
+    }
+    const durablePeer = results.get('redis_fsync');
+    if (durablePeer !== undefined) {
+      for (const kind of ['single', 'batched'] as const) {
+        report(name, `adds_${kind}_vs_redis_fsync`, { ratio: round(ours[kind] / durablePeer[kind], 2), ours: ours[kind], redis_fsync: durablePeer[kind] });
       }
     }
   }
