@@ -4,8 +4,11 @@
  * run of channel-name characters; `admin` allows everything.
  */
 import { readFileSync } from 'node:fs';
+import { PlayheadError } from '../../core/errors.js';
 
 export type AccessAction = 'read' | 'write' | 'admin';
+/** What a scope grants on a pattern of names (`admin` grants everything, on no pattern). */
+export type ScopedAction = Exclude<AccessAction, 'admin'>;
 
 const SCOPE_PATTERN = /^(?:admin|(read|write):[A-Za-z0-9._:*-]+)$/;
 
@@ -24,6 +27,14 @@ export class Grant {
   allows(action: AccessAction, channel?: string): boolean {
     return this.#scopes.some((scope) =>
       scope.action === 'admin' || (scope.action === action && (channel === undefined || scope.pattern.test(channel))));
+  }
+
+  /**
+   * Throws `forbidden` unless this grant allows `action` on `target`, with
+   * the scope that would: `what` is what was refused ("read feed k").
+   */
+  require(action: ScopedAction, target: string, what = `${action} channel ${target}`): void {
+    if (!this.allows(action, target)) throw new PlayheadError('forbidden', `the token may not ${what}: it needs scope ${action}:${target}`);
   }
 }
 

@@ -8,7 +8,7 @@ import { PlayheadError } from '../../core/errors.js';
 import { feedScopeTarget, validateFeedKey } from '../../feeds/feed-key.js';
 import type { FeedReadResult, FeedService } from '../../feeds/feed-service.js';
 import { compactFeedItem, type FeedPageReply } from '../../protocol/feed-messages.js';
-import type { AccessAction } from '../auth/access-policy.js';
+import type { ScopedAction } from '../auth/access-policy.js';
 import { querySchema } from './query-schema.js';
 
 const keyParams = { type: 'object', properties: { key: { type: 'string' } }, required: ['key'] } as const;
@@ -54,12 +54,9 @@ export function registerFeedRoutes(app: FastifyInstance, feeds: FeedService): vo
 }
 
 /** The feed key of the route, after the token's scopes for it are checked. */
-function feedOf(request: FastifyRequest, action: AccessAction): string {
+function feedOf(request: FastifyRequest, action: ScopedAction): string {
   const key = validateFeedKey((request.params as { key: string }).key);
-  const target = feedScopeTarget(key);
-  if (!request.grant.allows(action, target)) {
-    throw new PlayheadError('forbidden', `the token may not ${action} feed ${key}: it needs scope ${action}:${target}`);
-  }
+  request.grant.require(action, feedScopeTarget(key), `${action} feed ${key}`);
   return key;
 }
 

@@ -145,7 +145,7 @@ export function registerSceneRoutes(app: FastifyInstance, options: SceneRoutesOp
 function checkScene(request: FastifyRequest, action: 'read' | 'write', scene: unknown): void {
   if (typeof scene !== 'string') return;
   const channel = sceneChannel(scene);
-  if (!request.grant.allows(action, channel)) throw new PlayheadError('forbidden', `the token may not ${action} scene ${scene}: it needs scope ${action}:${channel}`);
+  request.grant.require(action, channel, `${action} scene ${scene}`);
 }
 
 const mayRead = async (request: FastifyRequest) => checkScene(request, 'read', (request.params as { scene?: unknown }).scene);

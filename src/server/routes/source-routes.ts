@@ -1,6 +1,5 @@
 /** HTTP routes of sources (docs/sources.md): mount (admin; kept across restarts), list, show one mapping, unmount (admin; forgotten). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { PlayheadError } from '../../core/errors.js';
 import type { MountSourceRequest, SourceList, WireSource } from '../../protocol/source-messages.js';
 import type { SourceRegistry } from '../../store/sources/source-registry.js';
 
@@ -27,7 +26,7 @@ export function registerSourceRoutes(app: FastifyInstance, sources: SourceRegist
   app.get('/v1/sources/:name', { config: { access: { action: 'read' } }, schema: { params: nameParams } }, async (request): Promise<WireSource> => {
     const { name } = request.params as { name: string };
     const source = sources.describe(name);
-    if (!mayRead(request, name)) throw new PlayheadError('forbidden', `the token may not read source ${name}: it needs scope read:${name}`);
+    request.grant.require('read', name, `read source ${name}`);
     return source;
   });
 

@@ -84,6 +84,6 @@ function mayRead(request: FastifyRequest, timeline: TimelineDefinition): boolean
 }
 
 function readable(request: FastifyRequest, timeline: TimelineDefinition): TimelineDefinition {
-  if (!mayRead(request, timeline)) throw new PlayheadError('forbidden', `the token may not read channel ${timeline.channel} of timeline ${timeline.name}`);
+  request.grant.require('read', timeline.channel, `read channel ${timeline.channel} of timeline ${timeline.name}`);
   return timeline;
 }

@@ -1,7 +1,6 @@
 /** HTTP routes of live views: create (admin), list, read current rows, delete (admin). */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.js';
-import { PlayheadError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
 import type { ViewRegistry, ViewSummary } from '../../views/view-registry.js';
 import { querySchema } from './query-schema.js';
@@ -28,7 +27,7 @@ export function registerViewRoutes(app: FastifyInstance, views: ViewRegistry, cl
     const { name } = request.params as { name: string };
     const { asOf } = request.query as { asOf?: string };
     const { view, rows } = asOf === undefined ? await views.rows(name) : await views.rowsAt(name, parseTime(asOf, { now: clock.now(), field: 'asOf' }));
-    if (!mayRead(request, view)) throw new PlayheadError('forbidden', `the token may not read channel ${view.channels.join(', ')} of view ${view.name}`);
+    for (const channel of view.channels) request.grant.require('read', channel, `read channel ${channel} of view ${view.name}`);
     return { ...view, rows };
   });
 

@@ -6,7 +6,6 @@
  */
 import type { WebSocket } from 'ws';
 import type { Clock } from '../../core/clock.js';
-import { PlayheadError } from '../../core/errors.js';
 import { parseTime } from '../../core/time.js';
 import type { SceneAction, TransformAction } from '../../protocol/client-actions.js';
 import type { SceneMessage, SceneObjectWire } from '../../protocol/scene-messages.js';
@@ -79,9 +78,7 @@ export class SceneSocket {
   #check(action: 'read' | 'write', scene: string): void {
     const { grant } = this.#context;
     const channel = sceneChannel(scene);
-    if (!grant.allows(action, channel)) {
-      throw new PlayheadError('forbidden', `the token may not ${action} scene ${scene}: it needs scope ${action}:${channel}`);
-    }
+    grant.require(action, channel, `${action} scene ${scene}`);
   }
 
   #reply(message: SceneMessage): void {

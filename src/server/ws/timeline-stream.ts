@@ -47,9 +47,7 @@ export class TimelineStream {
     this.#options = options;
     const { timelines, timeline, key, grant } = options;
     const { channel } = timelines.describe(timeline);
-    if (!grant.allows('read', channel)) {
-      throw new PlayheadError('forbidden', `the token may not read channel ${channel} of timeline ${timeline}`);
-    }
+    grant.require('read', channel, `read channel ${channel} of timeline ${timeline}`);
     // Current value and subscription in one turn where this node evaluates it, so no change falls between them.
     if (key !== undefined && timelines.place(timeline) === 'here') {
       const at = options.clock.now();

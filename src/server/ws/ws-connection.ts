@@ -224,9 +224,7 @@ export class WsConnection {
   #checkViewAccess(view: string): void {
     const { grant, views } = this.#context;
     const { channels } = views.describe(view);
-    if (!channels.every((channel) => grant.allows('read', channel))) {
-      throw new PlayheadError('forbidden', `the token may not read channel ${channels.join(', ')} of view ${view}`);
-    }
+    for (const channel of channels) grant.require('read', channel, `read channel ${channel} of view ${view}`);
   }
 
   #openView(sub: string | undefined, view: string): void {
@@ -259,9 +257,7 @@ export class WsConnection {
     const key = requireSub({ sub });
     const { timelines, limits, reader, grant, logError } = this.#context;
     const definition = timelines.describe(timeline);
-    if (!grant.allows('read', definition.channel)) {
-      throw new PlayheadError('forbidden', `the token may not read channel ${definition.channel} of timeline ${timeline}`);
-    }
+    grant.require('read', definition.channel, `read channel ${definition.channel} of timeline ${timeline}`);
     const played = this.#playbackToFollow(follow, [definition.channel], `timeline ${timeline}`);
     this.#reserve(key);
     const follower = new TimelineFollower({ definition, reader, key: timelineKey, socket: this.#socket, sub: key, maxBufferedBytes: limits.maxBufferedBytes });
@@ -295,10 +291,7 @@ export class WsConnection {
     const key = requireSub({ sub });
     const feedKey = validateFeedKey(feed);
     const { grant, feeds, clock, limits } = this.#context;
-    const target = feedScopeTarget(feedKey);
-    if (!grant.allows('read', target)) {
-      throw new PlayheadError('forbidden', `the token may not read feed ${feedKey}: it needs scope read:${target}`);
-    }
+    grant.require('read', feedScopeTarget(feedKey), `read feed ${feedKey}`);
     const pageItems = limit ?? feeds.limits.defaultPageItems;
     if (pageItems < 1 || pageItems > feeds.limits.maxPageItems) {
       throw new PlayheadError('invalid_parameter', `limit must be an integer from 1 to ${feeds.limits.maxPageItems}, got ${pageItems}`);
@@ -317,15 +310,11 @@ export class WsConnection {
       throw new PlayheadError('invalid_parameter', `output "transforms" replays a scene channel (${SCENE_CHANNEL_PREFIX}NAME), and ${channel} is not one`);
     }
     const { grant, reader } = this.#context;
-    if (!grant.allows('read', channel)) {
-      throw new PlayheadError('forbidden', `the token may not read channel ${channel}: it needs scope read:${channel}`);
-    }
+    grant.require('read', channel);
     if (this.#context.requireExistingChannels && (await reader.getChannel(channel)) === undefined) {
       throw new PlayheadError('unknown_channel', `channel ${channel} has no events, and this server plays only existing channels`);
     }
-    if (device !== undefined && !grant.allows('write', channel)) {
-      throw new PlayheadError('forbidden', `the token may not send a replay to a device of ${channel}: it needs scope write:${channel}`);
-    }
+    if (device !== undefined) grant.require('write', channel, `send a replay to a device of ${channel}`);
     // Checked before the sub is reserved, so a replay to an unknown device opens nothing.
     const toDevice = device === undefined ? undefined : this.#deviceReplay(channel, device);
     this.#reserve(key);

@@ -23,6 +23,15 @@ describe('AccessPolicy', () => {
     assert.equal(policy.authenticate('__proto__'), undefined);
   });
 
+  it('refuses what a scope does not cover with the scope that would, and lets the rest through', () => {
+    const reader = policy.authenticate('reader');
+    assert.throws(() => reader?.require('read', 'sensors.a', 'read channel sensors.a of view v'), {
+      code: 'forbidden', message: 'the token may not read channel sensors.a of view v: it needs scope read:sensors.a',
+    });
+    assert.throws(() => reader?.require('write', 'wikipedia'), { message: 'the token may not write channel wikipedia: it needs scope write:wikipedia' });
+    assert.doesNotThrow(() => reader?.require('read', 'wikipedia'));
+  });
+
   it('refuses malformed scopes at startup with the token masked', () => {
     assert.throws(() => new AccessPolicy({ secret123: ['delete:*'] }), { name: 'TypeError', message: 'token secr…: scope "delete:*" is not "admin", "read:PATTERN" or "write:PATTERN"' });
   });
