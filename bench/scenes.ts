@@ -26,6 +26,7 @@ import { startLoadMonitor, type ProcessLoad } from './playback-support/process-l
 import { cleanupOnSignals, onCleanup, runCleanup } from './support/cleanup.js';
 import { median, round } from './support/stats.js';
 import type { LatencyFigures } from './scenes-support/latency-histogram.js';
+import { startThreadCpu } from './scenes-support/thread-cpu.js';
 
 interface ReceiverSummary {
   readonly kind: string; readonly receivers: number; readonly received: number; readonly payloads: number; readonly latency: LatencyFigures; readonly load: ProcessLoad;
@@ -151,14 +152,19 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
   progress(`${system}: scene bench (${objects} objects), UDP ${scene.udpPort}${receiving === app ? '' : ` -> second node UDP ${receivingUdpPort} over NATS`}, HTTP ${httpUrl}, sqlite in ${tmp}; ${values.senders} senders x ${values.rate} Hz for ${seconds} s, ${values.pack} record(s) per input datagram`);
   let monitor = startLoadMonitor();
   let busy = performance.eventLoopUtilization();
+  let threads = startThreadCpu();
   const result = await run([
     child('scene-receivers.ts', receiverArgs('udp', values['udp-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'udp-receivers'),
     child('scene-receivers.ts', receiverArgs('ws', values['ws-receivers'] as string, 'playhead', receivingUdpPort, httpUrl), 'ws-receivers'),
   ], loadArgs(scene.udpPort, scene.index), () => {
     monitor = startLoadMonitor();
     busy = performance.eventLoopUtilization();
+    threads = startThreadCpu();
   });
   const serverLoad: ServerLoad = { process: monitor.stop(), mainThreadBusyPct: round(performance.eventLoopUtilization(busy).utilization * 100, 1) };
+  const threadCpu = threads.stop();
+  // CPU per update sent in the measured stretch (the drain after it adds a second of idle loop).
+  const perUpdate = (ms: number | null) => (ms === null ? null : round((ms * 1_000) / Math.max(1, result.load.sent), 2));
   const sentInAll = result.load.sent + result.load.warmupSent;
   const stats = (await app.inject({ url: '/v1/scenes/bench/stats' })).json() as { accepted: number; coalesced: number; stored: number; unrecorded: number; dropped: Record<string, number> };
   const udp = transportFigure(system, 'udp', result, serverLoad);
@@ -174,6 +180,9 @@ async function runPlayhead(tmp: string, record: boolean, natsUrl?: string): Prom
     // Accepted but not stored (the recorder's loss: 0 is the rule); sent but not accepted was dropped by the kernel before the server read it.
     accepted_unstored: record ? accepted - storedEvents : null, unrecorded: stats.unrecorded, input_dropped: sentInAll - accepted,
     dropped_stale: stats.dropped.stale ?? 0,
+    // Per thread (thread-cpu.ts, 10 ms ticks): delivery, the niced append worker, and V8's and libuv's helpers.
+    main_thread_cpu_us_per_update: perUpdate(threadCpu.mainMs), store_thread_cpu_us_per_update: perUpdate(threadCpu.nicedMs),
+    other_threads_cpu_us_per_update: perUpdate(threadCpu.otherMs),
   });
   await closeStore();
   return { udp, serverLoad };

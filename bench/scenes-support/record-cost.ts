@@ -2,11 +2,13 @@
  * The recording worker's own cost per update, without the relay or the
  * other processes:
  *   node --import tsx bench/scenes-support/record-cost.ts [--updates 400000] [--batch 500]
- * Batches of `--batch` updates of 1,000 objects, as the recorder posts them,
- * go through what the worker thread does with each (scene-append-worker.ts:
- * decode to events, append to a SQLite file in one transaction), in this
- * thread. Prints one JSON line: CPU µs per update (user and system) and
- * the file's size per update.
+ * Batches of `--batch` updates of 1,000 objects, made before the measured
+ * stretch (the delivery thread fills them, not the worker), go through the
+ * post to the worker (a structured clone with the numbers transferred: both
+ * halves, the delivery thread's and the worker's) and what the worker
+ * thread does with each (scene-append-worker.ts: decode to events, append
+ * to a SQLite file in one transaction), in this thread. Prints one JSON
+ * line: CPU µs per update (user and system) and the file's size per update.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,20 +45,23 @@ function nextBatch(): UpdateBatch {
   return batch;
 }
 
-async function run(updates: number): Promise<void> {
-  for (let done = 0; done < updates; done += batchSize) {
+async function run(batches: readonly UpdateBatch[]): Promise<void> {
+  for (const batch of batches) {
     const events: NewEvent[] = [];
-    decodeRequest(updatesRequest(0, 'scene.cost', nextBatch()), events, nameJson);
+    const request = updatesRequest(0, 'scene.cost', batch);
+    decodeRequest(structuredClone(request, { transfer: [batch.values.buffer] }), events, nameJson);
     await store.append('scene.cost', events);
   }
 }
 
+const batchesOf = (updates: number) => Array.from({ length: Math.ceil(updates / batchSize) }, nextBatch);
 const updates = Number(values.updates);
-await run(updates / 4); // warm-up: JIT
+await run(batchesOf(updates / 4)); // warm-up: JIT
+const measured = batchesOf(updates);
 const sizeBefore = statSync(path).size;
 const cpu = process.cpuUsage();
 const wallStart = performance.now();
-await run(updates);
+await run(measured);
 const used = process.cpuUsage(cpu);
 const wallMs = performance.now() - wallStart;
 await store.close();

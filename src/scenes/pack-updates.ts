@@ -4,7 +4,7 @@
  * arrives in one loop turn loses nothing). Binary: header + records back to
  * back; JSON: an array of transform messages.
  */
-import { FLAG_FROM_SERVER, HEADER_BYTES, RECORD_BYTES, writeHeader } from './scene-datagram.js';
+import { FLAG_FROM_SERVER, HEADER_BYTES, RECORD_BYTES, recordView, writeHeader } from './scene-datagram.js';
 import type { SceneFormat } from './scene-transport.js';
 import type { SceneUpdate } from './scene-update.js';
 
@@ -30,7 +30,8 @@ export function packUpdates(updates: Iterable<SceneUpdate>, target: PackTarget, 
 /** The binary records of `updates`, back to back: written once per turn, then cut into payloads of each size by packRecords. */
 export function writeRecords(updates: readonly SceneUpdate[]): Buffer {
   const records = Buffer.allocUnsafe(updates.length * RECORD_BYTES);
-  for (let i = 0; i < updates.length; i += 1) (updates[i] as SceneUpdate).writeRecord(records, i * RECORD_BYTES);
+  const view = recordView(records);
+  for (let i = 0; i < updates.length; i += 1) (updates[i] as SceneUpdate).writeRecord(view, i * RECORD_BYTES);
   return records;
 }
 
@@ -55,15 +56,17 @@ export function packRecords(records: Buffer, target: PackTarget, emit: (payload:
 function packBinary(updates: Iterable<SceneUpdate>, target: PackTarget, emit: (payload: Buffer) => void): number {
   const perPayload = Math.max(1, Math.floor((target.maxBytes - HEADER_BYTES) / RECORD_BYTES));
   let buffer: Buffer | undefined;
+  let view: DataView | undefined;
   let count = 0;
   let packed = 0;
   for (const update of updates) {
     if (update.fromDevice !== 0 && update.fromDevice === target.skipDevice) continue;
     if (buffer === undefined) {
       buffer = Buffer.allocUnsafe(HEADER_BYTES + perPayload * RECORD_BYTES);
+      view = recordView(buffer);
       writeHeader(buffer, FLAG_FROM_SERVER, target.sceneIndex, 0);
     }
-    update.writeRecord(buffer, HEADER_BYTES + count * RECORD_BYTES);
+    update.writeRecord(view as DataView, HEADER_BYTES + count * RECORD_BYTES);
     count += 1;
     packed += 1;
     if (count === perPayload) {

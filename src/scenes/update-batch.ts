@@ -79,13 +79,14 @@ export class UpdateBatch {
     const at = i * BATCH_FIELDS;
     const f = at + FLOATS;
     const device = v[at + DEVICE] as number;
-    const data = {
-      object: this.names[i] as string, index: v[at + INDEX] as number, seq: v[at + SEQ] as number,
-      location: [v[f + LOCATION] as number, v[f + LOCATION + 1] as number, v[f + LOCATION + 2] as number],
-      rotation: [v[f + ROTATION] as number, v[f + ROTATION + 1] as number, v[f + ROTATION + 2] as number, v[f + ROTATION + 3] as number],
-      scale: [v[f + SCALE] as number, v[f + SCALE + 1] as number, v[f + SCALE + 2] as number],
-    };
-    return device === 0 ? data : { ...data, device };
+    const object = this.names[i] as string;
+    const index = v[at + INDEX] as number;
+    const seq = v[at + SEQ] as number;
+    const location = [v[f + LOCATION] as number, v[f + LOCATION + 1] as number, v[f + LOCATION + 2] as number];
+    const rotation = [v[f + ROTATION] as number, v[f + ROTATION + 1] as number, v[f + ROTATION + 2] as number, v[f + ROTATION + 3] as number];
+    const scale = [v[f + SCALE] as number, v[f + SCALE + 1] as number, v[f + SCALE + 2] as number];
+    // Two literals, not a spread of one: the delivery thread builds one per stored update (for the bus).
+    return device === 0 ? { object, index, seq, location, rotation, scale } : { object, index, seq, location, rotation, scale, device };
   }
 
   /** `JSON.stringify(data(i))`, written directly; `nameJson` is the name as JSON, when the caller has it. */
