@@ -23,11 +23,21 @@ export interface RollupIncrement {
 export function rollupIncrements(events: readonly NewEvent[]): RollupIncrement[] {
   const increments: RollupIncrement[] = [];
   for (const levelMs of ROLLUP_LEVELS_MS) {
+    // Events mostly come in time order: count each run of one granule, and touch the map once per run.
     const counts = new Map<number, number>();
+    let runGranule = Number.NaN;
+    let run = 0;
     for (const { ts } of events) {
       const granuleStart = ts - mod(ts, levelMs);
-      counts.set(granuleStart, (counts.get(granuleStart) ?? 0) + 1);
+      if (granuleStart === runGranule) {
+        run += 1;
+        continue;
+      }
+      if (run > 0) counts.set(runGranule, (counts.get(runGranule) ?? 0) + run);
+      runGranule = granuleStart;
+      run = 1;
     }
+    if (run > 0) counts.set(runGranule, (counts.get(runGranule) ?? 0) + run);
     for (const [granuleStart, count] of counts) increments.push({ levelMs, granuleStart, count });
   }
   return increments;
