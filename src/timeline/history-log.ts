@@ -102,9 +102,60 @@ export class HistoryLog {
    * returns the chain's new head. Call `reserve` first.
    */
   put(head: number, start: number, value: PieceValue, slope: number): number {
-    const at = this.truncateFrom(head, start);
-    if (at >= 0 && (this.nums[STRIDE * at + 1] as number) === slope && this.valueOf(at, start) === value) return at;
-    return this.#append(start, value, slope, at);
+    const next = this.next;
+    next[0] = start;
+    next[1] = slope;
+    if (typeof value !== 'number') return this.putNext(head, value);
+    next[2] = value;
+    return this.putNext(head, undefined);
+  }
+
+  /** The piece `putNext` appends, written by the caller: start, slope and the value when it is a number. */
+  readonly next = new Float64Array(3);
+
+  /**
+   * `put` of the piece in `next` whose value is `value`, or the number in
+   * `next` when undefined: the hot path (one call per result and event)
+   * passes no double as an argument, as a call that is not inlined would box
+   * each one.
+   */
+  putNext(head: number, value: PieceValue | undefined): number {
+    const nums = this.nums;
+    const next = this.next;
+    const start = next[0] as number;
+    const slope = next[1] as number;
+    const number = next[2] as number;
+    let at = head;
+    while (at >= 0 && (nums[STRIDE * at] as number) >= start) {
+      at = Math.floor((nums[STRIDE * at + 3] as number) / KINDS) - 1;
+      this.#live -= 1;
+    }
+    if (at >= 0 && (nums[STRIDE * at + 1] as number) === slope) {
+      const base = STRIDE * at;
+      const link = nums[base + 3] as number;
+      const isNumber = link - KINDS * Math.floor(link / KINDS) === KIND_NUMBER;
+      if (value === undefined) {
+        const last = nums[base + 2] as number;
+        if (isNumber && (slope === 0 ? last : last + slope * (start - (nums[base] as number))) === number) return at;
+      } else if (!isNumber && this.valueOf(at, start) === value) return at;
+    }
+    const to = this.length;
+    const base = STRIDE * to;
+    let kind = KIND_NUMBER;
+    if (value === undefined) nums[base + 2] = number;
+    else if (value === null) kind = KIND_NULL;
+    else if (typeof value === 'boolean') kind = value ? KIND_TRUE : KIND_FALSE;
+    else if (typeof value === 'number') nums[base + 2] = value;
+    else {
+      kind = KIND_STRING;
+      nums[base + 2] = this.strings.push(value) - 1;
+    }
+    nums[base] = start;
+    nums[base + 1] = slope;
+    nums[base + 3] = (at + 1) * KINDS + kind;
+    this.length = to + 1;
+    this.#live += 1;
+    return to;
   }
 
   /** Drops the chain's pieces starting at or after `t`; returns its new head. */
@@ -149,28 +200,8 @@ export class HistoryLog {
     let at = -1;
     for (let index = order.length - 1; index >= 0; index -= 1) {
       const old = order[index] as number;
-      at = this.#append(from.start(old), from.valueOf(old, from.start(old)), from.nums[STRIDE * old + 1] as number, at);
+      at = this.put(at, from.start(old), from.valueOf(old, from.start(old)), from.nums[STRIDE * old + 1] as number);
     }
-    return at;
-  }
-
-  #append(start: number, value: PieceValue, slope: number, previous: number): number {
-    const at = this.length;
-    const base = STRIDE * at;
-    const nums = this.nums;
-    let kind = KIND_NUMBER;
-    if (typeof value === 'number') nums[base + 2] = value;
-    else if (value === null) kind = KIND_NULL;
-    else if (typeof value === 'boolean') kind = value ? KIND_TRUE : KIND_FALSE;
-    else {
-      kind = KIND_STRING;
-      nums[base + 2] = this.strings.push(value) - 1;
-    }
-    nums[base] = start;
-    nums[base + 1] = slope;
-    nums[base + 3] = (previous + 1) * KINDS + kind;
-    this.length = at + 1;
-    this.#live += 1;
     return at;
   }
 

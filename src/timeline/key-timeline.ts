@@ -49,6 +49,12 @@ export interface KeyState {
   readonly histories?: readonly (readonly Piece[])[];
 }
 
+/** Where an event sorts within its key: time, then seq. */
+export interface EventOrder {
+  readonly ts: number;
+  readonly seq: number;
+}
+
 /** What a plan's keys share: the layout of their state, the compiled rules, scratch. */
 interface CompiledPlan {
   readonly layout: TailLayout;
@@ -190,11 +196,13 @@ export class KeyTimeline extends TailStore implements RowChain, HistoryChain {
   }
 
   push(row: TimelineRow): PushOutcome {
-    return this.pushValues(row.ts, row.seq, row.values);
+    return this.pushValues(row, row.values);
   }
 
   /** Applies the event at (ts, seq) whose column values are `values` (read, not kept). */
-  pushValues(ts: number, seq: number, values: readonly (Scalar | undefined)[]): PushOutcome {
+  pushValues(event: EventOrder, values: readonly (Scalar | undefined)[]): PushOutcome {
+    // Read here, not by the caller: a time passed as an argument to a call not inlined is a heap box per event.
+    const { ts, seq } = event;
     if (!this.#started || before(this.#frontierTs, this.#frontierSeq, ts, seq)) {
       this.#rows.reserve();
       const row = this.#rows.append(ts, seq, values, 0, this.#rowHead);
@@ -322,13 +330,20 @@ export class KeyTimeline extends TailStore implements RowChain, HistoryChain {
     const node = this.#compiled.results[result] as number;
     const history = this.#history;
     let head = this.#historyHead(result);
+    // The piece goes through history.next: doubles passed as arguments would be boxed.
+    const next = history.next;
     const length = tails.length(node);
     for (let index = 0; index < length; index += 1) {
       const start = tails.start(node, index);
       if (start >= until) break;
       if (index + 1 < length && tails.start(node, index + 1) <= from) continue;
-      if (start >= from) head = history.put(head, start, tails.value(node, index), tails.slope(node, index));
-      else head = history.put(head, from, tails.valueOf(node, index, from), tails.slope(node, index));
+      const value = tails.rawValue(node, index);
+      const slope = tails.slope(node, index);
+      const cut = start < from;
+      next[0] = cut ? from : start;
+      next[1] = slope;
+      if (value === undefined) next[2] = cut && slope !== 0 ? tails.number(node, index) + slope * (from - start) : tails.number(node, index);
+      head = history.putNext(head, value);
     }
     this.#setHistoryHead(result, head);
   }

@@ -65,8 +65,18 @@ export class TailStore {
   }
 
   value(node: number, index: number): PieceValue {
-    const value = this.#arena.vals[(this.#valBase + (this.#offsets[node] as number)) + index];
-    return value === undefined ? (this.#arena.nums[(this.#numBase + (this.#numOffsets[node] as number)) + SLOT_DOUBLES * index + 2] as number) : value;
+    const value = this.rawValue(node, index);
+    return value === undefined ? this.number(node, index) : value;
+  }
+
+  /** The value of piece `index`, or undefined when it is a number (then `number` reads it). */
+  rawValue(node: number, index: number): PieceValue | undefined {
+    return this.#arena.vals[(this.#valBase + (this.#offsets[node] as number)) + index];
+  }
+
+  /** The numeric value of piece `index` at its start (see `rawValue`). */
+  number(node: number, index: number): number {
+    return this.#arena.nums[(this.#numBase + (this.#numOffsets[node] as number)) + SLOT_DOUBLES * index + 2] as number;
   }
 
   /** The value of piece `index` at `t`. */

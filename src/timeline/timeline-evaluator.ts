@@ -128,7 +128,7 @@ export class TimelineEvaluator {
     const readers = this.#plan.readers;
     const values = this.#values;
     for (let index = 0; index < readers.length; index += 1) values[index] = (readers[index] as ColumnReader)(event.data);
-    const outcome = timeline.pushValues(event.ts, event.seq, values);
+    const outcome = timeline.pushValues(event, values);
     this.#events += 1;
     if ((outcome === 'applied' || outcome === 'revised') && timeline.markDirty()) this.#dirty.push(key);
     if (outcome === 'revised') this.#late += 1;
