@@ -8,12 +8,13 @@
  * its columns take in the retained events (arrays that grow geometrically).
  */
 import type { TimelinePlan, TimelineRow } from './compile-timeline.js';
-import type { StepKernel } from './step-kernels.js';
+import { stepInput, type StepInput, type StepKernel } from './step-kernels.js';
 import type { TailLayout } from './tail-layout.js';
 import type { TailArena } from './tail-arena.js';
 import { TailStore, type TailSnapshot } from './tail-store.js';
 import { RowLog, type RowChain, type RowLogArrays } from './row-log.js';
-import { piece, piecesFrom, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
+import { HistoryLog, type HistoryChain } from './history-log.js';
+import { appendPiece, piece, piecesFrom, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
 
 export interface KeyTimelineOptions {
   /** Events between two checkpoints: a late event replays at most this many plus those after it. @default 64 */
@@ -48,6 +49,12 @@ export interface KeyState {
   readonly histories?: readonly (readonly Piece[])[];
 }
 
+/** Where an event sorts within its key: time, then seq. */
+export interface EventOrder {
+  readonly ts: number;
+  readonly seq: number;
+}
+
 /** What a plan's keys share: the layout of their state, the compiled rules, scratch. */
 interface CompiledPlan {
   readonly layout: TailLayout;
@@ -57,13 +64,21 @@ interface CompiledPlan {
   readonly leftNodes: readonly number[];
   /** Per node: did this event change its tail (filled by each step). */
   readonly changed: Uint8Array;
+  /** The event being stepped (the kernels' input, rewritten per event). */
+  readonly step: StepInput;
+  /** The most history pieces one event appends (the results' tail capacities). */
+  readonly historyPieces: number;
 }
+
+/** Rows and history pieces of a KeyTimeline used alone (it grows them as it needs). */
+const OWN_LOG_SIZE = 64;
 
 const COMPILED = new WeakMap<TimelinePlan, CompiledPlan>();
 
 function compiled(plan: TimelinePlan): CompiledPlan {
   let found = COMPILED.get(plan);
   if (found === undefined) {
+    const results = plan.groupRoot < 0 ? [plan.root] : [plan.root, plan.groupRoot];
     const leftNodes: number[] = [];
     plan.needsLeft.forEach((needed, index) => {
       if (needed) leftNodes.push(index);
@@ -71,7 +86,9 @@ function compiled(plan: TimelinePlan): CompiledPlan {
     found = Object.freeze({
       layout: plan.layout,
       kernels: plan.kernels,
-      results: plan.groupRoot < 0 ? [plan.root] : [plan.root, plan.groupRoot],
+      results,
+      step: stepInput(),
+      historyPieces: results.reduce((sum, node) => sum + (plan.layout.capacities[node] as number), 0),
       leftNodes,
       changed: new Uint8Array(plan.nodes.length),
     });
@@ -99,81 +116,23 @@ function before(aTs: number, aSeq: number, bTs: number, bSeq: number): boolean {
   return aTs < bTs || (aTs === bTs && aSeq < bSeq);
 }
 
-/** A result's finalised pieces, flat: start and slope interleaved, values beside. */
-class History {
-  readonly nums: number[] = [];
-  readonly vals: PieceValue[] = [];
-  length = 0;
-
-  start(index: number): number {
-    return this.nums[2 * index] as number;
-  }
-
-  /** appendPiece's rule: a piece at the same start replaces, a continuing one is dropped. */
-  put(start: number, value: PieceValue, slope: number): void {
-    let length = this.length;
-    while (length > 0 && (this.nums[2 * (length - 1)] as number) >= start) length -= 1;
-    if (length > 0) {
-      const last = length - 1;
-      const lastSlope = this.nums[2 * last + 1] as number;
-      const lastValue = this.vals[last] as PieceValue;
-      if (lastSlope === slope && (lastSlope === 0 ? lastValue : (lastValue as number) + lastSlope * (start - (this.nums[2 * last] as number))) === value) {
-        this.length = length;
-        return;
-      }
-    }
-    this.nums[2 * length] = start;
-    this.nums[2 * length + 1] = slope;
-    this.vals[length] = value;
-    this.length = length + 1;
-  }
-
-  valueAt(t: number): PieceValue {
-    let low = 0;
-    let high = this.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if ((this.nums[2 * middle] as number) <= t) {
-        found = middle;
-        low = middle + 1;
-      } else high = middle - 1;
-    }
-    if (found < 0) return null;
-    const slope = this.nums[2 * found + 1] as number;
-    const value = this.vals[found] as PieceValue;
-    return slope === 0 ? value : (value as number) + slope * (t - (this.nums[2 * found] as number));
-  }
-
-  pieces(): Piece[] {
-    const out: Piece[] = [];
-    for (let index = 0; index < this.length; index += 1) out.push(piece(this.nums[2 * index] as number, this.vals[index] as PieceValue, this.nums[2 * index + 1] as number));
-    return out;
-  }
-
-  /** Drops what starts at or after `t` (recomputed after a restore). */
-  truncateFrom(t: number): void {
-    while (this.length > 0 && (this.nums[2 * (this.length - 1)] as number) >= t) this.length -= 1;
-  }
-
-  replace(pieces: readonly Piece[]): void {
-    this.length = 0;
-    for (const p of pieces) {
-      this.nums[2 * this.length] = p.start;
-      this.nums[2 * this.length + 1] = p.slope;
-      this.vals[this.length] = p.value;
-      this.length += 1;
-    }
-  }
+/** Where an evaluator's keys keep their state, shared by all of them; a KeyTimeline used alone gets its own. */
+export interface KeyStores {
+  readonly arena: TailArena;
+  readonly rows: RowLog;
+  readonly history: HistoryLog;
 }
 
 /** A TailStore itself (not one beside it): one object fewer to reach per event. */
-export class KeyTimeline extends TailStore implements RowChain {
+export class KeyTimeline extends TailStore implements RowChain, HistoryChain {
   readonly #plan: TimelinePlan;
   readonly #compiled: CompiledPlan;
   readonly #options: KeyTimelineOptions;
   readonly #columns: number;
-  readonly #histories: History[];
+  /** The results' finalised pieces: chains in a log the evaluator's keys share, by their newest piece (-1: none); the root's, then the group column's. */
+  readonly #history: HistoryLog;
+  #rootHistory = -1;
+  #groupHistory = -1;
   #started = false;
   #firstTs = 0;
   #frontierTs = 0;
@@ -190,17 +149,19 @@ export class KeyTimeline extends TailStore implements RowChain {
   /** Changed since the owner last took this key's state (the evaluator's dirty list). */
   #dirty = false;
 
-  /** `arena` and `rows`: where the tails and the retained events live, shared by the keys of one evaluator; omitted, this key has its own. */
-  constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState, arena?: TailArena, rows: RowLog = new RowLog(plan.columns.length, 64)) {
-    super(plan.layout, arena);
+  /** `stores`: where the tails, the retained events and the history live, shared by the keys of one evaluator; omitted, this key has its own. */
+  constructor(plan: TimelinePlan, options: KeyTimelineOptions, state?: KeyState, stores?: KeyStores) {
+    super(plan.layout, stores?.arena);
+    const rows = stores?.rows ?? new RowLog(plan.columns.length, OWN_LOG_SIZE);
     if (rows.columns !== plan.columns.length) throw new TypeError('a KeyTimeline must use a row log made for its plan\'s columns');
     this.#rows = rows;
     rows.join(this);
+    this.#history = stores?.history ?? new HistoryLog(OWN_LOG_SIZE);
+    this.#history.join(this);
     this.#plan = plan;
     this.#compiled = compiled(plan);
     this.#options = options;
     this.#columns = plan.columns.length;
-    this.#histories = this.#compiled.results.map(() => new History());
     if (state !== undefined) this.#restoreDurable(state);
     this.#rowBase = this.#applied;
     this.#checkpoints = [state === undefined ? INITIAL_CHECKPOINT : this.#capture()];
@@ -235,11 +196,13 @@ export class KeyTimeline extends TailStore implements RowChain {
   }
 
   push(row: TimelineRow): PushOutcome {
-    return this.pushValues(row.ts, row.seq, row.values);
+    return this.pushValues(row, row.values);
   }
 
   /** Applies the event at (ts, seq) whose column values are `values` (read, not kept). */
-  pushValues(ts: number, seq: number, values: readonly (Scalar | undefined)[]): PushOutcome {
+  pushValues(event: EventOrder, values: readonly (Scalar | undefined)[]): PushOutcome {
+    // Read here, not by the caller: a time passed as an argument to a call not inlined is a heap box per event.
+    const { ts, seq } = event;
     if (!this.#started || before(this.#frontierTs, this.#frontierSeq, ts, seq)) {
       this.#rows.reserve();
       const row = this.#rows.append(ts, seq, values, 0, this.#rowHead);
@@ -282,17 +245,15 @@ export class KeyTimeline extends TailStore implements RowChain {
   valueAt(result: number, t: number): PieceValue {
     if (!this.#started || t < this.#firstTs) return null;
     if (t >= this.#frontierTs) return this.tailValueAt(this.#compiled.results[result] as number, t);
-    return (this.#histories[result] as History).valueAt(t);
+    return this.#history.valueAt(this.#historyHead(result), t);
   }
 
   /** The whole timeline of a result: history, then the tail (what happens if no event comes). */
   pieces(result: number): Piece[] {
-    const history = this.#histories[result] as History;
-    if (!this.#started) return history.pieces();
-    const out = new History();
-    out.replace(history.pieces());
-    this.#appendTail(out, this.#compiled.results[result] as number, this.#frontierTs, Number.POSITIVE_INFINITY);
-    return out.pieces();
+    const out = this.#history.pieces(this.#historyHead(result));
+    if (!this.#started) return out;
+    for (const p of piecesFrom(this.tail(this.#compiled.results[result] as number), this.#frontierTs)) appendPiece(out, p);
+    return out;
   }
 
   /** The result's pieces from `from` on (the one covering `from` cut to start there). */
@@ -307,8 +268,23 @@ export class KeyTimeline extends TailStore implements RowChain {
     const lefts = this.#plan.nodes.map((_, node) => (this.hasLeft(node) ? piece(0, this.leftValue(node), this.leftSlope(node)) : UNKNOWN_LEFT));
     return {
       applied: this.#applied, started: this.#started, firstTs: this.#firstTs, frontierTs: this.#frontierTs, frontierSeq: this.#frontierSeq,
-      tails, lefts, histories: this.#histories.map((history) => history.pieces()),
+      tails, lefts, histories: this.#compiled.results.map((_, result) => this.#history.pieces(this.#historyHead(result))),
     };
+  }
+
+  #historyHead(result: number): number {
+    return result === 0 ? this.#rootHistory : this.#groupHistory;
+  }
+
+  #setHistoryHead(result: number, head: number): void {
+    if (result === 0) this.#rootHistory = head;
+    else this.#groupHistory = head;
+  }
+
+  /** HistoryChain: copies the history into the fresh log. */
+  relocateHistory(from: HistoryLog, into: HistoryLog): void {
+    this.#rootHistory = into.copyChain(from, this.#rootHistory);
+    this.#groupHistory = into.copyChain(from, this.#groupHistory);
   }
 
   /** Applies again every retained row from absolute index `from` on, in order. */
@@ -342,22 +318,34 @@ export class KeyTimeline extends TailStore implements RowChain {
     return order;
   }
 
-  /** This key's rows are no longer read (the evaluator replaced it). */
-  leaveRows(): void {
+  /** This key's rows and history are no longer read (the evaluator replaced it). */
+  leave(): void {
     this.#rows.leave(this, this.#rowCount);
+    this.#history.leave(this, [this.#rootHistory, this.#groupHistory]);
   }
 
-  /** Appends the part of node `node`'s tail within [from, until) to `target` (a tail may begin before `from`). */
-  #appendTail(target: History, node: number, from: number, until: number): void {
+  /** Appends the part of result `result`'s tail within [from, until) to its history (a tail may begin before `from`). Reserve room first. */
+  #appendTail(result: number, from: number, until: number): void {
     const tails = this as TailStore;
+    const node = this.#compiled.results[result] as number;
+    const history = this.#history;
+    let head = this.#historyHead(result);
+    // The piece goes through history.next: doubles passed as arguments would be boxed.
+    const next = history.next;
     const length = tails.length(node);
     for (let index = 0; index < length; index += 1) {
       const start = tails.start(node, index);
       if (start >= until) break;
       if (index + 1 < length && tails.start(node, index + 1) <= from) continue;
-      if (start >= from) target.put(start, tails.value(node, index), tails.slope(node, index));
-      else target.put(from, tails.valueOf(node, index, from), tails.slope(node, index));
+      const value = tails.rawValue(node, index);
+      const slope = tails.slope(node, index);
+      const cut = start < from;
+      next[0] = cut ? from : start;
+      next[1] = slope;
+      if (value === undefined) next[2] = cut && slope !== 0 ? tails.number(node, index) + slope * (from - start) : tails.number(node, index);
+      head = history.putNext(head, value);
     }
+    this.#setHistoryHead(result, head);
   }
 
   /** Applies retained row `row` (an index in the row log). */
@@ -368,12 +356,18 @@ export class KeyTimeline extends TailStore implements RowChain {
     const first = !this.#started;
     const tails = this as TailStore;
     if (!first && t > this.#frontierTs) {
-      for (let r = 0; r < results.length; r += 1) this.#appendTail(this.#histories[r] as History, results[r] as number, this.#frontierTs, t);
+      this.#history.reserve(this.#compiled.historyPieces);
+      for (let r = 0; r < results.length; r += 1) this.#appendTail(r, this.#frontierTs, t);
       for (let l = 0; l < leftNodes.length; l += 1) tails.takeLeft(leftNodes[l] as number, t);
     }
     const values = rows.values;
     const base = row * this.#columns;
-    for (let node = 0; node < kernels.length; node += 1) changed[node] = (kernels[node] as StepKernel)(tails, t, values, base, first, changed) ? 1 : 0;
+    const step = this.#compiled.step;
+    step.t = t;
+    step.values = values;
+    step.base = base;
+    step.first = first;
+    for (let node = 0; node < kernels.length; node += 1) changed[node] = (kernels[node] as StepKernel)(tails, step, changed) ? 1 : 0;
     if (first) {
       this.#started = true;
       this.#firstTs = t;
@@ -417,10 +411,9 @@ export class KeyTimeline extends TailStore implements RowChain {
     if (checkpoint.tails === undefined) this.resetTails();
     else this.restoreTails(checkpoint.tails);
     // Finalised history before the checkpoint stays; what came after is recomputed.
-    for (const history of this.#histories) {
-      if (!checkpoint.started) history.length = 0;
-      else history.truncateFrom(checkpoint.frontierTs);
-    }
+    const from = checkpoint.started ? checkpoint.frontierTs : Number.NEGATIVE_INFINITY;
+    this.#rootHistory = this.#history.truncateFrom(this.#rootHistory, from);
+    this.#groupHistory = this.#history.truncateFrom(this.#groupHistory, from);
   }
 
   #restoreDurable(state: KeyState): void {
@@ -443,6 +436,8 @@ export class KeyTimeline extends TailStore implements RowChain {
       const left = state.lefts[node] ?? UNKNOWN_LEFT;
       tails.setLeft(node, left.value, left.slope);
     }
-    state.histories?.forEach((pieces, result) => this.#histories[result]?.replace(pieces));
+    state.histories?.forEach((pieces, result) => {
+      if (result < this.#compiled.results.length) this.#setHistoryHead(result, this.#history.write(pieces));
+    });
   }
 }

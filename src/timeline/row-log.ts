@@ -6,8 +6,9 @@
  * interleave, so arrays of each key's own meant a cold array (and its growth,
  * promoted) per event; an append here writes where the previous one did.
  * Keys that drop rows (the late horizon) report it; when the log is full
- * and at most half of it is still retained, every key's chain is copied
- * into a fresh log (compaction), so its size follows what is retained.
+ * it doubles (rows stay where they are), unless at most half of it is still
+ * retained: then every key's chain is copied into a fresh log of the same
+ * size (compaction), so its size follows what is retained.
  */
 import type { Scalar } from './timeline-piece.js';
 
@@ -24,6 +25,12 @@ export interface RowLogArrays {
   readonly seq: Float64Array;
   readonly prev: Int32Array;
   readonly values: (Scalar | undefined)[];
+}
+
+function grown<T extends Float64Array | Int32Array>(array: T): T {
+  const out = new (array.constructor as new (length: number) => T)(2 * array.length);
+  out.set(array);
+  return out;
 }
 
 export class RowLog implements RowLogArrays {
@@ -61,14 +68,20 @@ export class RowLog implements RowLogArrays {
     this.#retained -= count;
   }
 
-  /** Makes room for one row, moving every chain when full: row indices read after it stay valid through the next `append`. */
+  /** Makes room for one row, moving every chain when the log compacts: row indices read after it stay valid through the next `append`. */
   reserve(): void {
     if (this.length < this.ts.length) return;
+    if (2 * this.#retained > this.ts.length) {
+      // Growing keeps every row where it is: copied, nothing to relink.
+      this.ts = grown(this.ts);
+      this.seq = grown(this.seq);
+      this.prev = grown(this.prev);
+      return;
+    }
     const from: RowLogArrays = { ts: this.ts, seq: this.seq, prev: this.prev, values: this.values };
-    const size = 2 * this.#retained <= this.ts.length ? this.ts.length : 2 * this.ts.length;
-    this.ts = new Float64Array(size);
-    this.seq = new Float64Array(size);
-    this.prev = new Int32Array(size);
+    this.ts = new Float64Array(this.ts.length);
+    this.seq = new Float64Array(this.seq.length);
+    this.prev = new Int32Array(this.prev.length);
     this.values = [];
     this.length = 0;
     this.#retained = 0;

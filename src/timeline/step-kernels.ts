@@ -15,16 +15,33 @@ import type { TailStore } from './tail-store.js';
 import type { PieceValue, Scalar } from './timeline-piece.js';
 
 /**
- * Steps one node for the event at `t` whose column values start at
- * `values[base]`; `changed` holds, by node, whether this event changed that
- * node's tail (children are stepped first). Returns whether it changed.
+ * The event being stepped: one object per plan, rewritten for each event
+ * (steps never interleave). The time travels in a field, not as an
+ * argument: a call through the kernel table is not inlined, and a double
+ * passed to it would be a heap box per call.
  */
-export type StepKernel = (tails: TailStore, t: number, values: readonly (Scalar | undefined)[], base: number, first: boolean, changed: Uint8Array) => boolean;
-
-function windowEnd(tails: TailStore, node: number): number {
-  if (tails.length(node) === 0 || tails.value(node, 0) !== true) return Number.NEGATIVE_INFINITY;
-  return tails.length(node) > 1 ? tails.start(node, 1) : Number.POSITIVE_INFINITY;
+export interface StepInput {
+  /** The event's time. */
+  t: number;
+  /** Its column values start at `values[base]`. */
+  values: readonly (Scalar | undefined)[];
+  base: number;
+  /** The key's first event. */
+  first: boolean;
 }
+
+/** A step's input before any event. */
+export function stepInput(): StepInput {
+  // A double from the start, so the field keeps one representation.
+  return { t: 0.5, values: [], base: 0, first: false };
+}
+
+/**
+ * Steps one node for the event in `step`; `changed` holds, by node, whether
+ * this event changed that node's tail (children are stepped first). Returns
+ * whether it changed.
+ */
+export type StepKernel = (tails: TailStore, step: StepInput, changed: Uint8Array) => boolean;
 
 function asBoolean(value: PieceValue): boolean | null {
   return typeof value === 'boolean' ? value : null;
@@ -34,14 +51,16 @@ function kernel(node: PlanNode, index: number): StepKernel {
   switch (node.op) {
     case 'latest_event_to_state': {
       const column = node.column;
-      return (tails, t, values, base, first) => {
+      return (tails, step) => {
+        const { t, values, base, first } = step;
         const value = values[base + column];
         if (first) {
           tails.clear(index);
           tails.put(index, t, value === undefined ? null : value, 0);
           return true;
         }
-        if (value === undefined || value === tails.tailValueAt(index, t)) return false;
+        // Its tail is one constant piece: its value at t without a call taking t (a boxed double if not inlined).
+        if (value === undefined || value === (tails.length(index) > 0 && tails.start(index, 0) <= t ? tails.value(index, 0) : null)) return false;
         tails.clear(index);
         tails.put(index, t, value, 0);
         return true;
@@ -49,7 +68,8 @@ function kernel(node: PlanNode, index: number): StepKernel {
     }
     case 'has_existed': {
       const where = node.where;
-      return (tails, t, values, base, first) => {
+      return (tails, step) => {
+        const { t, values, base, first } = step;
         if (!first && tails.length(index) > 0 && tails.value(index, 0) === true) return false;
         if (where(values, base)) {
           tails.clear(index);
@@ -64,7 +84,8 @@ function kernel(node: PlanNode, index: number): StepKernel {
     }
     case 'has_existed_within': {
       const { where, windowMs } = node;
-      return (tails, t, values, base, first) => {
+      return (tails, step) => {
+        const { t, values, base, first } = step;
         if (!where(values, base)) {
           if (!first) return false;
           tails.clear(index);
@@ -72,7 +93,12 @@ function kernel(node: PlanNode, index: number): StepKernel {
           return true;
         }
         // Each match re-arms: overlapping (and touching) windows join into one.
-        const end = Math.max(first ? Number.NEGATIVE_INFINITY : windowEnd(tails, index), t + windowMs);
+        let end = t + windowMs;
+        if (!first && tails.length(index) > 0 && tails.value(index, 0) === true) {
+          // The window open now ends at the tail's second piece (none: never).
+          const open = tails.length(index) > 1 ? tails.start(index, 1) : Number.POSITIVE_INFINITY;
+          if (open > end) end = open;
+        }
         tails.clear(index);
         if (end <= t) {
           tails.put(index, t, false, 0);
@@ -86,7 +112,8 @@ function kernel(node: PlanNode, index: number): StepKernel {
     case 'compare': {
       const { child, cmp, constant } = node;
       const numeric = typeof constant === 'number';
-      return (tails, _t, _values, _base, first, changed) => {
+      return (tails, step, changed) => {
+        const { first } = step;
         if (!first && changed[child] === 0) return false;
         tails.clear(index);
         const length = tails.length(child);
@@ -116,7 +143,8 @@ function kernel(node: PlanNode, index: number): StepKernel {
       const f = node.op === 'and' ? and3 : or3;
       // Per-child cursors, shared by every key of the plan (steps never interleave).
       const cursors = new Int32Array(children.length);
-      return (tails, t, _values, _base, first, changed) => {
+      return (tails, step, changed) => {
+        const { t, first } = step;
         if (!first) {
           let any = false;
           for (let c = 0; c < children.length; c += 1) if (changed[children[c] as number] !== 0) any = true;
@@ -148,7 +176,8 @@ function kernel(node: PlanNode, index: number): StepKernel {
     }
     case 'not': {
       const child = node.child;
-      return (tails, _t, _values, _base, first, changed) => {
+      return (tails, step, changed) => {
+        const { first } = step;
         if (!first && changed[child] === 0) return false;
         tails.clear(index);
         for (let i = 0; i < tails.length(child); i += 1) {
@@ -160,11 +189,18 @@ function kernel(node: PlanNode, index: number): StepKernel {
     }
     case 'duration_where': {
       const child = node.child;
-      return (tails, t, _values, _base, first, changed) => {
+      return (tails, step, changed) => {
+        const { t, first } = step;
         // Same child timeline from here on: the same integral.
         if (!first && changed[child] === 0) return false;
         // The total is continuous, so the event at t does not change it at t.
-        let total = first ? 0 : (tails.tailValueAt(index, t) as number);
+        let total = 0;
+        if (!first) {
+          // tailValueAt, inline: a call taking t and returning a number would box both.
+          let at = tails.length(index) - 1;
+          while (at >= 0 && tails.start(index, at) > t) at -= 1;
+          total = at < 0 ? (null as unknown as number) : (tails.value(index, at) as number) + tails.slope(index, at) * (t - tails.start(index, at));
+        }
         tails.clear(index);
         const length = tails.length(child);
         for (let i = tails.coveringIndex(child, t); i < length; i += 1) {
@@ -179,7 +215,8 @@ function kernel(node: PlanNode, index: number): StepKernel {
     }
     case 'duration_in_cur_state': {
       const child = node.child;
-      return (tails, t, _values, _base, first, changed) => {
+      return (tails, step, changed) => {
+        const { t, first } = step;
         if (!first && changed[child] === 0) return false;
         // Compare with the state just before t (not the old tail at t), so a
         // value that an event keeps exactly when it would have ended is no change.

@@ -1,7 +1,7 @@
 /**
  * The node tails of many keys of one plan in two shared arrays (struct of
  * arrays): each key owns a fixed stripe of a Float64Array (its piece counts,
- * then start and slope of every slot) and a stripe of one value array.
+ * then start, slope and numeric value of every slot) and a stripe of one value array.
  * Keys interleave in a real stream, so a key's state is cold when its next
  * event comes: one contiguous stripe per key is fewer cache misses than two
  * arrays of its own, and nothing per key is left for the collector to trace
@@ -14,13 +14,14 @@ const INITIAL_KEYS = 16;
 
 export class TailArena {
   readonly layout: TailLayout;
-  /** Doubles per key: the piece counts of every node, then start and slope of every slot. */
+  /** Doubles per key: the piece counts of every node, then start, slope and numeric value of every slot. */
   readonly numStride: number;
   /** Values per key: one per slot. */
   readonly valStride: number;
   /** Replaced (grown) as keys are added: read it through the arena, never keep it. */
   nums: Float64Array;
-  readonly vals: PieceValue[] = [];
+  /** One per slot: the value, or undefined when it is a number (kept in the slot's third double). */
+  readonly vals: (PieceValue | undefined)[] = [];
   #keys = 0;
 
   constructor(layout: TailLayout, expectedKeys = INITIAL_KEYS) {

@@ -4,7 +4,8 @@
  * pieces the node's tail can hold (the incremental rules never exceed it),
  * plus one slot per node whose state just before an instant is read
  * (duration_in_cur_state and its child). Every key of a plan shares the
- * layout, so a key's state is three flat arrays mutated in place.
+ * layout, so a key's state is one stripe of doubles and one of values,
+ * mutated in place.
  */
 import { PlayheadError } from '../core/errors.js';
 import type { PlanNode } from './compile-timeline.js';
@@ -12,6 +13,8 @@ import type { PieceValue } from './timeline-piece.js';
 
 /** Pieces a key may need in all; more is refused as too complex (the bound doubles per nested crossing). */
 export const MAX_TAIL_SLOTS = 1 << 14;
+/** Doubles per piece slot: its start, its slope and its value when that is a number (see TailStore). */
+export const SLOT_DOUBLES = 3;
 /** A comparison of a nondecreasing duration flips at most twice (==, !=) over the whole tail. */
 const MONOTONE_COMPARE_PIECES = 3;
 
@@ -82,10 +85,10 @@ export function tailLayout(nodes: readonly PlanNode[], needsLeft: readonly boole
     }
   }
   for (let index = 0; index < nodes.length; index += 1) if (needsLeft[index]) leftSlots[index] = slot++;
-  const numOffsets = offsets.map((offset) => nodes.length + 2 * offset);
+  const numOffsets = offsets.map((offset) => nodes.length + SLOT_DOUBLES * offset);
   // Doubles from the start (not small integers), so the array never changes its element kind.
   const initialNums: number[] = [];
-  for (let index = 0; index < nodes.length + 2 * slot; index += 1) initialNums.push(0.5);
+  for (let index = 0; index < nodes.length + SLOT_DOUBLES * slot; index += 1) initialNums.push(0.5);
   initialNums.fill(0);
   const initialVals = new Array<PieceValue>(slot).fill(null);
   return Object.freeze({ offsets, numOffsets, nodeCount: nodes.length, capacities: Int32Array.from(capacities), leftSlots, slotCount: slot, initialNums, initialVals });

@@ -1,7 +1,8 @@
 /**
  * One key's node tails, mutated in place: every piece is a slot of the key's
- * stripe in a TailArena (start and slope interleaved in the arena's doubles,
- * after each node's piece count; the value in its value array), in the
+ * stripe in a TailArena (start, slope and a numeric value interleaved in the
+ * arena's doubles, after each node's piece count; any other value in its
+ * value array, so writing a number allocates no heap box), in the
  * region the plan's TailLayout gives each node. Writing keeps a region
  * normal exactly as `appendPiece` does for piece lists: a piece at the same
  * start replaces the last one, and a piece that only continues the last one
@@ -9,7 +10,7 @@
  * comes: it is kept in one stripe of arrays every key shares.
  */
 import { TailArena } from './tail-arena.js';
-import type { TailLayout } from './tail-layout.js';
+import { SLOT_DOUBLES, type TailLayout } from './tail-layout.js';
 import { piece, type Piece, type PieceValue } from './timeline-piece.js';
 
 function copyInto<T>(target: T[], at: number, source: readonly T[]): void {
@@ -18,11 +19,12 @@ function copyInto<T>(target: T[], at: number, source: readonly T[]): void {
 
 export interface TailSnapshot {
   readonly nums: Float64Array;
-  readonly vals: readonly PieceValue[];
+  /** undefined: the number is in `nums`. */
+  readonly vals: readonly (PieceValue | undefined)[];
 }
 
 export class TailStore {
-  /** Holds this key's stripe: the piece count of each node (at base + the node's index), then start and slope of every slot; the values. */
+  /** Holds this key's stripe: the piece count of each node (at base + the node's index), then start, slope and number of every slot; the other values. */
   readonly #arena: TailArena;
   /** Where this key's stripe starts in the arena's doubles and in its values. */
   readonly #numBase: number;
@@ -55,24 +57,37 @@ export class TailStore {
   }
 
   start(node: number, index: number): number {
-    return this.#arena.nums[(this.#numBase + (this.#numOffsets[node] as number)) + 2 * index] as number;
+    return this.#arena.nums[(this.#numBase + (this.#numOffsets[node] as number)) + SLOT_DOUBLES * index] as number;
   }
 
   slope(node: number, index: number): number {
-    return this.#arena.nums[(this.#numBase + (this.#numOffsets[node] as number)) + 2 * index + 1] as number;
+    return this.#arena.nums[(this.#numBase + (this.#numOffsets[node] as number)) + SLOT_DOUBLES * index + 1] as number;
   }
 
   value(node: number, index: number): PieceValue {
-    return this.#arena.vals[(this.#valBase + (this.#offsets[node] as number)) + index] as PieceValue;
+    const value = this.rawValue(node, index);
+    return value === undefined ? this.number(node, index) : value;
+  }
+
+  /** The value of piece `index`, or undefined when it is a number (then `number` reads it). */
+  rawValue(node: number, index: number): PieceValue | undefined {
+    return this.#arena.vals[(this.#valBase + (this.#offsets[node] as number)) + index];
+  }
+
+  /** The numeric value of piece `index` at its start (see `rawValue`). */
+  number(node: number, index: number): number {
+    return this.#arena.nums[(this.#numBase + (this.#numOffsets[node] as number)) + SLOT_DOUBLES * index + 2] as number;
   }
 
   /** The value of piece `index` at `t`. */
   valueOf(node: number, index: number, t: number): PieceValue {
     const nums = this.#arena.nums;
-    const at = (this.#numBase + (this.#numOffsets[node] as number)) + 2 * index;
+    const at = (this.#numBase + (this.#numOffsets[node] as number)) + SLOT_DOUBLES * index;
     const slope = nums[at + 1] as number;
-    const value = this.#arena.vals[(this.#valBase + (this.#offsets[node] as number)) + index] as PieceValue;
-    return slope === 0 ? value : (value as number) + slope * (t - (nums[at] as number));
+    const value = this.#arena.vals[(this.#valBase + (this.#offsets[node] as number)) + index];
+    if (value !== undefined) return value;
+    const number = nums[at + 2] as number;
+    return slope === 0 ? number : number + slope * (t - (nums[at] as number));
   }
 
   /** Index of the last piece starting at or before `t`, or -1. */
@@ -108,32 +123,39 @@ export class TailStore {
     const valFirst = this.#valBase + (this.#offsets[node] as number);
     const countAt = this.#numBase + node;
     let length = nums[countAt] as number;
-    while (length > 0 && (nums[first + 2 * (length - 1)] as number) >= start) length -= 1;
+    while (length > 0 && (nums[first + SLOT_DOUBLES * (length - 1)] as number) >= start) length -= 1;
     if (length > 0) {
-      const last = first + 2 * (length - 1);
+      const last = first + SLOT_DOUBLES * (length - 1);
       const lastSlope = nums[last + 1] as number;
-      const lastValue = vals[valFirst + length - 1] as PieceValue;
+      const stored = vals[valFirst + length - 1];
+      const lastValue = stored === undefined ? (nums[last + 2] as number) : stored;
       if (lastSlope === slope && (lastSlope === 0 ? lastValue : (lastValue as number) + lastSlope * (start - (nums[last] as number))) === value) {
         nums[countAt] = length;
         return;
       }
     }
     if (length >= (this.#capacities[node] as number)) throw new RangeError(`timeline node ${node} needs more than its ${this.#capacities[node]} pieces (a bound of the layout is wrong)`);
-    nums[first + 2 * length] = start;
-    nums[first + 2 * length + 1] = slope;
-    vals[valFirst + length] = value;
+    this.#write(first + SLOT_DOUBLES * length, valFirst + length, start, value, slope);
     nums[countAt] = length + 1;
   }
 
   /** Writes a piece as it is (restoring a saved tail). */
   putRaw(node: number, p: Piece): void {
-    const nums = this.#arena.nums;
     const length = this.length(node);
     if (length >= (this.#capacities[node] as number)) throw new RangeError(`a saved tail of timeline node ${node} has more than ${this.#capacities[node]} pieces`);
-    nums[(this.#numBase + (this.#numOffsets[node] as number)) + 2 * length] = p.start;
-    nums[(this.#numBase + (this.#numOffsets[node] as number)) + 2 * length + 1] = p.slope;
-    this.#arena.vals[(this.#valBase + (this.#offsets[node] as number)) + length] = p.value;
-    nums[this.#numBase + node] = length + 1;
+    this.#write((this.#numBase + (this.#numOffsets[node] as number)) + SLOT_DOUBLES * length, (this.#valBase + (this.#offsets[node] as number)) + length, p.start, p.value, p.slope);
+    this.#arena.nums[this.#numBase + node] = length + 1;
+  }
+
+  /** A number goes into the slot's third double (a number in the value array would be a heap box per write): the value array then holds undefined. */
+  #write(numAt: number, valAt: number, start: number, value: PieceValue, slope: number): void {
+    const nums = this.#arena.nums;
+    nums[numAt] = start;
+    nums[numAt + 1] = slope;
+    if (typeof value === 'number') {
+      nums[numAt + 2] = value;
+      this.#arena.vals[valAt] = undefined;
+    } else this.#arena.vals[valAt] = value;
   }
 
   hasLeft(node: number): boolean {
@@ -141,17 +163,18 @@ export class TailStore {
   }
 
   leftValue(node: number): PieceValue {
-    return this.#arena.vals[this.#valBase + (this.#leftSlots[node] as number)] as PieceValue;
+    const slot = this.#leftSlots[node] as number;
+    const value = this.#arena.vals[this.#valBase + slot];
+    return value === undefined ? (this.#arena.nums[this.#numBase + this.#layout.nodeCount + SLOT_DOUBLES * slot + 2] as number) : value;
   }
 
   leftSlope(node: number): number {
-    return this.#arena.nums[this.#numBase + this.#layout.nodeCount + 2 * (this.#leftSlots[node] as number) + 1] as number;
+    return this.#arena.nums[this.#numBase + this.#layout.nodeCount + SLOT_DOUBLES * (this.#leftSlots[node] as number) + 1] as number;
   }
 
   setLeft(node: number, value: PieceValue, slope: number): void {
     const slot = this.#leftSlots[node] as number;
-    this.#arena.vals[this.#valBase + slot] = value;
-    this.#arena.nums[this.#numBase + this.#layout.nodeCount + 2 * slot + 1] = slope;
+    this.#write(this.#numBase + this.#layout.nodeCount + SLOT_DOUBLES * slot, this.#valBase + slot, 0, value, slope);
   }
 
   /** Sets the node's left limit at `t`: the state of its tail just before `t` (unknown when none). */

@@ -11,7 +11,8 @@ import { DueHeap } from './due-heap.js';
 import { KeyIndex } from './key-index.js';
 import { RowLog } from './row-log.js';
 import { TailArena } from './tail-arena.js';
-import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
+import { HistoryLog } from './history-log.js';
+import { KEY_TIMELINE_DEFAULTS, KeyTimeline, type KeyState, type KeyStores, type KeyTimelineOptions, type PushOutcome } from './key-timeline.js';
 import { aggregateValues, type AggregateRow } from './timeline-aggregate.js';
 import { extrapolate, pieceIndexAt, sameState, type Piece, type PieceValue, type Scalar } from './timeline-piece.js';
 
@@ -76,10 +77,8 @@ export class TimelineEvaluator {
   /** Each key's index into `#timelines`. */
   readonly #keyIndex = new KeyIndex();
   readonly #timelines: KeyTimeline[] = [];
-  /** Every key's tails, in one stripe each. */
-  readonly #arena: TailArena;
-  /** Every key's retained events. */
-  readonly #rows: RowLog;
+  /** Every key's tails (one stripe each), retained events and result history. */
+  readonly #stores: KeyStores;
   readonly #listeners = new Set<ChangeListener>();
   readonly #notify = new Map<string, NotifyState>();
   readonly #heap = new DueHeap();
@@ -96,8 +95,7 @@ export class TimelineEvaluator {
 
   constructor(options: TimelineEvaluatorOptions) {
     this.#plan = options.plan;
-    this.#arena = new TailArena(options.plan.layout);
-    this.#rows = new RowLog(options.plan.columns.length);
+    this.#stores = Object.freeze({ arena: new TailArena(options.plan.layout), rows: new RowLog(options.plan.columns.length), history: new HistoryLog() });
     this.#readKey = columnReader(columnSegments(options.key));
     this.#values = new Array<Scalar | undefined>(options.plan.columns.length).fill(undefined);
     this.#clock = options.clock;
@@ -124,13 +122,13 @@ export class TimelineEvaluator {
     const index = this.#keyIndex.intern(key);
     let timeline = this.#timelines[index];
     if (timeline === undefined) {
-      timeline = new KeyTimeline(this.#plan, this.#options, undefined, this.#arena, this.#rows);
+      timeline = new KeyTimeline(this.#plan, this.#options, undefined, this.#stores);
       this.#timelines.push(timeline);
     }
     const readers = this.#plan.readers;
     const values = this.#values;
     for (let index = 0; index < readers.length; index += 1) values[index] = (readers[index] as ColumnReader)(event.data);
-    const outcome = timeline.pushValues(event.ts, event.seq, values);
+    const outcome = timeline.pushValues(event, values);
     this.#events += 1;
     if ((outcome === 'applied' || outcome === 'revised') && timeline.markDirty()) this.#dirty.push(key);
     if (outcome === 'revised') this.#late += 1;
@@ -237,11 +235,11 @@ export class TimelineEvaluator {
 
   /** Restores keys from a durable checkpoint (before pushing anything newer). */
   restoreKey(key: string, state: KeyState): void {
-    const timeline = new KeyTimeline(this.#plan, this.#options, state, this.#arena, this.#rows);
+    const timeline = new KeyTimeline(this.#plan, this.#options, state, this.#stores);
     const index = this.#keyIndex.intern(key);
     if (index === this.#timelines.length) this.#timelines.push(timeline);
     else {
-      this.#timelines[index]?.leaveRows();
+      this.#timelines[index]?.leave();
       this.#timelines[index] = timeline;
     }
   }
