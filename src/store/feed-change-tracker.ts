@@ -34,14 +34,19 @@ export interface FeedState {
 export class FeedChangeTracker {
   readonly #before = new Map<string, FeedRow | null>();
   readonly #after = new Map<string, FeedRow | null>();
+  /** Ids whose row before the write was trimmed unread: its data is not known, so it never equals a row after. */
+  readonly #unreadBefore = new Set<string>();
 
-  /**
-   * Records that `id` goes from `previous` (what the store held, or null) to
-   * `next`. A previous row read without its data (a trim) has `dataJson` null.
-   */
+  /** Records that `id` goes from `previous` (what the store held, or null) to `next`. */
   touch(id: string, previous: FeedRow | null, next: FeedRow | null): void {
     if (!this.#before.has(id)) this.#before.set(id, previous);
     this.#after.set(id, next);
+  }
+
+  /** Records that a trim removed the row at `position`, whose data it did not read. */
+  trimmed(position: FeedPosition): void {
+    if (!this.#before.has(position.id)) this.#unreadBefore.add(position.id);
+    this.touch(position.id, { id: position.id, time: position.time, dataJson: null }, null);
   }
 
   change(key: string, from: number, count: number): FeedChange {
@@ -49,7 +54,8 @@ export class FeedChangeTracker {
     const removed: FeedPosition[] = [];
     for (const [id, before] of this.#before) {
       const after = this.#after.get(id) ?? null;
-      if (before !== null && after !== null && before.time === after.time && before.dataJson === after.dataJson) continue;
+      const unchanged = before !== null && after !== null && before.time === after.time && before.dataJson === after.dataJson;
+      if (unchanged && !this.#unreadBefore.has(id)) continue;
       if (before !== null) removed.push({ id: before.id, time: before.time });
       if (after !== null) added.push(toFeedItem(after));
     }

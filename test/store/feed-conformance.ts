@@ -142,6 +142,19 @@ export function runFeedStoreConformance(options: FeedConformanceOptions): void {
       }), { numRuns: options.numRuns });
     });
 
+    test('reports an item trimmed and added back at its old time with other data (the trim never read the data)', async (store) => {
+      const options = { defaultMaxItems: 4 };
+      await store.write([{ kind: 'add', key: 't', items: [{ id: 'z', time: 2, dataJson: '{"v":1}' }, { id: 'y', time: 3, dataJson: null }] }], options);
+      // The bound trims z, and the add brings it back at time 2 without data: a subscriber must drop {"v":1}.
+      const [change] = await store.write([
+        { kind: 'configure', key: 't', maxItems: 1 },
+        { kind: 'add', key: 't', items: [{ id: 'y', time: 1, dataJson: null }, { id: 'z', time: 2, dataJson: null }] },
+      ], options);
+      assert.deepEqual(change?.added, [{ id: 'z', time: 2 }]);
+      assert.deepEqual(change?.removed.map((item) => item.id).sort(), ['y', 'z']);
+      assert.deepEqual((await store.read('t', { limit: 10 })).items, [{ id: 'z', time: 2 }]);
+    });
+
     test('pages newest first with before and after bounds', async (store) => {
       const items = Array.from({ length: 10 }, (_, i) => ({ id: `i${i}`, time: 1_000 + Math.floor(i / 2), dataJson: null }));
       await store.write([{ kind: 'add', key: 'k', items }], { defaultMaxItems: 100 });

@@ -207,7 +207,7 @@ export class PostgresFeedStore implements FeedStore {
       const feed = feeds.get(operation.key) as AddedFeedRow; // the function answers one 'f' row per key
       const tracker = new FeedChangeTracker();
       for (const item of batches[index] as readonly FeedItemInput[]) tracker.touch(item.id, previous.get(`${feed.feedId}\u0000${item.id}`) ?? null, item);
-      for (const row of trimmed.get(feed.feedId) ?? []) tracker.touch(row.id, row, null);
+      for (const row of trimmed.get(feed.feedId) ?? []) tracker.trimmed(row);
       return [operation.key, tracker.change(operation.key, (feed.version as number) - 1, feed.count as number)];
     }));
   }
@@ -313,9 +313,7 @@ export class PostgresFeedStore implements FeedStore {
   async #trim(client: PostgresPoolClient, state: FeedState, defaultMaxItems: number): Promise<void> {
     const limit = state.maxItems ?? defaultMaxItems;
     if (state.count <= limit) return;
-    for (const row of await feedRows(client, this.#sql.trimOldest, [state.feedId, state.count - limit])) {
-      state.tracker.touch(row.id, row, null);
-    }
+    for (const row of await feedRows(client, this.#sql.trimOldest, [state.feedId, state.count - limit])) state.tracker.trimmed(row);
     state.count = limit;
   }
 

@@ -168,7 +168,7 @@ export class SqliteFeedWriter {
     const rows = (excess === 1 ? s.oldestItem.all(state.feedId) : s.oldestItems.all(state.feedId, excess)) as FeedPosition[];
     for (const row of rows) {
       s.deleteAt.run(state.feedId, row.time, row.id);
-      state.tracker.touch(row.id, { id: row.id, time: row.time, dataJson: null }, null);
+      state.tracker.trimmed(row);
     }
     state.count = limit;
   }
