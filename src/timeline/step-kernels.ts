@@ -43,6 +43,11 @@ export function stepInput(): StepInput {
  */
 export type StepKernel = (tails: TailStore, step: StepInput, changed: Uint8Array) => boolean;
 
+function windowEnd(tails: TailStore, node: number): number {
+  if (tails.length(node) === 0 || tails.value(node, 0) !== true) return Number.NEGATIVE_INFINITY;
+  return tails.length(node) > 1 ? tails.start(node, 1) : Number.POSITIVE_INFINITY;
+}
+
 function asBoolean(value: PieceValue): boolean | null {
   return typeof value === 'boolean' ? value : null;
 }
@@ -59,8 +64,7 @@ function kernel(node: PlanNode, index: number): StepKernel {
           tails.put(index, t, value === undefined ? null : value, 0);
           return true;
         }
-        // Its tail is one constant piece: its value at t without a call taking t (a boxed double if not inlined).
-        if (value === undefined || value === (tails.length(index) > 0 && tails.start(index, 0) <= t ? tails.value(index, 0) : null)) return false;
+        if (value === undefined || value === tails.tailValueAt(index, t)) return false;
         tails.clear(index);
         tails.put(index, t, value, 0);
         return true;
@@ -93,12 +97,7 @@ function kernel(node: PlanNode, index: number): StepKernel {
           return true;
         }
         // Each match re-arms: overlapping (and touching) windows join into one.
-        let end = t + windowMs;
-        if (!first && tails.length(index) > 0 && tails.value(index, 0) === true) {
-          // The window open now ends at the tail's second piece (none: never).
-          const open = tails.length(index) > 1 ? tails.start(index, 1) : Number.POSITIVE_INFINITY;
-          if (open > end) end = open;
-        }
+        const end = Math.max(first ? Number.NEGATIVE_INFINITY : windowEnd(tails, index), t + windowMs);
         tails.clear(index);
         if (end <= t) {
           tails.put(index, t, false, 0);
@@ -194,13 +193,7 @@ function kernel(node: PlanNode, index: number): StepKernel {
         // Same child timeline from here on: the same integral.
         if (!first && changed[child] === 0) return false;
         // The total is continuous, so the event at t does not change it at t.
-        let total = 0;
-        if (!first) {
-          // tailValueAt, inline: a call taking t and returning a number would box both.
-          let at = tails.length(index) - 1;
-          while (at >= 0 && tails.start(index, at) > t) at -= 1;
-          total = at < 0 ? (null as unknown as number) : (tails.value(index, at) as number) + tails.slope(index, at) * (t - tails.start(index, at));
-        }
+        let total = first ? 0 : (tails.tailValueAt(index, t) as number);
         tails.clear(index);
         const length = tails.length(child);
         for (let i = tails.coveringIndex(child, t); i < length; i += 1) {
