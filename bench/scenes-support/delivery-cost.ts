@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../../src/core/clock.js';
 import type { NewEvent } from '../../src/core/event.js';
 import { storedUpdates, type AppendedBatch, type SceneAppender } from '../../src/scenes/scene-appender.js';
-import { HEADER_BYTES, RECORD_BYTES, writeHeader, writeRecord } from '../../src/scenes/scene-datagram.js';
+import { HEADER_BYTES, RECORD_BYTES, recordView, writeHeader, writeRecord } from '../../src/scenes/scene-datagram.js';
 import { InProcessBus } from '../../src/live/in-process/in-process-bus.js';
 import { SceneRegistry } from '../../src/scenes/scene-registry.js';
 import type { SceneTransport } from '../../src/scenes/scene-transport.js';
@@ -79,7 +79,8 @@ for (let first = 1; first <= OBJECTS; first += PER_DATAGRAM) {
   const count = Math.min(PER_DATAGRAM, OBJECTS - first + 1);
   const bytes = Buffer.alloc(HEADER_BYTES + count * RECORD_BYTES);
   writeHeader(bytes, 0, scene.index, 0);
-  for (let r = 0; r < count; r += 1) writeRecord(bytes, HEADER_BYTES + r * RECORD_BYTES, first + r, 0, 1_700_000_000_000, floats);
+  const view = recordView(bytes);
+  for (let r = 0; r < count; r += 1) writeRecord(view, HEADER_BYTES + r * RECORD_BYTES, first + r, 0, 1_700_000_000_000, floats);
   datagrams.push(bytes);
 }
 

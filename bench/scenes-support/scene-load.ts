@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startLoadMonitor } from '../playback-support/process-load.js';
 import { sleepUntilWallMs, wallNowMs } from '../playback-support/wall-clock.js';
-import { HEADER_BYTES, RECORD_BYTES, recordView, writeHeader, writeRecordAt } from '../../src/scenes/scene-datagram.js';
+import { HEADER_BYTES, RECORD_BYTES, recordView, writeHeader, writeRecord } from '../../src/scenes/scene-datagram.js';
 import { clockOffsetMs } from './clock-offset.js';
 
 const { values } = parseArgs({
@@ -80,7 +80,7 @@ for (let step = 0; step < ticks * senders; step += 1) {
     const now = wallNowMs();
     for (let r = 0; r < records; r += 1) {
       floats[0] = tick;
-      writeRecordAt(view, HEADER_BYTES + r * RECORD_BYTES, object + r, tick + 1, now, floats);
+      writeRecord(view, HEADER_BYTES + r * RECORD_BYTES, object + r, tick + 1, now, floats);
     }
     (sockets[sender] as Socket).send(bytes, port, host);
     if (tick < warmupTicks) warmupSent += records;

@@ -6,7 +6,7 @@
 import { MAC_BYTES, splitJsonMac, verifyMac } from './datagram-mac.js';
 import type { Scene } from './scene.js';
 import type { SceneDevice } from './scene-device.js';
-import { FLAG_SIGNED, HEADER_BYTES, isBinaryDatagram, readHeader, readRecordAt, RECORD_BYTES, recordView, type RecordView } from './scene-datagram.js';
+import { FLAG_SIGNED, HEADER_BYTES, isBinaryDatagram, readHeader, readRecord, RECORD_BYTES, recordView, type RecordView } from './scene-datagram.js';
 import { dropReasonOf } from './scene-input-error.js';
 import type { DropReason } from './scene-stats.js';
 import { isFiniteTransform, TRANSFORM_FLOATS } from './transform.js';
@@ -62,7 +62,7 @@ function readBinary(bytes: Buffer, from: string, context: DatagramContext): void
   const fromDevice = device?.index ?? 0;
   const records = recordView(bytes);
   for (let offset = HEADER_BYTES; offset < end; offset += RECORD_BYTES) {
-    readRecordAt(records, offset, view, scratch);
+    readRecord(records, offset, view, scratch);
     const object = scene.objectAt(view.objectIndex);
     if (object === undefined) {
       scene.counters.dropped.unknownObject += 1;

@@ -59,8 +59,8 @@ export interface RecordView {
 }
 
 /**
- * A DataView over `bytes`, to read or write its records with readRecordAt
- * and writeRecordAt: V8 inlines DataView's accessors, where Buffer's
+ * A DataView over `bytes`, to read or write its records with readRecord
+ * and writeRecord: V8 inlines DataView's accessors, where Buffer's
  * readFloatLE and writeFloatLE cost ~5x as much per record (the delivery
  * thread reads every record received and writes every record sent).
  */
@@ -68,22 +68,14 @@ export function recordView(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export function readRecord(bytes: Buffer, offset: number, into: RecordView, floats: Float64Array): void {
-  readRecordAt(recordView(bytes), offset, into, floats);
-}
-
-export function readRecordAt(view: DataView, offset: number, into: RecordView, floats: Float64Array): void {
+export function readRecord(view: DataView, offset: number, into: RecordView, floats: Float64Array): void {
   into.objectIndex = view.getUint32(offset + OBJECT_OFFSET, true);
   into.seq = view.getUint32(offset + SEQ_OFFSET, true);
   into.time = view.getFloat64(offset + TIME_OFFSET, true);
   for (let i = 0; i < TRANSFORM_FLOATS; i += 1) floats[i] = view.getFloat32(offset + FLOATS_OFFSET + i * FLOAT_BYTES, true);
 }
 
-export function writeRecord(target: Buffer, offset: number, objectIndex: number, seq: number, time: number, floats: ArrayLike<number>): void {
-  writeRecordAt(recordView(target), offset, objectIndex, seq, time, floats);
-}
-
-export function writeRecordAt(view: DataView, offset: number, objectIndex: number, seq: number, time: number, floats: ArrayLike<number>): void {
+export function writeRecord(view: DataView, offset: number, objectIndex: number, seq: number, time: number, floats: ArrayLike<number>): void {
   view.setUint32(offset + OBJECT_OFFSET, objectIndex, true);
   view.setUint32(offset + SEQ_OFFSET, seq >>> 0, true);
   view.setFloat64(offset + TIME_OFFSET, time, true);

@@ -3,7 +3,7 @@
  * most once per payload format however many devices receive it (DESIGN:
  * frame once, write the same bytes to every device).
  */
-import { writeRecordAt } from './scene-datagram.js';
+import { writeRecord } from './scene-datagram.js';
 import type { SceneObject } from './scene-object.js';
 import { LOCATION, ROTATION, SCALE } from './transform.js';
 
@@ -33,7 +33,7 @@ export class SceneUpdate {
 
   /** Writes the 56-byte binary record at `offset` of `target` (recordView; straight into a payload: a record of its own would be one more buffer per update). */
   writeRecord(target: DataView, offset: number): void {
-    writeRecordAt(target, offset, this.object.index, this.seq, this.ts, this.floats);
+    writeRecord(target, offset, this.object.index, this.seq, this.ts, this.floats);
   }
 
   /** The JSON output message, `{"type":"transform",...}`, as UTF-8. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { packRecords, packUpdates, writeRecords } from '../../src/scenes/pack-updates.js';
-import { HEADER_BYTES, RECORD_BYTES, readHeader, readRecord, type RecordView, FLAG_FROM_SERVER } from '../../src/scenes/scene-datagram.js';
+import { HEADER_BYTES, RECORD_BYTES, readHeader, readRecord, recordView, type RecordView, FLAG_FROM_SERVER } from '../../src/scenes/scene-datagram.js';
 import { SceneObject } from '../../src/scenes/scene-object.js';
 import { SceneUpdate } from '../../src/scenes/scene-update.js';
 
@@ -21,7 +21,7 @@ describe('packUpdates', () => {
     assert.deepEqual(readHeader(payloads[0] as Buffer), { flags: FLAG_FROM_SERVER, sceneIndex: 7, deviceIndex: 0 });
     const view: RecordView = { objectIndex: 0, seq: 0, time: 0 };
     const floats = new Float64Array(10);
-    readRecord(payloads[1] as Buffer, HEADER_BYTES + 3 * RECORD_BYTES, view, floats);
+    readRecord(recordView(payloads[1] as Buffer), HEADER_BYTES + 3 * RECORD_BYTES, view, floats);
     assert.deepEqual(view, { objectIndex: 25, seq: 25, time: 1_700_000_000_024 });
     assert.deepEqual([...floats], [24, 2, 3, 0, 0, 0, 1, 1, 1, 1]);
   });

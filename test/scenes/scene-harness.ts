@@ -1,7 +1,7 @@
 /** Test doubles for the scene domain: a transport that records payloads, and datagram builders. */
 import type { TestContext } from 'node:test';
 import { signBinary, signJson } from '../../src/scenes/datagram-mac.js';
-import { FLAG_SIGNED, HEADER_BYTES, RECORD_BYTES, writeHeader, writeRecord } from '../../src/scenes/scene-datagram.js';
+import { FLAG_SIGNED, HEADER_BYTES, RECORD_BYTES, recordView, writeHeader, writeRecord } from '../../src/scenes/scene-datagram.js';
 import { SceneRegistry, type SceneRegistryConfig } from '../../src/scenes/scene-registry.js';
 import type { SceneTransport } from '../../src/scenes/scene-transport.js';
 import { VirtualClock } from '../../src/core/virtual-clock.js';
@@ -73,7 +73,8 @@ export const IDENTITY = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
 export function binaryDatagram(sceneIndex: number, deviceIndex: number, records: readonly RecordInput[], secret?: string): Buffer {
   const bytes = Buffer.alloc(HEADER_BYTES + records.length * RECORD_BYTES);
   writeHeader(bytes, secret === undefined ? 0 : FLAG_SIGNED, sceneIndex, deviceIndex);
-  records.forEach((record, i) => writeRecord(bytes, HEADER_BYTES + i * RECORD_BYTES, record.object, record.seq, record.time ?? 0, record.floats ?? IDENTITY));
+  const view = recordView(bytes);
+  records.forEach((record, i) => writeRecord(view, HEADER_BYTES + i * RECORD_BYTES, record.object, record.seq, record.time ?? 0, record.floats ?? IDENTITY));
   return secret === undefined ? bytes : signBinary(Buffer.from(secret), bytes);
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { HEADER_BYTES, RECORD_BYTES, readRecord, type RecordView } from '../../src/scenes/scene-datagram.js';
+import { HEADER_BYTES, RECORD_BYTES, readRecord, recordView, type RecordView } from '../../src/scenes/scene-datagram.js';
 import { binaryDatagram, jsonDatagram } from '../scenes/scene-harness.js';
 import { startListeningServer } from '../support/listening-server.js';
 import { UdpDevice } from '../support/udp-device.js';
@@ -35,7 +35,7 @@ describe('scene UDP input', () => {
     await sender.waitFor(() => sender.datagrams.length === 1);
     const view: RecordView = { objectIndex: 0, seq: 0, time: 0 };
     const floats = new Float64Array(10);
-    readRecord(sender.datagrams[0] as Buffer, HEADER_BYTES, view, floats);
+    readRecord(recordView(sender.datagrams[0] as Buffer), HEADER_BYTES, view, floats);
     assert.deepEqual([view.objectIndex, view.seq, [...floats.slice(0, 3)]], [1, 2, [4, 5, 6]], 'the sender got only the other device\'s update');
     const stats = (await call('GET', '/v1/scenes/lab/stats')).body;
     assert.deepEqual([stats.accepted, stats.delivered], [2, 2]);
@@ -117,7 +117,7 @@ describe('scene replay to a UDP device', () => {
     await sender.waitFor(() => sender.datagrams.reduce((n, d) => n + (d.length - HEADER_BYTES) / RECORD_BYTES, 0) === 30);
     for (const datagram of sender.datagrams) {
       for (let at = HEADER_BYTES; at < datagram.length; at += RECORD_BYTES) {
-        readRecord(datagram, at, view, floats);
+        readRecord(recordView(datagram), at, view, floats);
         seqs.push(view.seq);
       }
     }
