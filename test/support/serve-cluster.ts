@@ -49,7 +49,7 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   for (;;) {
     const value = await read().catch((error: unknown) => error as T);
     if (done(value)) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}: last ${value instanceof Error ? value.message : JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
