@@ -23,6 +23,8 @@ export interface LiveTailOptions {
   /** Receives events in the order to deliver them; returns false to stop the tail. */
   readonly deliver: (events: readonly StoredEvent[]) => boolean;
   readonly onError: (error: unknown) => void;
+  /** Called once the live position is read: every event committed from then on will be delivered. */
+  readonly onPositioned?: () => void;
 }
 
 /** Events per store read while filling a gap. */
@@ -53,6 +55,8 @@ export class LiveTail {
       // What the bus brought while the position was read is live even if the read already counted it:
       // with no history to deliver, starting after it would lose it.
       this.#lastSeq = historyAfter === undefined ? Math.min(livePosition, this.#firstHeldSeq() - 1) : livePosition;
+      if (this.#stopped) return;
+      this.#options.onPositioned?.();
       if (historyAfter !== undefined) {
         for await (const page of reader.scan({ channel, order: 'asc', after: historyAfter, maxSeq: livePosition })) {
           if (this.#stopped || !this.#options.deliver(page)) return;

@@ -376,9 +376,13 @@ export class PlaybackSession {
       channel: this.#channel, reader: this.#reader, bus: this.#bus,
       deliver: (events) => this.#deliverLive(events),
       onError: (error) => this.#fail(error),
+      // Saying live before the position is read would let a write the client makes on seeing it count as history.
+      onPositioned: () => {
+        this.#sendState();
+        this.#wakeForStateTick();
+      },
     });
     this.#liveTail = tail;
-    this.#sendState();
     void tail.start(historyAfter);
   }
 
@@ -405,7 +409,6 @@ export class PlaybackSession {
     this.#stepsOwed = 0;
     this.#stalledSinceWallMs = undefined;
     this.#status = status;
-    if (status === 'live') this.#wakeForStateTick();
   }
 
   #stopLive(): void {

@@ -212,6 +212,16 @@ describe('PlaybackSession live', () => {
     assert.equal(h.sink.lastState().status, 'live');
   });
 
+  it('says live only once the live position is read, so a write made on seeing it is delivered', async (t) => {
+    const h = await createHarness(t, [0, 1]);
+    h.send({ action: 'live' });
+    assert.deepEqual(h.sink.states.map((s) => s.status), [], 'not live before the store has answered');
+    await h.run(10);
+    assert.equal(h.sink.lastState().status, 'live');
+    await h.append([5]);
+    assert.deepEqual(h.sink.deliveries.map((d) => d.seq), [3]);
+  });
+
   it('catches up from time-shifted play and switches to live with no gap or duplicate, while events arrive', async (t) => {
     const start = NOW - T0 - 2_000;
     const h = await createHarness(t, [start, start + 500, start + 1_500]);
