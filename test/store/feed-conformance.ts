@@ -78,7 +78,7 @@ const item = fc.record({
 const operation: fc.Arbitrary<FeedOperation> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('add' as const), key: fc.constantFrom(...KEYS), items: fc.array(item, { minLength: 1, maxLength: 4 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.constantFrom(...KEYS), ids: fc.array(ids, { minLength: 1, maxLength: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('configure' as const), key: fc.constantFrom(...KEYS), maxItems: fc.integer({ min: 1, max: 6 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('configure' as const), key: fc.constantFrom(...KEYS), maxItems: fc.integer({ min: 1, max: 8 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('drop' as const), key: fc.constantFrom(...KEYS) }) },
 );
 
@@ -153,6 +153,18 @@ export function runFeedStoreConformance(options: FeedConformanceOptions): void {
       assert.deepEqual(change?.added, [{ id: 'z', time: 2 }]);
       assert.deepEqual(change?.removed.map((item) => item.id).sort(), ['y', 'z']);
       assert.deepEqual((await store.read('t', { limit: 10 })).items, [{ id: 'z', time: 2 }]);
+    });
+
+    test('keeps an item added older than the trimmed ones when the same write moves another below it', async (store) => {
+      const options = { defaultMaxItems: 4 };
+      const add = (...items: [string, number][]) => ({ kind: 'add' as const, key: 'f', items: items.map(([id, time]) => ({ id, time, dataJson: null })) });
+      await store.write([add(['1', 1], ['2', 2], ['3', 3], ['4', 4], ['5', 5])], options);
+      // x is older than the trimmed 1, yet the bound keeps it: moving 5 to time 0 makes 5 the oldest, and the one trimmed.
+      const [change] = await store.write([add(['x', 0.5], ['5', 0])], options);
+      assert.deepEqual((await store.read('f', { limit: 10 })).items.map((item) => item.id), ['4', '3', '2', 'x']);
+      assert.deepEqual([change?.added, change?.removed, change?.count], [[{ id: 'x', time: 0.5 }], [{ id: '5', time: 5 }], 4]);
+      await store.write([{ kind: 'delete', key: 'f', ids: ['4', '1'] }], options);
+      assert.deepEqual((await store.read('f', { limit: 10 })).items.map((item) => item.id), ['3', '2', 'x'], 'a trimmed item never comes back');
     });
 
     test('pages newest first with before and after bounds', async (store) => {
