@@ -3,13 +3,14 @@
  * named), then every change of the result as it happens, including the
  * ones no event marks, sent when the server's clock reaches them. The
  * changes come over the bus from the node that evaluates the timeline,
- * which also answers the value. A client whose send buffer stays over the
+ * which also answers the value (asked again for a few seconds while no node
+ * can answer it). A client whose send buffer stays over the
  * limit gets `slow_consumer` and the subscription ends (the connection
  * stays open).
  */
 import type { WebSocket } from 'ws';
-import type { Clock } from '../../core/clock.js';
-import { PlayheadError } from '../../core/errors.js';
+import type { Clock, TimerHandle } from '../../core/clock.js';
+import { isPlayheadError, PlayheadError } from '../../core/errors.js';
 import type { TimelineMessage, TimelineMissedMessage } from '../../protocol/server-messages.js';
 import type { TimelineChange } from '../../timeline/timeline-evaluator.js';
 import type { TimelineRegistry } from '../../timeline/timeline-registry.js';
@@ -18,6 +19,12 @@ import type { Scalar } from '../../timeline/timeline-piece.js';
 import type { TimelineOwner } from '../timeline-owner.js';
 import { encodeError } from './message-encoder.js';
 import { sendTimelineChange } from './send-timeline-change.js';
+
+/**
+ * While no node can answer a key's value (its owner is reading its history,
+ * or a survivor is taking over), it is asked again after these waits, ms.
+ */
+const VALUE_RETRY_DELAYS_MS: readonly number[] = [250, 500, 1_000, 2_000, 4_000];
 
 export interface TimelineStreamOptions {
   readonly socket: WebSocket;
@@ -40,6 +47,7 @@ export class TimelineStream {
   #unsubscribe: () => void;
   /** Changes that came while the key's value was asked of the owner: sent after it. */
   #held: TimelineChange[] | undefined = undefined;
+  #retry: TimerHandle | undefined = undefined;
   #closed = false;
 
   /** Throws `unknown_timeline` or `forbidden` before subscribing anything. */
@@ -58,6 +66,7 @@ export class TimelineStream {
 
   close(): void {
     this.#closed = true;
+    this.#retry?.cancel();
     this.#unsubscribe();
     this.#unsubscribe = () => undefined;
   }
@@ -75,9 +84,10 @@ export class TimelineStream {
   }
 
   /** The value from wherever the timeline is evaluated, then the changes after it. */
-  async #askValue(key: string): Promise<void> {
+  async #askValue(key: string, attempt = 0): Promise<void> {
     const { owner, timeline, token, clock, socket, sub } = this.#options;
-    this.#held = [];
+    this.#retry = undefined;
+    this.#held = []; // what an earlier attempt held is in this value
     const at = clock.now();
     try {
       const value = await owner.valueAt(timeline, key, at, token);
@@ -88,6 +98,12 @@ export class TimelineStream {
       // A change up to `at` is in the value already, unless it revises the past.
       for (const change of held) if (change.at > at || change.revised === true) this.#onChange(change);
     } catch (error) {
+      if (this.#closed) return;
+      const retryInMs = VALUE_RETRY_DELAYS_MS[attempt];
+      if (isPlayheadError(error) && error.code === 'timeline_unavailable' && retryInMs !== undefined) {
+        this.#retry = clock.setTimer(retryInMs, () => void this.#askValue(key, attempt + 1));
+        return;
+      }
       this.#held = undefined;
       if (socket.readyState === socket.OPEN) socket.send(encodeError(error instanceof PlayheadError ? error : new PlayheadError('internal', String(error)), sub));
       this.close();
