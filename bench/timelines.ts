@@ -92,7 +92,7 @@ async function incremental(generator: VideoSessionOptions): Promise<{ seconds: n
   for (const chunk of chunks(generator)) {
     const began = performance.now();
     const cpu = process.cpuUsage();
-    for (const event of chunk) evaluator.push(event);
+    evaluator.pushAll(chunk);
     pushes.push({ start: began, end: performance.now() });
     const used = process.cpuUsage(cpu);
     cpuSeconds += (used.user + used.system) / 1e6;
@@ -109,11 +109,15 @@ async function incremental(generator: VideoSessionOptions): Promise<{ seconds: n
   return { seconds, cpuSeconds, gcSeconds: gcMs / 1_000, events, totalS, endTs };
 }
 
-/** The same answer in SQL: each buffer interval after the first play, minus the part within 5 s of the latest seek. */
+/**
+ * The same answer in SQL: each buffer interval after the first play, minus the part within 5 s of the latest seek.
+ * All three window functions share one window (`lead` ignores the frame), so PostgreSQL makes one WindowAgg
+ * pass, fed in order by an index-only scan of the covering index.
+ */
 function rebufferingSql(table: string): string {
   return `WITH e AS (
     SELECT state, ts,
-      lead(ts, 1, $1::bigint) OVER (PARTITION BY session ORDER BY ts, seq) AS next_ts,
+      lead(ts, 1, $1::bigint) OVER running AS next_ts,
       max(ts) FILTER (WHERE state = 'seek') OVER running AS last_seek,
       min(ts) FILTER (WHERE state = 'play') OVER running AS first_play
     FROM ${table}
@@ -143,8 +147,9 @@ async function postgres(url: string, generator: VideoSessionOptions, endTs: numb
       const lines = chunk.map((event) => `${event.data.session}\t${event.ts}\t${event.seq}\t${event.data.playerStateChange}\n`).join('');
       await pipeline(Readable.from([lines]), client.query(copyFrom(`COPY ${table} (session, ts, seq, state) FROM STDIN`)));
     }
-    await client.query(`CREATE INDEX ON ${table} (session, ts, seq)`);
-    await client.query(`ANALYZE ${table}`);
+    // Covering (state included) and vacuumed (the visibility map set, as autovacuum would): an index-only scan, no heap fetch per row.
+    await client.query(`CREATE INDEX ON ${table} (session, ts, seq) INCLUDE (state)`);
+    await client.query(`VACUUM (ANALYZE) ${table}`);
   } finally {
     client.release();
   }

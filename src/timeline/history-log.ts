@@ -74,6 +74,11 @@ export class HistoryLog {
     return slope === 0 ? value : value + slope * (t - (nums[base] as number));
   }
 
+  /** Reads the chain's newest piece (TimelineEvaluator.pushAll); the value means nothing. */
+  touch(head: number): number {
+    return head < 0 ? 0 : (this.nums[STRIDE * head] as number);
+  }
+
   /** Pieces in the chain from `head`. */
   count(head: number): number {
     let count = 0;

@@ -195,6 +195,11 @@ export class KeyTimeline extends TailStore implements RowChain, HistoryChain {
     return this.#frontierTs;
   }
 
+  /** Reads this key's state that an event touches (its fields, tails and newest history piece), so it is in the cache; the sum means nothing. */
+  touch(): number {
+    return this.#frontierTs + this.touchTails() + this.#history.touch(this.#rootHistory);
+  }
+
   push(row: TimelineRow): PushOutcome {
     return this.pushValues(row, row.values);
   }

@@ -46,7 +46,7 @@ export class ReplayTimeline {
     const evaluator = new TimelineEvaluator({ plan: compileTimeline(definition.query), key: definition.key, clock });
     for await (const page of reader.scan({ channel: definition.channel, order: 'asc', end: atMs + 1 })) {
       if (!this.#cursor.current(ticket)) break;
-      for (const event of page) evaluator.push(event);
+      evaluator.pushAll(page);
     }
     if (!this.#cursor.current(ticket)) {
       evaluator.close();

@@ -13,6 +13,9 @@ import { TailArena } from './tail-arena.js';
 import { SLOT_DOUBLES, type TailLayout } from './tail-layout.js';
 import { piece, type Piece, type PieceValue } from './timeline-piece.js';
 
+/** Doubles in a 64-byte cache line. */
+const DOUBLES_PER_LINE = 8;
+
 function copyInto<T>(target: T[], at: number, source: readonly T[]): void {
   for (let index = 0; index < source.length; index += 1) target[at + index] = source[index] as T;
 }
@@ -50,6 +53,14 @@ export class TailStore {
     this.#capacities = layout.capacities;
     this.#leftSlots = layout.leftSlots;
     this.#layout = layout;
+  }
+
+  /** Reads one double of each cache line of this key's stripe and its first value (TimelineEvaluator.pushAll); the sum means nothing. */
+  touchTails(): number {
+    const nums = this.#arena.nums;
+    let sum = 0;
+    for (let at = this.#numBase, end = at + this.#arena.numStride; at < end; at += DOUBLES_PER_LINE) sum += nums[at] as number;
+    return this.#arena.vals[this.#valBase] === undefined ? sum : sum + 1;
   }
 
   length(node: number): number {

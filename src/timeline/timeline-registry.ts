@@ -366,14 +366,14 @@ export class TimelineRegistry {
         deliver: (events: readonly StoredEvent[]) => {
           this.#delivering = true;
           try {
-            for (const event of events) {
-              // Already in the checkpoint: applying it again would count it twice.
-              if (event.seq <= coveredSeq) continue;
-              evaluator.push(event);
+            // Already in the checkpoint: applying it again would count it twice.
+            const fresh = events.some((event) => event.seq <= coveredSeq) ? events.filter((event) => event.seq > coveredSeq) : events;
+            evaluator.pushAll(fresh);
+            for (const event of fresh) {
               if (event.seq > timeline.lastSeq) timeline.lastSeq = event.seq;
               if (event.ts > timeline.watermarkTs) timeline.watermarkTs = event.ts;
-              timeline.dirty = true;
             }
+            if (fresh.length > 0) timeline.dirty = true;
           } finally {
             this.#delivering = false;
           }

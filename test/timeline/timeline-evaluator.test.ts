@@ -4,6 +4,7 @@ import { VirtualClock } from '../../src/core/virtual-clock.js';
 import { compileTimeline } from '../../src/timeline/compile-timeline.js';
 import { TimelineEvaluator, type TimelineChange } from '../../src/timeline/timeline-evaluator.js';
 import { REBUFFERING_QUERY } from '../../src/cli/video-sessions.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 
 const S = 1_000;
 const REBUFFERING = REBUFFERING_QUERY;
@@ -190,5 +191,43 @@ describe('aggregate', () => {
       { group: 'fr', count: 2, sum: 7, avg: 3.5, min: 3, max: 4 },
     ]);
     assert.deepEqual(evaluator.aggregate(0.5 * S), [{ group: 'fr', count: 1, sum: 0.5, avg: 0.5, min: 0.5, max: 0.5 }]);
+  });
+});
+
+describe('pushAll', () => {
+  it('applies events exactly as push does one by one: the same values, stats and changes, across runs it reads ahead', () => {
+    const random = seededRandom(5);
+    const states = ['play', 'buffer', 'seek', 'pause'];
+    // 3,000 interleaved events of 40 keys (some numeric), one in ten up to 20 s late, one in fifty keyless.
+    const events = Array.from({ length: 3_000 }, (_, index) => {
+      const key = random() < 0.02 ? undefined : random() < 0.2 ? Math.floor(random() * 8) : `k${Math.floor(random() * 32)}`;
+      const late = random() < 0.1 ? Math.floor(random() * 20 * S) : 0;
+      return { ts: index * 100 - late, seq: index + 1, data: { session: key, playerStateChange: states[Math.floor(random() * states.length)] } };
+    });
+    const run = (apply: (evaluator: TimelineEvaluator) => void) => {
+      const clock = new VirtualClock(0);
+      const evaluator = new TimelineEvaluator({ plan: compileTimeline(REBUFFERING), key: 'data.session', clock, checkpointEvery: 4 });
+      const changes: TimelineChange[] = [];
+      evaluator.onChange((change) => changes.push(change));
+      apply(evaluator);
+      clock.advance(400 * S);
+      return { evaluator, changes };
+    };
+    const one = run((evaluator) => {
+      for (const event of events) evaluator.push(event);
+    });
+    const batched = run((evaluator) => {
+      // Calls of 1 to 200 events: runs of every length, and runs that split one call.
+      for (let from = 0; from < events.length;) {
+        const to = Math.min(events.length, from + 1 + Math.floor(random() * 200));
+        evaluator.pushAll(events.slice(from, to));
+        from = to;
+      }
+    });
+    assert.ok(one.evaluator.stats().late > 0 && one.evaluator.stats().keyless > 0);
+    assert.deepEqual(batched.evaluator.stats(), one.evaluator.stats());
+    assert.deepEqual(batched.evaluator.keys(), one.evaluator.keys());
+    assert.deepEqual(batched.changes, one.changes);
+    for (const key of one.evaluator.keys()) assert.deepEqual(batched.evaluator.intervals(key), one.evaluator.intervals(key), key);
   });
 });
