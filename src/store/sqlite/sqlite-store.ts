@@ -21,8 +21,8 @@ type Statement = Database.Statement<unknown[], unknown>;
 
 /** Rows per multi-row insert of events without an id: about half the cost per row of one statement each (bench/scenes-support/record-cost.ts). */
 const INSERT_ROWS = 50;
-/** Columns bound per inserted row. */
-const INSERT_FIELDS = 5;
+/** Values bound per inserted row (ts, data). */
+const INSERT_FIELDS = 2;
 type StatementName = keyof typeof SQL;
 
 interface EventRow {
@@ -44,8 +44,9 @@ export class SqliteStore implements EventStore {
   readonly #channelIds = new Map<string, number>();
   readonly #appendTransaction: (channel: string, events: readonly NewEvent[]) => AppendResult;
   readonly #insertRows: Statement;
-  /** The bound values of #insertRows, reused by every call. */
+  /** The bound values of #insertRows, reused by every call: each row's, and the named ones of the statement. */
   readonly #insertRowsValues: unknown[] = new Array(INSERT_ROWS * INSERT_FIELDS);
+  readonly #insertRowsNamed = { channel: 0, lastSeq: 0 };
 
   static open(config: SqliteStoreConfig): SqliteStore {
     return new SqliteStore(config);
@@ -164,14 +165,13 @@ export class SqliteStore implements EventStore {
     const values = this.#insertRowsValues;
     for (let r = 0; r < INSERT_ROWS; r += 1) {
       const event = events[from + r] as NewEvent;
-      const at = r * INSERT_FIELDS;
-      values[at] = channelId;
-      values[at + 1] = lastSeq + r + 1;
-      values[at + 2] = event.ts;
-      values[at + 3] = null;
-      values[at + 4] = event.dataJson;
+      values[r * INSERT_FIELDS] = event.ts;
+      values[r * INSERT_FIELDS + 1] = event.dataJson;
     }
-    this.#insertRows.run(values);
+    const named = this.#insertRowsNamed;
+    named.channel = channelId;
+    named.lastSeq = lastSeq;
+    this.#insertRows.run(values, named);
   }
 
   #channelId(name: string): number | undefined {
