@@ -49,10 +49,6 @@ const MIGRATIONS: readonly string[] = [
    DROP TABLE feed_items;
    ALTER TABLE feed_items_ordered RENAME TO feed_items;
    CREATE UNIQUE INDEX feed_items_id ON feed_items (feed_id, item_id);`,
-  // Lazy trim (sqlite-feed-writer.ts): rows at or below (floor_time, floor_id) were trimmed; `hidden` of them are still stored.
-  `ALTER TABLE feeds ADD COLUMN floor_time REAL;
-   ALTER TABLE feeds ADD COLUMN floor_id TEXT;
-   ALTER TABLE feeds ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** Brings the feed tables to the latest version in one transaction. */

@@ -24,7 +24,8 @@ import { openSqliteDatabase } from './sqlite-database.js';
 import { FEED_SQL } from './sqlite-feed-sql.js';
 import { FEED_PAGE_SIZE, migrateSqliteFeeds } from './sqlite-feed-schema.js';
 import type { FeedWorkerReply, FeedWorkerRequest } from './sqlite-feed-worker.js';
-import { floorOf, guard, SqliteFeedWriter, type FeedWriteOutcome, type FeedWriteRequest, type SqliteFeedRecord, type Statement } from './sqlite-feed-writer.js';
+import type { FeedRecord } from '../feed-change-tracker.js';
+import { guard, SqliteFeedWriter, type FeedWriteOutcome, type FeedWriteRequest, type Statement } from './sqlite-feed-writer.js';
 
 
 interface PendingWrite extends FeedWriteRequest {
@@ -150,12 +151,11 @@ export class SqliteFeedStore implements FeedStore {
   }
 
   #readNow(key: string, request: FeedReadRequest): FeedPage {
-    const record = this.#feedByKey.get(key) as SqliteFeedRecord | undefined;
+    const record = this.#feedByKey.get(key) as FeedRecord | undefined;
     if (record === undefined) return { items: [], version: 0, count: 0, maxItems: null };
     const before = request.before ?? FEED_NEWEST;
     const after = request.after ?? FEED_OLDEST;
-    const floor = floorOf(record) ?? FEED_OLDEST;
-    const rows = this.#page.all(record.feedId, before.time, before.id, after.time, after.id, floor.time, floor.id, request.limit) as FeedRow[];
+    const rows = this.#page.all(record.feedId, before.time, before.id, after.time, after.id, request.limit) as FeedRow[];
     return { items: rows.map(toFeedItem), version: record.version, count: record.count, maxItems: record.maxItems };
   }
 }
