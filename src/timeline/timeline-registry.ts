@@ -367,7 +367,7 @@ export class TimelineRegistry {
           this.#delivering = true;
           try {
             // Already in the checkpoint: applying it again would count it twice.
-            const fresh = events.some((event) => event.seq <= coveredSeq) ? events.filter((event) => event.seq > coveredSeq) : events;
+            const fresh = events.filter((event) => event.seq > coveredSeq);
             evaluator.pushAll(fresh);
             for (const event of fresh) {
               if (event.seq > timeline.lastSeq) timeline.lastSeq = event.seq;
