@@ -10,21 +10,26 @@
 import { readFileSync } from 'node:fs';
 import { systemClock } from '../core/clock.js';
 import type { LiveBus } from '../live/live-bus.js';
+import { DefinitionLog } from '../playback/definition-log.js';
 import type { EventStore } from '../store/event-store.js';
 import { parseSourceFlag } from '../store/sources/parse-source-url.js';
 import { RoutingStore } from '../store/sources/routing-store.js';
 import { parseSourcesConfig, type ConfiguredSource } from '../store/sources/source-config.js';
+import { MAX_SOURCE_DEFINITION_BYTES, SOURCE_DEFINITIONS_CHANNEL, sourceDefinitionName, type SourceDefinition } from '../store/sources/source-definitions.js';
 import { SOURCE_REGISTRY_DEFAULTS, SourceRegistry } from '../store/sources/source-registry.js';
 
 /** Top-level fields of the config file; each is checked, so a typo is an error, not a silently ignored section. */
 const CONFIG_FIELDS = ['sources'] as const;
 
 export async function mountSources(native: EventStore, bus: LiveBus, flags: readonly string[], configFile?: string): Promise<{ store: EventStore; sources: SourceRegistry }> {
-  const sources = new SourceRegistry({
+  const definitions = sourceDefinitionLog(native, bus, (definition) => sources.apply(definition), (error, record) => console.error(record === undefined
+    ? `playhead: sources stored on other nodes stop arriving here: ${(error as Error).message}`
+    : `playhead: source ${sourceDefinitionName(record)}, stored on another node, not mounted here: ${(error as Error).message}`));
+  const sources: SourceRegistry = new SourceRegistry({
     clock: systemClock,
     publish: (channel, events) => bus.publish(channel, events),
     onLiveError: (name, error) => console.error(`playhead: source ${name}: live polling failed, retrying: ${(error as Error).message}`),
-    definitions: { reader: native, writer: native },
+    definitions,
     onRemounted: (name) => console.log(`source ${name}: remounted (stored by POST /v1/sources; it could not be mounted at start)`),
   });
   try {
@@ -46,6 +51,16 @@ export async function mountSources(native: EventStore, bus: LiveBus, flags: read
     throw error;
   }
   return { store: new RoutingStore(native, sources), sources };
+}
+
+/** The definitions of POST /v1/sources, in the native store, followed live (every node mounts what any node stores). */
+export function sourceDefinitionLog(
+  native: EventStore, bus: LiveBus, apply: (definition: SourceDefinition) => Promise<void>, onError: (error: unknown, record?: SourceDefinition) => void,
+): DefinitionLog<SourceDefinition> {
+  return new DefinitionLog<SourceDefinition>({
+    channel: SOURCE_DEFINITIONS_CHANNEL, reader: native, writer: native, bus, clock: systemClock,
+    maxRecordBytes: MAX_SOURCE_DEFINITION_BYTES, nameOf: sourceDefinitionName, apply, onError,
+  });
 }
 
 /** The `sources` of a JSON config file; errors name the file and the field. */

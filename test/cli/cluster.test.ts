@@ -2,7 +2,7 @@
  * Three `playhead serve` processes sharing one PostgreSQL schema and NATS,
  * as a user runs them behind a load balancer: events posted to every node
  * reach a live subscriber on every node, each once, in seq order, and a
- * view or timeline made on one node answers on every node.
+ * view, timeline or source made on one node answers on every node.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -87,5 +87,21 @@ describe('several nodes on PostgreSQL and NATS', { skip }, () => {
     assert.deepEqual([cluster.node, cluster.bus, cluster.nodes.map((node) => node.id)], ['n0', 'nats', ['n0', 'n1', 'n2']], 'GET /v1/cluster lists the live nodes');
     const owners = cluster.nodes.filter((node) => node.owns.includes('timeline:last_i'));
     assert.equal(owners.length, 1, `one node writes the timeline's checkpoints: ${JSON.stringify(cluster.nodes)}`);
+    await admin.query(`CREATE TABLE ${quoteIdentifier(schema)}.readings (id bigint PRIMARY KEY, at timestamptz NOT NULL, celsius real)`);
+    await admin.query(`INSERT INTO ${quoteIdentifier(schema)}.readings SELECT i, to_timestamp(1520380800 + i), i FROM generate_series(1, 5) AS i`);
+    const mount = await fetch(`${nodes[0]?.url}/v1/sources`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'readings', url: `${POSTGRES_TEST_URL}?table=${schema}.readings&time=at&id=id` }),
+    });
+    assert.equal(mount.status, 201, await mount.text());
+    const readingsOn = async (url: string) => {
+      const reply = await fetch(`${url}/v1/channels/readings/events?limit=10`);
+      return reply.status === 200 ? ((await reply.json()) as { events: unknown[] }).events.length : reply.status;
+    };
+    for (const node of nodes) {
+      const until = Date.now() + 10_000;
+      while ((await readingsOn(node.url)) !== 5 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+      assert.equal(await readingsOn(node.url), 5, `a source mounted on n0 is read on ${node.url}, without a restart`);
+    }
   });
 });

@@ -11,7 +11,7 @@ import { openSource } from './open-source.js';
 import { parseAnySourceUrl } from './parse-dynamodb-source-url.js';
 import { validateSourceName } from './parse-source-url.js';
 import type { AnySourceSpec } from './source-spec.js';
-import { readSourceDefinitions, recordSourceDefinition, type SourceDefinitionLog } from './source-definitions.js';
+import { readSourceDefinition, sourceDefinitionName, type SourceDefinition, type SourceDefinitionLog } from './source-definitions.js';
 import { SourcePoller, type PublishEvents } from './source-poller.js';
 import type { MountedSource } from './mounted-source.js';
 
@@ -23,7 +23,10 @@ export interface SourceRegistryOptions {
   readonly open?: (spec: AnySourceSpec) => Promise<MountedSource>;
   /** Told when a source's live polling starts failing (the server logs it). */
   readonly onLiveError?: (name: string, error: unknown) => void;
-  /** Where mounts made with `{ persist: true }` (POST /v1/sources) are recorded, for `load()` at the next start. @default none: nothing persists */
+  /**
+   * Where mounts made with `{ persist: true }` (POST /v1/sources) are recorded, for every node now and
+   * for `load()` at the next start; its `apply` must be this registry's `apply`. @default none: nothing persists
+   */
   readonly definitions?: SourceDefinitionLog;
   /** How long a stored source that could not be mounted at `load()` waits before each new try, in ms; 0: no retries. @default 30000 */
   readonly remountIntervalMs?: number;
@@ -40,6 +43,8 @@ export interface MountOptions {
 
 interface Mounted {
   readonly source: MountedSource;
+  /** As given, to tell a definition made elsewhere that changes it from this node's own coming back. */
+  readonly url: string;
   readonly persisted: boolean;
   poller: SourcePoller | undefined;
   liveError: string | null;
@@ -84,7 +89,7 @@ export class SourceRegistry {
     this.#pending.add(name);
     try {
       const source = await (this.#options.open ?? openSource)(spec);
-      const mounted: Mounted = { source, persisted: persist, poller: undefined, liveError: null };
+      const mounted: Mounted = { source, url, persisted: persist, poller: undefined, liveError: null };
       mounted.poller = spec.pollIntervalMs === 0 && spec.notifyChannel === undefined ? undefined : new SourcePoller({
         source,
         clock: this.#options.clock,
@@ -115,29 +120,45 @@ export class SourceRegistry {
   }
 
   /**
-   * Remounts every stored definition (at start, after the `--source` flags). One that cannot be mounted
-   * (database down, table gone) or whose name a flag took is skipped and reported, never fatal; its
-   * definition stays, a failed one is tried again every `remountIntervalMs`, and DELETE /v1/sources/{name} forgets it.
+   * Remounts every stored definition (at start, after the `--source` flags), then follows the ones made on
+   * other nodes. One that cannot be mounted (database down, table gone) or whose name a flag took is skipped
+   * and reported, never fatal; its definition stays, a failed one is tried again every `remountIntervalMs`,
+   * and DELETE /v1/sources/{name} forgets it.
    */
   async load(): Promise<{ readonly name: string; readonly error: unknown }[]> {
     const log = this.#options.definitions;
     if (log === undefined) return [];
-    const failures: { name: string; error: unknown }[] = [];
-    for (const { name, url } of await readSourceDefinitions(log)) {
-      if (this.#mounted.has(name)) {
-        this.#unmountable.add(name);
-        failures.push({ name, error: new PlayheadError('source_exists', `source ${name} is mounted by --source or the config file, which wins over the definition stored by POST /v1/sources`) });
-        continue;
-      }
-      try {
-        await this.#mount(name, url, true, false);
-      } catch (error) {
-        this.#unmountable.add(name);
-        this.#scheduleRemount(name, url);
-        failures.push({ name, error });
-      }
+    return (await log.open()).map(({ record, error }) => ({ name: sourceDefinitionName(record), error }));
+  }
+
+  /**
+   * Brings this node in line with one stored definition, from `load()` or made on any node (this one's own
+   * come back too, and find their work done). A flag's source of that name wins over a stored mount.
+   */
+  async apply(record: SourceDefinition): Promise<void> {
+    const definition = readSourceDefinition(record);
+    const { name } = definition;
+    // Closing, or this node's own mount of the name is under way and its record comes after this one.
+    if (this.#closed || this.#pending.has(name)) return;
+    const mounted = this.#mounted.get(name);
+    this.#forgetUnmountable(name);
+    if (definition.action === 'unmount') {
+      if (mounted?.persisted === true) await this.#drop(name, mounted);
+      return;
     }
-    return failures;
+    if (mounted !== undefined && !mounted.persisted) {
+      this.#unmountable.add(name);
+      throw new PlayheadError('source_exists', `source ${name} is mounted by --source or the config file, which wins over the definition stored by POST /v1/sources`);
+    }
+    if (mounted?.url === definition.url) return;
+    if (mounted !== undefined) await this.#drop(name, mounted);
+    try {
+      await this.#mount(name, definition.url, true, false);
+    } catch (error) {
+      this.#unmountable.add(name);
+      this.#scheduleRemount(name, definition.url);
+      throw error;
+    }
   }
 
   #scheduleRemount(name: string, url: string): void {
@@ -164,18 +185,30 @@ export class SourceRegistry {
   /** Unmounts; a source mounted through the API is also forgotten, so it is not remounted at the next start. */
   async unmount(name: string): Promise<void> {
     const mounted = this.#mounted.get(name);
-    if (mounted === undefined && this.#unmountable.delete(name)) {
-      this.#remounts.get(name)?.cancel();
-      this.#remounts.delete(name);
-      return this.#record({ action: 'unmount', name });
+    if (mounted === undefined && this.#unmountable.has(name)) {
+      await this.#record({ action: 'unmount', name });
+      this.#forgetUnmountable(name);
+      return;
     }
     if (mounted === undefined) throw unknownSource(name);
     // A flag's source that shadowed a stored definition forgets that too: DELETE means "not at the next start either".
     const shadowed = this.#unmountable.delete(name);
     if ((mounted.persisted || shadowed) && !this.#closed) await this.#record({ action: 'unmount', name });
+    await this.#drop(name, mounted);
+  }
+
+  /** Stops one mount, once: the record of an unmount made here may drop it first, through `apply`. */
+  async #drop(name: string, mounted: Mounted): Promise<void> {
+    if (this.#mounted.get(name) !== mounted) return;
     this.#mounted.delete(name);
     await mounted.poller?.stop();
     await mounted.source.close();
+  }
+
+  #forgetUnmountable(name: string): void {
+    this.#unmountable.delete(name);
+    this.#remounts.get(name)?.cancel();
+    this.#remounts.delete(name);
   }
 
   describe(name: string): WireSource {
@@ -209,12 +242,12 @@ export class SourceRegistry {
     this.#closed = true;
     for (const timer of this.#remounts.values()) timer.cancel();
     this.#remounts.clear();
+    this.#options.definitions?.close();
     for (const name of [...this.#mounted.keys()]) await this.unmount(name);
   }
 
-  #record(definition: Parameters<typeof recordSourceDefinition>[2]): Promise<void> {
-    const log = this.#options.definitions;
-    return log === undefined ? Promise.resolve() : recordSourceDefinition(log, this.#options.clock, definition);
+  async #record(definition: SourceDefinition): Promise<void> {
+    await this.#options.definitions?.record(definition);
   }
 }
 

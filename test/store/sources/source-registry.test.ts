@@ -12,11 +12,15 @@ import Database from 'better-sqlite3';
 import type { StoredEvent } from '../../../src/core/event.js';
 import { VirtualClock } from '../../../src/core/virtual-clock.js';
 import type { PlayheadError } from '../../../src/core/errors.js';
+import { sourceDefinitionLog } from '../../../src/cli/mount-sources.js';
+import { InProcessBus } from '../../../src/live/in-process/in-process-bus.js';
+import type { LiveBus } from '../../../src/live/live-bus.js';
+import type { EventStore } from '../../../src/store/event-store.js';
 import { openStore } from '../../../src/store/open-store.js';
 import { openSource } from '../../../src/store/sources/open-source.js';
 import type { AnySourceSpec } from '../../../src/store/sources/source-spec.js';
 import { SOURCE_DEFINITIONS_CHANNEL } from '../../../src/store/sources/source-definitions.js';
-import { SourceRegistry } from '../../../src/store/sources/source-registry.js';
+import { SourceRegistry, type SourceRegistryOptions } from '../../../src/store/sources/source-registry.js';
 
 const T0 = Date.UTC(2018, 2, 7);
 
@@ -36,6 +40,19 @@ function fixture(t: TestContext) {
     rmSync(folder, { recursive: true, force: true });
   });
   return { url: `sqlite:${path}?table=rows&time=at&unit=ms&poll=1s&late=5s`, insert, clock, published, registry };
+}
+
+/** A node's registry whose POST /v1/sources definitions live in `log`, followed as `playhead serve` follows them. */
+function nodeRegistry(log: EventStore, options: Omit<SourceRegistryOptions, 'definitions'>, bus: LiveBus = new InProcessBus()): SourceRegistry {
+  const definitions = sourceDefinitionLog(log, bus, (definition) => registry.apply(definition), () => {});
+  const registry = new SourceRegistry({ ...options, definitions });
+  return registry;
+}
+
+/** Waits for what another node does through the shared log: a few turns of real I/O, bounded. */
+async function until(done: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 200 && !done(); turn += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(done(), 'the other node did not follow within 200 turns');
 }
 
 /** Runs due timers and lets the poll they start finish (SQLite answers synchronously, in one turn). */
@@ -81,13 +98,13 @@ describe('SourceRegistry', () => {
       const { url } = fixture(t);
       const log = await openStore('sqlite::memory:');
       t.after(() => log.close());
-      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      const first = nodeRegistry(log, { clock: new VirtualClock(0), publish: () => {} });
       await first.mount('kept', url, { persist: true });
       await first.mount('flag', url);
       await first.mount('dropped', url, { persist: true });
       await first.unmount('dropped');
       await first.close();
-      const second = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      const second = nodeRegistry(log, { clock: new VirtualClock(0), publish: () => {} });
       t.after(() => second.close());
       assert.deepEqual(await second.load(), []);
       assert.deepEqual(second.list().map((source) => source.name), ['kept'], 'close is a shutdown, not an unmount');
@@ -101,7 +118,7 @@ describe('SourceRegistry', () => {
       const path = url.slice('sqlite:'.length, url.indexOf('?'));
       const log = await openStore('sqlite::memory:');
       t.after(() => log.close());
-      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      const first = nodeRegistry(log, { clock: new VirtualClock(0), publish: () => {} });
       await first.mount('rows', url, { persist: true });
       await first.close();
       renameSync(path, `${path}.away`);
@@ -114,7 +131,7 @@ describe('SourceRegistry', () => {
         tries.push(opening.catch(() => undefined));
         return opening;
       };
-      const second = new SourceRegistry({ clock, publish: () => {}, open, definitions: { reader: log, writer: log }, remountIntervalMs: 10_000, onRemounted: (name) => remounted.push(name) });
+      const second = nodeRegistry(log, { clock, publish: () => {}, open, remountIntervalMs: 10_000, onRemounted: (name) => remounted.push(name) });
       t.after(() => second.close());
       assert.deepEqual((await second.load()).map(({ name, error }) => [name, (error as PlayheadError).code]), [['rows', 'invalid_source']]);
       await tick(clock, 10_000);
@@ -136,12 +153,12 @@ describe('SourceRegistry', () => {
       const path = url.slice('sqlite:'.length, url.indexOf('?'));
       const log = await openStore('sqlite::memory:');
       t.after(() => log.close());
-      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      const first = nodeRegistry(log, { clock: new VirtualClock(0), publish: () => {} });
       await first.mount('rows', url, { persist: true });
       await first.close();
       renameSync(path, `${path}.away`);
       const clock = new VirtualClock(0);
-      const second = new SourceRegistry({ clock, publish: () => {}, definitions: { reader: log, writer: log }, remountIntervalMs: 10_000 });
+      const second = nodeRegistry(log, { clock, publish: () => {}, remountIntervalMs: 10_000 });
       t.after(() => second.close());
       await second.load();
       await assert.rejects(second.mount('rows', url, { persist: true }), { code: 'source_exists' });
@@ -153,14 +170,34 @@ describe('SourceRegistry', () => {
       assert.deepEqual(second.list().map((source) => source.name), ['rows'], 'mountable again after DELETE');
     });
 
+    it('mounts and unmounts on every node sharing the store what any of them stores, while they run', async (t) => {
+      const { url } = fixture(t);
+      const log = await openStore('sqlite::memory:');
+      t.after(() => log.close());
+      const bus = new InProcessBus();
+      const [a, b] = [0, 1].map(() => nodeRegistry(log, { clock: new VirtualClock(0), publish: () => {} }, bus)) as [SourceRegistry, SourceRegistry];
+      t.after(() => Promise.all([a.close(), b.close()]));
+      await b.mount('flag', url);
+      assert.deepEqual([await a.load(), await b.load()], [[], []]);
+      await a.mount('rows', url, { persist: true });
+      await until(() => b.list().length === 2);
+      assert.equal(b.route('rows')?.spec.name, 'rows', 'the other node reads the channel from the source');
+      await a.unmount('rows');
+      await until(() => b.list().length === 1);
+      assert.deepEqual(b.list().map((source) => source.name), ['flag'], 'a flag\'s source stays');
+      await a.mount('rows', url.replace('poll=1s', 'poll=2s'), { persist: true });
+      await until(() => b.list().length === 2);
+      assert.equal(b.describe('rows').live.pollIntervalMs, 2_000, 'mounted again with the new URL');
+    });
+
     it('lets a source mounted first (a flag) win over a stored one of its name, and reports it', async (t) => {
       const { url } = fixture(t);
       const log = await openStore('sqlite::memory:');
       t.after(() => log.close());
-      const first = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      const first = nodeRegistry(log, { clock: new VirtualClock(0), publish: () => {} });
       await first.mount('rows', url, { persist: true });
       await first.close();
-      const second = new SourceRegistry({ clock: new VirtualClock(0), publish: () => {}, definitions: { reader: log, writer: log } });
+      const second = nodeRegistry(log, { clock: new VirtualClock(0), publish: () => {} });
       t.after(() => second.close());
       await second.mount('rows', url.replace('poll=1s', 'poll=2s'));
       const failures = await second.load();
